@@ -1,0 +1,39 @@
+#include <stdio.h>
+
+#include "runsc.h"
+
+int rs_cmd_help(struct rs_global *global, int argc, char **argv)
+{
+	(void)global;
+	(void)argc;
+	(void)argv;
+	printf("usage: runsc [global flags] COMMAND [flags] [args]\n\n"
+	       "commands:\n");
+	for (unsigned i = 0; i < rs_commands_count; i++)
+		if (!rs_commands[i].internal)
+			printf("  %-10s %s\n", rs_commands[i].name,
+			       rs_commands[i].summary);
+	printf("\nglobal flags:\n"
+	       "  --root DIR             state directory (default /run/runsc)\n"
+	       "  --log FILE             log file\n"
+	       "  --log-format text|json\n"
+	       "  --debug                debug logging\n"
+	       "  --debug-log FILE       debug log file\n"
+	       "  --network sandbox|host|none\n"
+	       "  --net-driver afpacket|tap|dpdk\n"
+	       "  --dpdk-args ARGS       DPDK EAL arguments\n"
+	       "  --pcap-log FILE        capture the sandbox's packets\n"
+	       "  --pcap-filter EXPR     libpcap filter for --pcap-log\n"
+	       "  --strace               log every application syscall\n"
+	       "  --platform ptrace\n");
+	return 0;
+}
+
+int rs_cmd_version(struct rs_global *global, int argc, char **argv)
+{
+	(void)global;
+	(void)argc;
+	(void)argv;
+	printf("runsc version %s\nspec: 1.1.0\n", RS_VERSION);
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* The subcommand table: one line per subcommand, in help order. */
+#include <string.h>
+
+#include "runsc.h"
+
+const struct rs_command rs_commands[] = {
+	{ "help", "show the subcommands and global flags", rs_cmd_help, false },
+	{ "version", "print the version", rs_cmd_version, false },
+};
+
+const unsigned rs_commands_count = sizeof(rs_commands) / sizeof(rs_commands[0]);
+
+const struct rs_command *rs_find_command(const char *name)
+{
+	for (unsigned i = 0; i < rs_commands_count; i++)
+		if (strcmp(rs_commands[i].name, name) == 0)
+			return &rs_commands[i];
+	return NULL;
+}

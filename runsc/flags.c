@@ -1,0 +1,175 @@
+/* Global flags, parsed the way runc's CLI accepts them: --flag value,
+ * --flag=value, and the single-dash long forms (-root) that containerd and
+ * Docker may pass. Parsing stops at the subcommand. */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "runsc.h"
+
+enum {
+	OPT_ROOT = 256,
+	OPT_LOG,
+	OPT_LOG_FORMAT,
+	OPT_DEBUG,
+	OPT_DEBUG_LOG,
+	OPT_NETWORK,
+	OPT_NET_DRIVER,
+	OPT_DPDK_ARGS,
+	OPT_PCAP_LOG,
+	OPT_PCAP_FILTER,
+	OPT_STRACE,
+	OPT_PLATFORM,
+	OPT_SYSTEMD_CGROUP,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option global_options[] = {
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "debug-log", required_argument, NULL, OPT_DEBUG_LOG },
+	{ "network", required_argument, NULL, OPT_NETWORK },
+	{ "net-driver", required_argument, NULL, OPT_NET_DRIVER },
+	{ "dpdk-args", required_argument, NULL, OPT_DPDK_ARGS },
+	{ "pcap-log", required_argument, NULL, OPT_PCAP_LOG },
+	{ "pcap-filter", required_argument, NULL, OPT_PCAP_FILTER },
+	{ "strace", no_argument, NULL, OPT_STRACE },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	/* Passed by containerd and Docker to every runc; cgroups are not
+	 * managed by runsc, so the flag is accepted and has no effect. */
+	{ "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct name_value {
+	const char *name;
+	int value;
+};
+
+static int lookup(const struct name_value *table, const char *name)
+{
+	for (; table->name; table++)
+		if (strcmp(table->name, name) == 0)
+			return table->value;
+	return -1;
+}
+
+static const struct name_value networks[] = {
+	{ "sandbox", RS_NETWORK_SANDBOX },
+	{ "host", RS_NETWORK_HOST },
+	{ "none", RS_NETWORK_NONE },
+	{ NULL, 0 },
+};
+
+static const struct name_value net_drivers[] = {
+	{ "afpacket", RS_NET_DRIVER_AFPACKET },
+	{ "tap", RS_NET_DRIVER_TAP },
+	{ "dpdk", RS_NET_DRIVER_DPDK },
+	{ NULL, 0 },
+};
+
+int rs_parse_global(struct rs_global *g, int argc, char **argv,
+		    struct rs_error **err)
+{
+	*g = (struct rs_global){
+		.root = "/run/runsc",
+		.log_format = "text",
+		.network = RS_NETWORK_SANDBOX,
+		.net_driver = RS_NET_DRIVER_AFPACKET,
+		.platform = "ptrace",
+	};
+	optind = 0; /* full reinitialisation: the parser may run twice */
+	opterr = 0;
+	for (;;) {
+		int longindex = -1;
+		/* "+": stop at the first non-option, the subcommand; ":": report
+		 * a missing value apart from an unknown flag. */
+		int c = getopt_long_only(argc, argv, "+:", global_options,
+					 &longindex);
+		if (c == -1)
+			break;
+		switch (c) {
+		case OPT_ROOT:
+			g->root = optarg;
+			break;
+		case OPT_LOG:
+			g->log = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "text") != 0 &&
+			    strcmp(optarg, "json") != 0)
+				return rs_error_set(
+					err, 0,
+					"--log-format `%s`: must be text or json",
+					optarg);
+			g->log_format = optarg;
+			break;
+		case OPT_DEBUG:
+			g->debug = true;
+			break;
+		case OPT_DEBUG_LOG:
+			g->debug_log = optarg;
+			break;
+		case OPT_NETWORK: {
+			int v = lookup(networks, optarg);
+			if (v < 0)
+				return rs_error_set(
+					err, 0,
+					"--network `%s`: must be sandbox, host or none",
+					optarg);
+			g->network = v;
+			break;
+		}
+		case OPT_NET_DRIVER: {
+			int v = lookup(net_drivers, optarg);
+			if (v < 0)
+				return rs_error_set(
+					err, 0,
+					"--net-driver `%s`: must be afpacket, tap or dpdk",
+					optarg);
+			g->net_driver = v;
+			break;
+		}
+		case OPT_DPDK_ARGS:
+			g->dpdk_args = optarg;
+			break;
+		case OPT_PCAP_LOG:
+			g->pcap_log = optarg;
+			break;
+		case OPT_PCAP_FILTER:
+			g->pcap_filter = optarg;
+			break;
+		case OPT_STRACE:
+			g->strace = true;
+			break;
+		case OPT_PLATFORM:
+			if (strcmp(optarg, "ptrace") != 0)
+				return rs_error_set(
+					err, 0,
+					"--platform `%s`: only ptrace is available",
+					optarg);
+			g->platform = optarg;
+			break;
+		case OPT_SYSTEMD_CGROUP:
+			break;
+		case OPT_HELP:
+			g->want_help = true;
+			break;
+		case OPT_VERSION:
+			g->want_version = true;
+			break;
+		case ':':
+			return rs_error_set(err, 0, "flag `%s` needs a value",
+					    argv[optind - 1]);
+		default:
+			return rs_error_set(err, 0, "unknown flag `%s`",
+					    argv[optind - 1]);
+		}
+	}
+	return optind;
+}

@@ -1,0 +1,53 @@
+/* The one logger of the control plane: levels and a component tag.
+ *
+ * Off below RS_LOG_WARN by default; runsc's --debug / --debug-log turn on
+ * debug output. Lines go to a sink, by default "LEVEL component: message" on
+ * stderr; runsc installs its own sink for --log and --log-format json.
+ * Not for the data plane: the netstack and the syscall path count events in
+ * counters instead of logging them.
+ */
+#ifndef RUNSC_LOG_H
+#define RUNSC_LOG_H
+
+#include <stdarg.h>
+
+enum rs_log_level {
+	RS_LOG_ERROR,
+	RS_LOG_WARN,
+	RS_LOG_INFO,
+	RS_LOG_DEBUG,
+};
+
+/* Receives one formatted message (no trailing newline). */
+typedef void (*rs_log_sink)(enum rs_log_level level, const char *component,
+			    const char *msg, void *arg);
+
+void rs_log_set_level(enum rs_log_level level);
+enum rs_log_level rs_log_get_level(void);
+/* Installs a sink; NULL restores the default stderr sink. */
+void rs_log_set_sink(rs_log_sink sink, void *arg);
+/* Default sink writing to fd instead of stderr (for --debug-log FILE). */
+void rs_log_set_fd(int fd);
+const char *rs_log_level_name(enum rs_log_level level);
+
+void rs_log(enum rs_log_level level, const char *component, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
+void rs_vlog(enum rs_log_level level, const char *component, const char *fmt,
+	     va_list ap) __attribute__((format(printf, 3, 0)));
+
+static inline int rs_log_enabled(enum rs_log_level level)
+{
+	return level <= rs_log_get_level();
+}
+
+#define rs_err(comp, ...)  rs_log(RS_LOG_ERROR, comp, __VA_ARGS__)
+#define rs_warn(comp, ...) rs_log(RS_LOG_WARN, comp, __VA_ARGS__)
+#define rs_info(comp, ...) rs_log(RS_LOG_INFO, comp, __VA_ARGS__)
+/* Arguments are not evaluated unless debug logging is on. */
+#define rs_debug(comp, ...)                                      \
+	do {                                                     \
+		if (rs_log_enabled(RS_LOG_DEBUG))                \
+			rs_log(RS_LOG_DEBUG, comp, __VA_ARGS__); \
+	} while (0)
+
+#endif

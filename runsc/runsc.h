@@ -1,0 +1,64 @@
+/* runsc internals: global flags and the subcommand table. Each subcommand
+ * lives in its own cmd_<name>.c and is listed once in commands.c. */
+#ifndef RUNSC_RUNSC_H
+#define RUNSC_RUNSC_H
+
+#include <stdbool.h>
+
+#include "runsc/error.h"
+
+enum rs_network {
+	RS_NETWORK_SANDBOX, /* the netstack owns the container's interfaces */
+	RS_NETWORK_HOST,    /* socket calls go to host sockets */
+	RS_NETWORK_NONE,    /* loopback-only netstack */
+};
+
+enum rs_net_driver {
+	RS_NET_DRIVER_AFPACKET,
+	RS_NET_DRIVER_TAP,
+	RS_NET_DRIVER_DPDK,
+};
+
+/* Global flags, given before the subcommand (runc's command line). */
+struct rs_global {
+	const char *root;	/* --root: state directory */
+	const char *log;	/* --log: log file (runc: for containerd) */
+	const char *log_format; /* --log-format: text | json */
+	bool debug;		/* --debug */
+	const char *debug_log;	/* --debug-log: debug output file */
+	enum rs_network network;
+	enum rs_net_driver net_driver;
+	const char *dpdk_args;	 /* --dpdk-args: EAL arguments */
+	const char *pcap_log;	 /* --pcap-log: capture file */
+	const char *pcap_filter; /* --pcap-filter: libpcap expression */
+	bool strace;		 /* --strace */
+	const char *platform;	 /* --platform: ptrace */
+	bool want_help;		 /* --help before any subcommand */
+	bool want_version;	 /* --version */
+};
+
+struct rs_command {
+	const char *name;
+	const char *summary;
+	/* argv[0] is the subcommand name; returns the process exit status. */
+	int (*run)(struct rs_global *global, int argc, char **argv);
+	bool internal; /* boot, gofer: started by runsc itself, not listed */
+};
+
+extern const struct rs_command rs_commands[];
+extern const unsigned rs_commands_count;
+
+/* Parses the global flags at the front of argv. On success returns the
+ * index of the subcommand in argv (argc when there is none); on a bad flag
+ * returns a negative value with *err naming the flag. */
+int rs_parse_global(struct rs_global *global, int argc, char **argv,
+		    struct rs_error **err);
+
+const struct rs_command *rs_find_command(const char *name);
+
+int rs_cmd_help(struct rs_global *global, int argc, char **argv);
+int rs_cmd_version(struct rs_global *global, int argc, char **argv);
+
+#define RS_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The runsc command line: user errors print one line naming the flag or the
+# command and exit non-zero; help and version succeed.
+# timeout: 60
+. "$(dirname "$0")/lib.sh"
+
+# expect_user_error WORD ARGS...: runsc ARGS fails with exactly one stderr
+# line that mentions WORD.
+expect_user_error() {
+	local word=$1 err
+	shift
+	err=$("$RUNSC" "$@" 2>&1 >/dev/null) && return 1
+	[[ $(printf '%s\n' "$err" | wc -l) -eq 1 && $err == *"$word"* ]]
+}
+
+check "help lists the commands" bash -c '"$1" help | grep -q "^  version"' _ "$RUNSC"
+check "--version prints the version" bash -c '"$1" --version | grep -q "^runsc version"' _ "$RUNSC"
+check "unknown command" expect_user_error "nosuch" nosuch
+check "unknown flag" expect_user_error "--bogus" --bogus help
+check "flag without its value" expect_user_error "--root" --root
+check "bad --network" expect_user_error "--network" --network=bogus help
+check "bad --net-driver" expect_user_error "--net-driver" --net-driver bogus help
+check "bad --log-format" expect_user_error "--log-format" --log-format xml help
+check "single-dash long flags as containerd passes them" \
+	"$RUNSC" -root "$TEST_TMP/root" -log-format json version
+check "unwritable --log names the file" \
+	expect_user_error "/nonexistent/dir/log" --log /nonexistent/dir/log version
