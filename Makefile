@@ -245,6 +245,6 @@ deps:
 clean:
 	rm -rf $(O)
 distclean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-*
 
 -include $(ALL_OBJS:.o=.d)
