@@ -4,8 +4,9 @@
 #   make test       install deps, build with -Werror, run unit + integration
 #                   tests, print "N passed, N failed"
 #   make unit       build and run the cmocka unit tests only
-#   make asan       build into build-asan/ with ASan+UBSan, run unit tests
+#   make asan       build into $(O)-asan/ with ASan+UBSan, run unit tests
 #   make fuzz       build the libFuzzer harnesses, run each FUZZ_SECONDS
+#                   (FUZZ=fuzz_<name> for one)
 #   make lint       clang-format --dry-run and cppcheck over the tree
 #   make deps       apt-get install what the build and the tests need
 #
@@ -201,14 +202,14 @@ test: deps
 		--integration $(sort $(wildcard tests/integration/test_*.sh))
 
 asan:
-	@$(MAKE) --no-print-directory -j$$(nproc) O=build-asan \
+	@$(MAKE) --no-print-directory -j$$(nproc) O=$(O)-asan \
 		OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 		unit
 
 # libFuzzer harnesses: tests/fuzz/fuzz_<name>.c, each linked against
-# clang-built, instrumented copies of all libraries in build-fuzz/. A seed
-# corpus may sit in tests/fuzz/corpus/<name>/.
+# clang-built, instrumented copies of all libraries in $(O)-fuzz/. A seed
+# corpus may sit in tests/fuzz/corpus/<name>/. FUZZ=fuzz_<name> runs one.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
@@ -222,10 +223,11 @@ $(O)/fuzz/%: tests/fuzz/%.c $(RUNSC_LIBS)
 fuzz-build: $(FUZZ_BINS)
 fuzz:
 	@if [ -z "$(FUZZ_SRCS)" ]; then echo "fuzz: no harnesses in tests/fuzz"; exit 0; fi; \
-	$(MAKE) --no-print-directory -j$$(nproc) O=build-fuzz CC=clang \
+	$(MAKE) --no-print-directory -j$$(nproc) O=$(O)-fuzz CC=clang \
 		OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined" fuzz-build && \
-	tests/fuzz/run-fuzzers.sh $(FUZZ_SECONDS) $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,$(FUZZ_SRCS))
+	tests/fuzz/run-fuzzers.sh $(O)-fuzz $(FUZZ_SECONDS) \
+		$(patsubst tests/fuzz/%.c,$(O)-fuzz/fuzz/%,$(if $(FUZZ),$(filter %/$(FUZZ).c,$(FUZZ_SRCS)),$(FUZZ_SRCS)))
 
 LINT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 lint:

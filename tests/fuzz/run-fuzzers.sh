@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer binary for a bounded time and reports how many inputs
 # it executed. A crash, leak or sanitizer report fails the run; the input
-# that caused it is kept under build-fuzz/artifacts/.
+# that caused it is kept under BUILD_DIR/artifacts/.
 #
-#   run-fuzzers.sh SECONDS BINARY...
+#   run-fuzzers.sh BUILD_DIR SECONDS BINARY...
 set -uo pipefail
-seconds=$1
-shift
+out=$1 seconds=$2
+shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
 for bin in "$@"; do
 	name=$(basename "$bin")
-	work=build-fuzz/corpus/$name
-	artifacts=build-fuzz/artifacts/$name/
+	work=$out/corpus/$name
+	artifacts=$out/artifacts/$name/
 	mkdir -p "$work" "$artifacts"
 	seeds=()
 	[[ -d $here/corpus/$name ]] && seeds=("$here/corpus/$name")
-	log=build-fuzz/$name.log
+	log=$out/$name.log
 	"$bin" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
 		-rss_limit_mb=2048 -artifact_prefix="$artifacts" \
 		"$work" "${seeds[@]}" >"$log" 2>&1
