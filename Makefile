@@ -16,6 +16,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
+# Quiet build lines ("  CC netstack/csum.c"); V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-6s %s\n'
+endif
+
 O ?= build
 CC ?= cc
 AR ?= ar
@@ -105,11 +114,12 @@ define component_rules
 $(1)_OBJS := $$(patsubst %.c,$(O)/obj/%.o,$$($(1)_SRCS))
 $(O)/obj/$$($(1)_DIR)/%.o: $$($(1)_DIR)/%.c | check-pkgs
 	@mkdir -p $$(@D)
-	$$(CC) $$(BASE_CFLAGS) $$(call comp_cflags,$(1)) -c $$< -o $$@
+	$$(quiet) CC $$<
+	$$(Q)$$(CC) $$(BASE_CFLAGS) $$(call comp_cflags,$(1)) -c $$< -o $$@
 $(call lib_of,$(1)): $$($(1)_OBJS)
 	@mkdir -p $$(@D)
-	rm -f $$@
-	$$(AR) rcs $$@ $$^
+	$$(quiet) AR $$@
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
 ALL_OBJS += $$($(1)_OBJS)
 endef
 $(foreach c,$(COMPONENTS),$(eval $(call component_rules,$(c))))
@@ -127,9 +137,11 @@ RUNSC_LIBS := $(foreach c,$(link_order),$(call lib_of,$(c)))
 
 $(O)/obj/runsc/%.o: runsc/%.c | check-pkgs
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(RUNSC_CFLAGS) -c $< -o $@
+	$(quiet) CC $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(RUNSC_CFLAGS) -c $< -o $@
 $(O)/runsc: $(runsc_OBJS) $(RUNSC_LIBS)
-	$(CC) $(BASE_LDFLAGS) -o $@ $(runsc_OBJS) -Wl,--start-group $(RUNSC_LIBS) \
+	$(quiet) LD $@
+	$(Q)$(CC) $(BASE_LDFLAGS) -o $@ $(runsc_OBJS) -Wl,--start-group $(RUNSC_LIBS) \
 		-Wl,--end-group $(call pkg_libs,$(runsc_PKGS)) -lpthread
 ALL_OBJS += $(runsc_OBJS)
 
@@ -147,10 +159,12 @@ $(1)_TEST_LIBS := $$(if $$(filter runsc,$(1)),$$(RUNSC_LIBS),$$(call libs_for,$(
 $(1)_TEST_PKGLIBS := $$(call pkg_libs,cmocka $$(if $$(filter runsc,$(1)),$$(runsc_PKGS),$$(call pkgs_for,$(1))))
 $(O)/obj/tests/unit/$(1)/%.o: tests/unit/$(1)/%.c | check-pkgs
 	@mkdir -p $$(@D)
-	$$(CC) $$(BASE_CFLAGS) $$($(1)_TEST_CFLAGS) -c $$< -o $$@
+	$$(quiet) CC $$<
+	$$(Q)$$(CC) $$(BASE_CFLAGS) $$($(1)_TEST_CFLAGS) -c $$< -o $$@
 $(O)/tests/unit/$(1)/%: $(O)/obj/tests/unit/$(1)/%.o $$($(1)_TEST_HELPERS) $$($(1)_TEST_LIBS)
 	@mkdir -p $$(@D)
-	$$(CC) $$(BASE_LDFLAGS) -o $$@ $$< $$($(1)_TEST_HELPERS) -Wl,--start-group \
+	$$(quiet) LD $$@
+	$$(Q)$$(CC) $$(BASE_LDFLAGS) -o $$@ $$< $$($(1)_TEST_HELPERS) -Wl,--start-group \
 		$$($(1)_TEST_LIBS) -Wl,--end-group $$($(1)_TEST_PKGLIBS) -lpthread
 UNIT_BINS += $$($(1)_TEST_BINS)
 ALL_OBJS += $$(patsubst tests/unit/%.c,$(O)/obj/tests/unit/%.o,$$($(1)_TEST_SRCS)) $$($(1)_TEST_HELPERS)
@@ -170,7 +184,7 @@ all: $(LIBS) $(O)/runsc $(UNIT_BINS) $(EXTRA_BINS)
 libs: $(LIBS)
 $(foreach c,$(COMPONENTS),$(eval lib$(c): $(call lib_of,$(c))))
 
-DRIVERS_BUILT := $(sort $(patsubst drivers/%.c,%,$(filter-out drivers/driver.c drivers/common.c,$(drivers_SRCS))))
+DRIVERS_BUILT := $(or $(sort $(patsubst drivers/%.c,%,$(filter-out drivers/driver.c drivers/common.c,$(drivers_SRCS)))),none)
 ifneq ($(HAVE_DPDK),1)
 DRIVERS_BUILT += (no dpdk: libdpdk not found)
 endif
@@ -217,7 +231,8 @@ FUZZ_CFLAGS := $(foreach c,$(COMPONENTS),-I$(call inc_of,$(c))) \
 	$(call pkg_cflags,libpcap libseccomp)
 $(O)/fuzz/%: tests/fuzz/%.c $(RUNSC_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	$(quiet) LD $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		-Wl,--start-group $(RUNSC_LIBS) -Wl,--end-group \
 		$(call pkg_libs,$(runsc_PKGS)) -lpthread
 fuzz-build: $(FUZZ_BINS)
