@@ -1,0 +1,36 @@
+/* Helpers shared by the driver unit tests (linked into every runner). */
+#ifndef DRV_TEST_H
+#define DRV_TEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/driver.h"
+
+/* An Ethernet frame dst, src, ethertype, then `payload` bytes whose byte i
+ * is (seq + i) % 251, so a frame's identity and integrity show in its
+ * bytes. Head-only, NS_PKT_HEADROOM of headroom. */
+struct ns_pkt *drv_test_frame(const uint8_t dst[6], const uint8_t src[6],
+			      uint16_t ethertype, uint32_t payload,
+			      uint32_t seq);
+
+/* True when pkt is exactly the frame drv_test_frame() built from the same
+ * arguments. */
+bool drv_test_frame_matches(const struct ns_pkt *pkt, const uint8_t dst[6],
+			    const uint8_t src[6], uint16_t ethertype,
+			    uint32_t payload, uint32_t seq);
+
+/* A virtual clock for wrappers: struct drv_clock { drv_test_clock_now,
+ * &clock_value }. */
+uint64_t drv_test_clock_now(void *arg);
+
+/* Receives one frame, failing the test when none is waiting. */
+struct ns_pkt *drv_test_rx_one(struct drv_link *link);
+
+/* Value of a counter that must exist. */
+uint64_t drv_test_counter(struct drv_link *link, const char *name);
+
+/* Fails the test with the error's text when r < 0. */
+void drv_test_check_open(int r, struct rs_error **err);
+
+#endif
