@@ -136,14 +136,14 @@ void drv_close(struct drv_link *link)
 }
 
 static const struct drv_counter_desc device_counters[] = {
-	DRV_COUNTER(struct drv_link, stats.rx_packets),
-	DRV_COUNTER(struct drv_link, stats.rx_bytes),
-	DRV_COUNTER(struct drv_link, stats.rx_dropped),
-	DRV_COUNTER(struct drv_link, stats.rx_errors),
-	DRV_COUNTER(struct drv_link, stats.tx_packets),
-	DRV_COUNTER(struct drv_link, stats.tx_bytes),
-	DRV_COUNTER(struct drv_link, stats.tx_dropped),
-	DRV_COUNTER(struct drv_link, stats.tx_errors),
+	DRV_COUNTER("rx_packets", struct drv_link, stats.rx_packets),
+	DRV_COUNTER("rx_bytes", struct drv_link, stats.rx_bytes),
+	DRV_COUNTER("rx_dropped", struct drv_link, stats.rx_dropped),
+	DRV_COUNTER("rx_errors", struct drv_link, stats.rx_errors),
+	DRV_COUNTER("tx_packets", struct drv_link, stats.tx_packets),
+	DRV_COUNTER("tx_bytes", struct drv_link, stats.tx_bytes),
+	DRV_COUNTER("tx_dropped", struct drv_link, stats.tx_dropped),
+	DRV_COUNTER("tx_errors", struct drv_link, stats.tx_errors),
 };
 
 static uint64_t counter_value(const struct drv_link *link,
@@ -152,13 +152,6 @@ static uint64_t counter_value(const struct drv_link *link,
 	uint64_t v;
 	memcpy(&v, (const char *)link + d->offset, sizeof(v));
 	return v;
-}
-
-/* "stats.rx_packets" is published as "rx_packets". */
-static const char *counter_name(const struct drv_counter_desc *d)
-{
-	const char *dot = strchr(d->name, '.');
-	return dot ? dot + 1 : d->name;
 }
 
 /* Calls fn for each counter of one link (not its inner links); stops and
@@ -172,7 +165,7 @@ static int each_own_counter(struct drv_link *link,
 		link->cls->sync_counters(link);
 	for (unsigned i = 0; i < link->cls->ncounters; i++) {
 		const struct drv_counter_desc *d = &link->cls->counters[i];
-		if (fn(counter_name(d), counter_value(link, d), arg))
+		if (fn(d->name, counter_value(link, d), arg))
 			return 1;
 	}
 	if (link->inner == NULL) {
@@ -180,7 +173,7 @@ static int each_own_counter(struct drv_link *link,
 		     i < sizeof(device_counters) / sizeof(device_counters[0]);
 		     i++) {
 			const struct drv_counter_desc *d = &device_counters[i];
-			if (fn(counter_name(d), counter_value(link, d), arg))
+			if (fn(d->name, counter_value(link, d), arg))
 				return 1;
 		}
 	}

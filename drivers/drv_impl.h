@@ -28,9 +28,9 @@ struct drv_counter_desc {
 	size_t offset;
 };
 
-#define DRV_COUNTER(type, field)              \
-	{                                     \
-#field, offsetof(type, field) \
+#define DRV_COUNTER(name, type, field)      \
+	{                                   \
+		name, offsetof(type, field) \
 	}
 
 struct drv_link;
