@@ -6,6 +6,7 @@
 const struct rs_command rs_commands[] = {
 	{ "help", "show the subcommands and global flags", rs_cmd_help, false },
 	{ "version", "print the version", rs_cmd_version, false },
+	{ "gofer", "serve the container's files (internal)", rs_cmd_gofer, true },
 };
 
 const unsigned rs_commands_count = sizeof(rs_commands) / sizeof(rs_commands[0]);
