@@ -61,6 +61,16 @@ static const int plain_syscalls[] = {
 	SCMP_SYS(futex),
 };
 
+/* One argument comparison, every field named (libseccomp's SCMP_A1 leaves
+ * datum_b implicit, which clang warns about). */
+static struct scmp_arg_cmp arg_cmp(unsigned arg, enum scmp_compare op,
+				   scmp_datum_t a, scmp_datum_t b)
+{
+	return (struct scmp_arg_cmp){
+		.arg = arg, .op = op, .datum_a = a, .datum_b = b
+	};
+}
+
 static int allow(scmp_filter_ctx ctx, int nr, unsigned nargs,
 		 const struct scmp_arg_cmp *args)
 {
@@ -76,7 +86,7 @@ static int add_rules(scmp_filter_ctx ctx)
 		rc = allow(ctx, plain_syscalls[i], 0, NULL);
 	/* Memory is never made executable. */
 	const struct scmp_arg_cmp noexec[] = {
-		SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+		arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
 	};
 	if (rc == 0)
 		rc = allow(ctx, SCMP_SYS(mmap), 1, noexec);
@@ -87,7 +97,7 @@ static int add_rules(scmp_filter_ctx ctx)
 	const mode_t node_types[] = { S_IFREG, S_IFIFO };
 	for (size_t i = 0; rc == 0 && i < 2; i++) {
 		const struct scmp_arg_cmp type[] = {
-			SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, node_types[i]),
+			arg_cmp(2, SCMP_CMP_MASKED_EQ, S_IFMT, node_types[i]),
 		};
 		rc = allow(ctx, SCMP_SYS(mknodat), 1, type);
 	}
@@ -97,7 +107,7 @@ static int add_rules(scmp_filter_ctx ctx)
 	for (size_t i = 0; rc == 0 && i < sizeof(fcntl_cmds) / sizeof(int);
 	     i++) {
 		const struct scmp_arg_cmp cmd[] = {
-			SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]),
+			arg_cmp(1, SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i], 0),
 		};
 		rc = allow(ctx, SCMP_SYS(fcntl), 1, cmd);
 	}
