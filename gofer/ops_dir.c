@@ -63,7 +63,7 @@ int op_lcreate(struct gf_session *s, const struct gf_fcall *in,
 		return rc;
 	}
 	struct gf_qid qid;
-	rc = finish_create(s, dir, name, in->gid, &qid);
+	rc = finish_create(dir, name, in->gid, 0, &qid);
 	int path_fd = rc < 0 ? rc : reopen_fd(s->server, fd, O_PATH);
 	if (path_fd < 0) {
 		if (rc == 0)
@@ -98,7 +98,7 @@ int op_mkdir(struct gf_session *s, const struct gf_fcall *in,
 		return rc;
 	if (mkdirat(dir->path_fd, name, in->mode & 07777) < 0)
 		return -errno;
-	return finish_create(s, dir, name, in->gid, &out->qid);
+	return finish_create(dir, name, in->gid, AT_REMOVEDIR, &out->qid);
 }
 
 int op_symlink(struct gf_session *s, const struct gf_fcall *in,
@@ -123,7 +123,7 @@ int op_symlink(struct gf_session *s, const struct gf_fcall *in,
 	 * Sentry resolves them in the sandbox's own view. */
 	if (symlinkat(target, dir->path_fd, name) < 0)
 		return -errno;
-	return finish_create(s, dir, name, in->gid, &out->qid);
+	return finish_create(dir, name, in->gid, 0, &out->qid);
 }
 
 int op_mknod(struct gf_session *s, const struct gf_fcall *in,
@@ -142,7 +142,7 @@ int op_mknod(struct gf_session *s, const struct gf_fcall *in,
 		return -EPERM;
 	if (mknodat(dir->path_fd, name, type | (in->mode & 07777), 0) < 0)
 		return -errno;
-	return finish_create(s, dir, name, in->gid, &out->qid);
+	return finish_create(dir, name, in->gid, 0, &out->qid);
 }
 
 int op_link(struct gf_session *s, const struct gf_fcall *in,

@@ -229,7 +229,10 @@ int op_read(struct gf_session *s, const struct gf_fcall *in,
 	uint32_t count = in->count;
 	if (count > s->msize - GF_IOHDR_READ)
 		count = s->msize - GF_IOHDR_READ;
-	ssize_t n = pread(f->open_fd, s->iobuf, count, (off_t)in->offset);
+	/* FIFOs have no offsets (pread(2): ESPIPE). */
+	ssize_t n = S_ISFIFO(f->type) ? read(f->open_fd, s->iobuf, count)
+				      : pread(f->open_fd, s->iobuf, count,
+					      (off_t)in->offset);
 	if (n < 0)
 		return -errno;
 	out->count = (uint32_t)n;
@@ -247,7 +250,9 @@ int op_write(struct gf_session *s, const struct gf_fcall *in,
 		return rc;
 	if (in->offset > INT64_MAX)
 		return -EINVAL;
-	ssize_t n = pwrite(f->open_fd, in->data, in->count, (off_t)in->offset);
+	ssize_t n = S_ISFIFO(f->type) ? write(f->open_fd, in->data, in->count)
+				      : pwrite(f->open_fd, in->data, in->count,
+					       (off_t)in->offset);
 	if (n < 0)
 		return -errno;
 	out->count = (uint32_t)n;

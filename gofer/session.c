@@ -44,26 +44,23 @@ int session_name(struct gf_session *s, struct gf_str name, bool dots_ok,
 	return rc;
 }
 
-int finish_create(struct gf_session *s, const struct fid *dir, const char *name,
-		  uint32_t gid, struct gf_qid *qid)
+int finish_create(const struct fid *dir, const char *name, uint32_t gid,
+		  int unlink_flags, struct gf_qid *qid)
 {
 	int fd = open_component(dir->path_fd, name);
-	if (fd < 0)
-		return fd;
 	struct stat st;
-	int rc = 0;
+	int rc = fd < 0 ? fd : 0;
 	/* The owner is the attach's user, the group the one asked for; the
 	 * gofer itself is root, and files it creates would otherwise be its. */
-	if (fchownat(fd, "", dir->uid, gid, AT_EMPTY_PATH) < 0 ||
-	    fstat(fd, &st) < 0)
+	if (rc == 0 && (fchownat(fd, "", dir->uid, gid, AT_EMPTY_PATH) < 0 ||
+			fstat(fd, &st) < 0))
 		rc = -errno;
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (rc < 0) {
-		unlinkat(dir->path_fd, name,
-			 S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+		unlinkat(dir->path_fd, name, unlink_flags);
 		return rc;
 	}
-	(void)s;
 	qid_from_stat(&st, qid);
 	return 0;
 }
@@ -122,6 +119,8 @@ static int op_attach(struct gf_session *s, const struct gf_fcall *in,
 		return -errno;
 	struct fid *f;
 	int rc = fid_new(&s->fids, in->fid, &f);
+	if (rc == -EMFILE)
+		s->server->stats.fid_limit++;
 	if (rc < 0)
 		return rc;
 	f->path_fd = fcntl(exp->root_fd, F_DUPFD_CLOEXEC, 0);

@@ -154,8 +154,9 @@ int session_name(struct gf_session *s, struct gf_str name, bool dots_ok,
 		 char *buf);
 /* The new file name below directory fid dir: opens it (O_PATH, beneath),
  * gives it the attach uid and gid, and fills qid. On failure removes it
- * again (it was just created by the caller). Returns 0 or -errno. */
-int finish_create(struct gf_session *s, const struct fid *dir, const char *name,
-		  uint32_t gid, struct gf_qid *qid);
+ * again with unlinkat(unlink_flags): the caller has just created it.
+ * Returns 0 or -errno. */
+int finish_create(const struct fid *dir, const char *name, uint32_t gid,
+		  int unlink_flags, struct gf_qid *qid);
 
 #endif

@@ -147,7 +147,7 @@ static void prepare_process(int sock_fd)
 {
 	if (sock_fd > 3)
 		close_range(3, (unsigned)sock_fd - 1, 0);
-	close_range((unsigned)sock_fd + 1, ~0u, 0);
+	close_range(sock_fd >= 3 ? (unsigned)sock_fd + 1 : 3, ~0u, 0);
 	umask(0);
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

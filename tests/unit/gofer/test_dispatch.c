@@ -147,7 +147,7 @@ static void test_fid_limit_counted(void **state)
 	assert_int_equal(attach(fx, 8, "/"), -EMFILE);
 	struct gf_fcall w = { .type = GF_TWALK, .fid = 0, .newfid = 9 };
 	assert_int_equal(send_f(fx, &w), -EMFILE);
-	assert_int_equal(stats(fx).fid_limit, 1);
+	assert_int_equal(stats(fx).fid_limit, 2);
 }
 
 static void test_bad_names(void **state)

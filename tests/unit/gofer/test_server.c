@@ -472,6 +472,16 @@ static void test_special_files(void **state)
 	assert_int_equal(read(host_fd, &c, 1), 0); /* no writer: EOF */
 	close(host_fd);
 	gf_clunk(fx->c, f);
+	/* 9P reads and writes of a FIFO ignore offsets (no pread on pipes). */
+	f = walk1(fx, "fifo");
+	assert_int_equal(gf_lopen(fx->c, f, O_RDWR, NULL, NULL, NULL), 0);
+	assert_int_equal(gf_write(fx->c, f, 99, "abc", 3), 3);
+	char got[8] = { 0 };
+	assert_int_equal(gf_read(fx->c, f, 42, got, 3), 3);
+	assert_string_equal(got, "abc");
+	/* Empty and non-blocking: EAGAIN rather than a stuck server. */
+	assert_int_equal(gf_read(fx->c, f, 0, got, 3), -EAGAIN);
+	gf_clunk(fx->c, f);
 	/* A device node planted in the tree is never opened. */
 	assert_int_equal(
 		mknod(host_path(fx, "dev"), S_IFCHR | 0666, makedev(1, 3)), 0);
