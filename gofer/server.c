@@ -45,8 +45,12 @@ static int add_export(struct gf_server *s, const struct gf_export *e,
 	struct stat st;
 	if (fstat(e->root_fd, &st) < 0)
 		return rs_error_set(err, errno, "export `%s`", name);
-	if (!S_ISDIR(st.st_mode))
-		return rs_error_set(err, ENOTDIR, "export `%s`", name);
+	/* A regular file is a tree of one: OCI bind-mounts single files
+	 * (/etc/resolv.conf, /etc/hosts). */
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return rs_error_set(err, EINVAL,
+				    "export `%s`: not a directory or file",
+				    name);
 	struct export *x = &s->exports[s->nexports];
 	x->root_fd = fcntl(e->root_fd, F_DUPFD_CLOEXEC, 0);
 	if (x->root_fd < 0)

@@ -15,6 +15,7 @@ mkdir -p "$rootfs/dir" "$rootfs/proc" "$data"
 echo "hello from the rootfs" >"$rootfs/hello.txt"
 echo "host secret" >"$TEST_TMP/secret.txt"
 echo "data file" >"$data/d.txt"
+echo "sandbox-host" >"$TEST_TMP/hostname"
 ln -s /etc/passwd "$rootfs/pw"
 ln -s ../../../../.. "$rootfs/up"
 ln -s "$TEST_TMP/secret.txt" "$rootfs/secret-link"
@@ -224,6 +225,9 @@ elif scenario == "mount":
     expect(g.lopen(f2, os.O_WRONLY)[0] == -errno.EROFS, "read-only bind mount")
     expect(g.mkdir(d, "x") == -errno.EROFS, "no mkdir in it")
     expect(g.attach("/nope") == -errno.ENOENT, "unknown attach name")
+    h = g.attach("/etc/hostname")
+    rc, fds = g.lopen(h, os.O_RDONLY)
+    expect(rc == 0 and read_file_via_fd(fds) == b"sandbox-host\n", "a file bind mount")
     expect(g.mkdir(root, "rootdir") == 0, "the root stays writable")
     expect(g.close() == 0, "exit 0 at EOF")
 elif scenario == "all-ops":
@@ -292,8 +296,9 @@ check "the requests reached the rootfs" \
 check "is confined (root, mounts, caps, seccomp)" \
 	env SECRET="$TEST_TMP/secret.txt" python3 "$client" "$RUNSC" confined "$rootfs"
 check "serves / read-only without host submounts" run_scenario host-root / --ro
-check "serves a bind mount read-only" \
-	run_scenario mount "$rootfs" --mount "/data=$data:ro"
+check "serves bind mounts (a directory, a file) read-only" \
+	run_scenario mount "$rootfs" --mount "/data=$data:ro" \
+	--mount "/etc/hostname=$TEST_TMP/hostname:ro"
 check "a garbage client costs only its connection" run_scenario garbage "$rootfs"
 
 expect_user_error() {

@@ -22,12 +22,15 @@
  *                    attach point named DEST (the absolute destination in
  *                    the container, e.g. /data); ":ro" makes it read-only.
  *                    As for the rootfs, mounts below SOURCE are not served.
+ *                    SOURCE may be a regular file (/etc/resolv.conf): its
+ *                    attach fid is then the file itself.
  *
  * The gofer then confines itself (gofer/confine.h: own mount namespace,
  * pivot_root into the rootfs, capabilities cut to file-ownership ones,
  * a seccomp filter), serves until the peer closes the socket, and exits 0;
  * it exits 1 with one line on stderr for a bad flag or a failed set-up, and
- * 2 if the connection ended on a protocol violation. Global --debug /
+ * 2 if the connection ended otherwise than by EOF (a protocol violation, a
+ * failed read or write). Global --debug /
  * --debug-log enable its log lines (component "gofer").
  *
  * Protocol behaviour the client can rely on is documented in
@@ -55,8 +58,9 @@ struct gf_export {
 	/* Attach name: "/" for the container's root file system ("" attaches
 	 * to it too), else the destination path of a bind mount. */
 	const char *name;
-	/* Directory fd (O_PATH is enough) of the tree's root. Borrowed:
-	 * gf_server_new duplicates it. */
+	/* Directory fd (O_PATH is enough) of the tree's root, or of a regular
+	 * file for a single-file bind mount (its attach fid is the file).
+	 * Borrowed: gf_server_new duplicates it. */
 	int root_fd;
 	bool readonly;
 };
@@ -91,8 +95,10 @@ struct gf_server_stats {
 struct gf_server;
 
 /* Builds a server for cfg. Returns 0 and *out, or a negative errno with
- * *err naming the problem (no exports, an export that is not a directory,
- * a duplicate name, /proc/self/fd not openable). Does not block. */
+ * *err naming the problem (no exports, an export that is neither a
+ * directory nor a regular file, a duplicate name, /proc/self/fd not
+ * openable). Does not block. Files and directories are created with the
+ * modes asked for under the process's umask: `runsc gofer` sets it to 0. */
 int gf_server_new(const struct gf_server_config *cfg, struct gf_server **out,
 		  struct rs_error **err);
 

@@ -31,16 +31,25 @@ void gt_start(struct gt_env *env, bool root_ro, bool extra_ro,
 	strcpy(env->extra, "/tmp/gofer-data.XXXXXX");
 	assert_non_null(mkdtemp(env->root));
 	assert_non_null(mkdtemp(env->extra));
+	strcpy(env->file, "/tmp/gofer-file.XXXXXX");
+	int file_fd = mkstemp(env->file);
+	assert_true(file_fd >= 0);
+	assert_int_equal(write(file_fd, "sandbox\n", 8), 8);
+	close(file_fd);
 	int root_fd = open(env->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int extra_fd = open(env->extra, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	assert_true(root_fd >= 0 && extra_fd >= 0);
+	file_fd = open(env->file, O_PATH | O_CLOEXEC);
+	assert_true(root_fd >= 0 && extra_fd >= 0 && file_fd >= 0);
 	struct gf_export exports[] = {
 		{ .name = "/", .root_fd = root_fd, .readonly = root_ro },
 		{ .name = "/data", .root_fd = extra_fd, .readonly = extra_ro },
+		{ .name = "/etc/hostname",
+		  .root_fd = file_fd,
+		  .readonly = true },
 	};
 	struct gf_server_config cfg = {
 		.exports = exports,
-		.nexports = 2,
+		.nexports = 3,
 		.max_fids = max_fids,
 		.proc_self_fd = -1,
 	};
@@ -48,6 +57,7 @@ void gt_start(struct gt_env *env, bool root_ro, bool extra_ro,
 	assert_int_equal(gf_server_new(&cfg, &env->server, &err), 0);
 	close(root_fd);
 	close(extra_fd);
+	close(file_fd);
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 			 0);
@@ -87,6 +97,7 @@ void gt_stop(struct gt_env *env)
 	gf_server_free(env->server);
 	nftw(env->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	nftw(env->extra, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	unlink(env->file);
 }
 
 void gt_write_file(const char *dir, const char *rel, const char *contents)

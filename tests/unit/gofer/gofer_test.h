@@ -12,6 +12,7 @@
 struct gt_env {
 	char root[64];	/* the exported tree, "/tmp/gofer-test.XXXXXX" */
 	char extra[64]; /* a second tree, exported as "/data" */
+	char file[64];	/* a file, exported read-only as "/etc/hostname" */
 	int client_fd;	/* the client's end (before gf_client_new) */
 	int server_fd;	/* the server thread's end */
 	struct gf_server *server;

@@ -96,6 +96,24 @@ static void test_attach_points(void **state)
 	assert_int_equal(a.uid, st.st_uid);
 	assert_int_equal(a.mtime_sec, (uint64_t)st.st_mtim.tv_sec);
 	assert_int_equal(gf_clunk(fx->c, fid), 0);
+	/* A single-file export: the attach fid is the file. */
+	assert_int_equal(gf_attach(fx->c, "/etc/hostname", 0, &fid, NULL), 0);
+	assert_int_equal(gf_getattr(fx->c, fid, &a), 0);
+	assert_true(S_ISREG(a.mode));
+	const char *below[] = { "x" };
+	uint32_t nf;
+	assert_int_equal(gf_walk(fx->c, fid, 1, below, &nf, NULL, NULL),
+			 -ENOTDIR);
+	assert_int_equal(gf_lopen(fx->c, fid, O_RDWR, NULL, NULL, NULL),
+			 -EROFS);
+	int host_fd;
+	assert_int_equal(gf_lopen(fx->c, fid, O_RDONLY, NULL, NULL, &host_fd),
+			 0);
+	char buf[16] = { 0 };
+	assert_int_equal(read(host_fd, buf, sizeof(buf)), 8);
+	assert_string_equal(buf, "sandbox\n");
+	close(host_fd);
+	assert_int_equal(gf_clunk(fx->c, fid), 0);
 	/* "" is the root too. */
 	assert_int_equal(gf_attach(fx->c, "", 0, &fid, NULL), 0);
 	assert_int_equal(gf_clunk(fx->c, fid), 0);
