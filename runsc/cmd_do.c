@@ -1,0 +1,200 @@
+/* `runsc do [--rootfs DIR] [--ro] [--strace] [--stats FILE] -- CMD ARGS`:
+ * runs CMD in a throw-away sandbox whose root is DIR (default: the host's
+ * / read-only), served by a `runsc gofer` this command starts; prints the
+ * program's output and exits with its status (128+N when killed by signal
+ * N, as shells report it). */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runsc.h"
+#include "runsc/cleanup.h"
+#include "runsc/log.h"
+#include "sentry/sentry.h"
+
+extern char **environ;
+
+struct do_args {
+	const char *rootfs;
+	bool readonly;
+	bool strace;
+	const char *stats;
+	const char *hostname;
+};
+
+/* Starts `runsc gofer` serving rootfs on one end of a socketpair and
+ * returns the other end (consumed by the Sentry). */
+static int start_gofer(const struct rs_global *g, const struct do_args *a,
+		       pid_t *pid, struct rs_error **err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return rs_error_set(err, errno, "socketpair for the gofer");
+	fflush(NULL);
+	*pid = fork();
+	if (*pid < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return rs_error_set(err, e, "fork the gofer");
+	}
+	if (*pid == 0) {
+		char fd[16];
+		int child = dup(sv[1]); /* without O_CLOEXEC */
+		snprintf(fd, sizeof(fd), "%d", child);
+		const char *argv[16];
+		int n = 0;
+		argv[n++] = "runsc";
+		if (g->debug)
+			argv[n++] = "--debug";
+		if (g->debug_log) {
+			argv[n++] = "--debug-log";
+			argv[n++] = g->debug_log;
+		}
+		argv[n++] = "gofer";
+		argv[n++] = "--rootfs";
+		argv[n++] = a->rootfs;
+		argv[n++] = "--sock-fd";
+		argv[n++] = fd;
+		if (a->readonly)
+			argv[n++] = "--ro";
+		argv[n] = NULL;
+		execv("/proc/self/exe", (char *const *)argv);
+		fprintf(stderr, "runsc: exec the gofer: %s\n", strerror(errno));
+		_exit(1);
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+static int write_stats(const char *path, const struct sn_run_stats *s,
+		       struct rs_error **err)
+{
+	json_t *o = json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "syscalls",
+		(json_int_t)s->syscalls, "emulated", (json_int_t)s->emulated,
+		"passed", (json_int_t)s->passed, "parked",
+		(json_int_t)s->parked, "enosys", (json_int_t)s->enosys,
+		"denied", (json_int_t)s->denied, "efault",
+		(json_int_t)s->efault, "interrupted",
+		(json_int_t)s->interrupted, "app_crashes",
+		(json_int_t)s->app_crashes, "tasks", (json_int_t)s->tasks);
+	if (o == NULL)
+		return rs_error_set(err, ENOMEM, "stats");
+	int r = json_dump_file(o, path, JSON_INDENT(1));
+	json_decref(o);
+	if (r < 0)
+		return rs_error_set(err, errno ? errno : EIO, "write `%s`",
+				    path);
+	return 0;
+}
+
+static void usage_error(const char *msg, const char *arg)
+{
+	fprintf(stderr, "runsc do: %s `%s`\n", msg, arg);
+}
+
+enum { OPT_ROOTFS = 256, OPT_RO, OPT_STRACE, OPT_STATS, OPT_HOSTNAME };
+
+static const struct option do_options[] = {
+	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+	{ "ro", no_argument, NULL, OPT_RO },
+	{ "strace", no_argument, NULL, OPT_STRACE },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+	{ NULL, 0, NULL, 0 },
+};
+
+int rs_cmd_do(struct rs_global *global, int argc, char **argv)
+{
+	struct do_args a = { .rootfs = "/",
+			     .readonly = true,
+			     .strace = global->strace,
+			     .hostname = "sandbox" };
+	optind = 0;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+:", do_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOTFS:
+			a.rootfs = optarg;
+			a.readonly = false;
+			break;
+		case OPT_RO:
+			a.readonly = true;
+			break;
+		case OPT_STRACE:
+			a.strace = true;
+			break;
+		case OPT_STATS:
+			a.stats = optarg;
+			break;
+		case OPT_HOSTNAME:
+			a.hostname = optarg;
+			break;
+		case ':':
+			usage_error("flag needs a value:", argv[optind - 1]);
+			return 1;
+		default:
+			usage_error("unknown flag", argv[optind - 1]);
+			return 1;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "runsc do: no command given (runsc do -- CMD "
+				"ARGS)\n");
+		return 1;
+	}
+	struct stat st;
+	if (stat(a.rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		usage_error("--rootfs is not a directory:", a.rootfs);
+		return 1;
+	}
+	cleanup_error struct rs_error *err = NULL;
+	pid_t gofer = -1;
+	int sock = start_gofer(global, &a, &gofer, &err);
+	if (sock < 0) {
+		rs_error_print(err, "runsc do", stderr);
+		return 1;
+	}
+	char cwd[PATH_MAX];
+	bool host_root = strcmp(a.rootfs, "/") == 0;
+	struct sn_config cfg = {
+		.argv = argv + optind,
+		.envp = environ,
+		.cwd = host_root && getcwd(cwd, sizeof(cwd)) ? cwd : "/",
+		.gofer_fd = sock,
+		.root_readonly = a.readonly,
+		.stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO },
+		.strace = a.strace,
+		.strace_fd = STDERR_FILENO,
+		.hostname = a.hostname,
+		.confine = true,
+	};
+	int status = 0;
+	struct sn_run_stats stats;
+	int r = sn_run(&cfg, &status, &stats, &err);
+	/* The Sentry closed its end: the gofer sees EOF and exits. */
+	int gstatus;
+	waitpid(gofer, &gstatus, 0);
+	if (r < 0) {
+		rs_error_print(err, "runsc do", stderr);
+		return 1;
+	}
+	if (a.stats && write_stats(a.stats, &stats, &err) < 0) {
+		rs_error_print(err, "runsc do", stderr);
+		return 1;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,52 @@
+/* tmpfs internals shared with devfs (a tmpfs populated with device nodes)
+ * and AF_UNIX (socket nodes bound to endpoints). */
+#ifndef SENTRY_FS_TMPFS_H
+#define SENTRY_FS_TMPFS_H
+
+#include "fs/fs.h"
+
+struct tnode;
+
+struct tentry {
+	struct tentry *next;
+	char *name;
+	struct tnode *node;
+};
+
+struct tnode {
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	dev_t rdev;
+	uint64_t ino;
+	unsigned nlink; /* directory entries naming it (+1 for a dir's ".") */
+	unsigned open;	/* open files and other holders */
+	struct timespec atime, mtime, ctime;
+	struct tnode *parent;	/* directories only */
+	struct tentry *entries; /* directories only */
+	char *data;		/* regular files */
+	size_t size, cap;
+	char *link;  /* symlinks */
+	void *fifo;  /* FIFOs: the shared pipe (fs/pipe.c) */
+	void *bound; /* sockets: the bound endpoint (fs/unix.c) */
+};
+
+struct tmpfs {
+	struct sn_fs fs;
+	struct tnode *root;
+};
+
+struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode);
+struct tnode *sn_tnode_new(mode_t mode, uid_t uid, gid_t gid);
+int sn_tnode_link(struct tnode *dir, const char *name, struct tnode *n);
+void sn_tnode_stat(struct tmpfs *fs, const struct tnode *n, struct stat *st);
+/* The node at rel in a tmpfs, or NULL (also when fs is not a tmpfs). */
+struct tnode *sn_tmpfs_lookup(struct sn_fs *fs, const char *rel);
+
+/* Device files by number (fs/devfs.c). */
+int sn_device_open(struct sn_kernel *k, dev_t rdev, int flags,
+		   struct sn_file **out);
+/* Forgets the endpoint bound to a socket node being unlinked. */
+void sn_unix_unbind_node(struct tnode *n);
+
+#endif

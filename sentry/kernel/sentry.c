@@ -1,0 +1,450 @@
+/* sn_run: sets up the kernel (gofer client, mounts, stdio), starts the
+ * first application process in fresh namespaces and runs the event loop
+ * until the sandbox is empty. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs/fs.h"
+#include "gofer/client.h"
+#include "kernel/exec.h"
+#include "kernel/kernel.h"
+#include "platform/allowlist.h"
+#include "runsc/log.h"
+
+#define STUB_ROOT_TMP "/tmp"
+/* The unprivileged identity of application processes on the host: every
+ * privileged operation is emulated, so they need none. */
+#define APP_HOST_ID 65534
+
+static void stub_fail(int pipe_fd, const char *what)
+{
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "%s: %s", what, strerror(errno));
+	if (write(pipe_fd, msg, (size_t)n) < 0)
+		_exit(126);
+	_exit(126);
+}
+
+/* The first application process, inside its new namespaces: an empty
+ * read-only root holding only the stub image, no host fds, no privileges,
+ * the app seccomp filter; then it execs the stub and the tracer takes
+ * over at the exec stop. */
+static int stub_main(int go_fd, int err_fd, const char *hostname)
+{
+	char c;
+	if (read(go_fd, &c, 1) != 1)
+		_exit(126);
+	/* The Sentry blocks SIGCHLD for its signalfd; the app starts with
+	 * an empty mask, as after a normal exec from a shell. */
+	sigset_t none_blocked;
+	sigemptyset(&none_blocked);
+	sigprocmask(SIG_SETMASK, &none_blocked, NULL);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		stub_fail(err_fd, "make / private");
+	if (mount("sentry-stub", STUB_ROOT_TMP, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "size=64k,mode=0755") < 0)
+		stub_fail(err_fd, "mount stub root");
+	if (sn_stub_write(STUB_ROOT_TMP SN_STUB_PATH) < 0 ||
+	    mkdir(STUB_ROOT_TMP "/.old", 0700) < 0)
+		stub_fail(err_fd, "write stub");
+	if (syscall(SYS_pivot_root, STUB_ROOT_TMP, STUB_ROOT_TMP "/.old") < 0)
+		stub_fail(err_fd, "pivot_root");
+	if (chdir("/") < 0 || umount2("/.old", MNT_DETACH) < 0 ||
+	    rmdir("/.old") < 0)
+		stub_fail(err_fd, "detach old root");
+	if (mount(NULL, "/", NULL,
+		  MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		stub_fail(err_fd, "remount stub root read-only");
+	if (sethostname(hostname, strlen(hostname)) < 0)
+		stub_fail(err_fd, "sethostname");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		stub_fail(err_fd, "prctl");
+	gid_t none[1];
+	if (setgroups(0, none) < 0 ||
+	    setresgid(APP_HOST_ID, APP_HOST_ID, APP_HOST_ID) < 0 ||
+	    setresuid(APP_HOST_ID, APP_HOST_ID, APP_HOST_ID) < 0)
+		stub_fail(err_fd, "drop privileges");
+	/* No host fd survives but the error pipe, which is O_CLOEXEC. */
+	if (err_fd > 0)
+		syscall(SYS_close_range, 0, (unsigned)err_fd - 1, 0);
+	syscall(SYS_close_range, (unsigned)err_fd + 1, ~0u, 0);
+	/* From here on every syscall but the allowlist traps to the Sentry,
+	 * which lets exactly this execve through. */
+	if (sn_allowlist_load() < 0)
+		stub_fail(err_fd, "seccomp");
+	static char stub_name[] = "stub";
+	char *const argv[] = { stub_name, NULL };
+	char *const envp[] = { NULL };
+	execve(SN_STUB_PATH, argv, envp);
+	stub_fail(err_fd, "exec stub");
+	return 126;
+}
+
+static const char *env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* Like execvp: a name without '/' is searched in the sandbox's PATH. */
+static int prepare_first(struct sn_task *t, const struct sn_config *cfg,
+			 struct sn_exec_image **img)
+{
+	const char *name = cfg->argv[0];
+	if (strchr(name, '/'))
+		return sn_exec_prepare(t, name, cfg->argv, cfg->envp, img);
+	const char *path = env_get(cfg->envp, "PATH");
+	if (path == NULL)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	int first_err = -ENOENT;
+	while (*path) {
+		const char *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+		char full[4096];
+		snprintf(full, sizeof(full), "%.*s/%s", (int)n, path, name);
+		int r = sn_exec_prepare(t, full, cfg->argv, cfg->envp, img);
+		if (r == 0)
+			return 0;
+		if (r != -ENOENT && r != -ENOTDIR && first_err == -ENOENT)
+			first_err = r;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return first_err;
+}
+
+static int mount_all(struct sn_kernel *k, const struct sn_config *cfg,
+		     struct rs_error **err)
+{
+	struct sn_fs *root;
+	int r = sn_goferfs_new(k, "/", cfg->root_readonly, &root);
+	if (r < 0)
+		return rs_error_set(err, -r, "attach the gofer's root");
+	sn_vfs_mount(k, "/", root, cfg->root_readonly);
+	for (size_t i = 0; i < cfg->nmounts; i++) {
+		struct sn_fs *fs;
+		r = sn_goferfs_new(k, cfg->mounts[i].path,
+				   cfg->mounts[i].readonly, &fs);
+		if (r < 0)
+			return rs_error_set(err, -r, "attach mount `%s`",
+					    cfg->mounts[i].path);
+		sn_vfs_mount(k, cfg->mounts[i].path, fs,
+			     cfg->mounts[i].readonly);
+	}
+	struct sn_fs *proc = sn_procfs_new(k), *dev = sn_devfs_new(k);
+	struct sn_fs *tmp = sn_tmpfs_new(k), *shm = sn_tmpfs_new(k);
+	if (!proc || !dev || !tmp || !shm)
+		return rs_error_set(err, ENOMEM, "create file systems");
+	sn_vfs_mount(k, "/proc", proc, false);
+	sn_vfs_mount(k, "/dev", dev, false);
+	sn_vfs_mount(k, "/dev/shm", shm, false);
+	sn_vfs_mount(k, "/tmp", tmp, false);
+	return 0;
+}
+
+static int setup_stdio(struct sn_kernel *k, struct sn_proc *p,
+		       const struct sn_config *cfg, struct rs_error **err)
+{
+	for (int i = 0; i < 3; i++) {
+		struct sn_file *f;
+		if (cfg->stdio[i] < 0) {
+			f = sn_file_get(k->devnull);
+		} else {
+			int fd = fcntl(cfg->stdio[i], F_DUPFD_CLOEXEC, 3);
+			if (fd < 0)
+				return rs_error_set(err, errno, "dup stdio %d",
+						    i);
+			int fl = fcntl(fd, F_GETFL);
+			f = sn_hostfile_new_shared(k, fd, fl & ~O_NONBLOCK,
+						   NULL);
+			if (f == NULL) {
+				close(fd);
+				return rs_error_set(err, ENOMEM, "stdio");
+			}
+			char name[32];
+			snprintf(name, sizeof(name), "host:[%d]", i);
+			sn_file_set_path(f, name);
+		}
+		int r = sn_fd_install_at(p->fdt, i, f, false, 1024);
+		sn_file_put(f);
+		if (r < 0)
+			return rs_error_set(err, -r, "install stdio");
+	}
+	return 0;
+}
+
+static void init_limits(struct sn_proc *p)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		getrlimit(i, &p->rlim[i]);
+	p->rlim[RLIMIT_NOFILE].rlim_cur = 1024;
+	p->rlim[RLIMIT_NOFILE].rlim_max = 1048576;
+}
+
+static struct sn_proc *new_init(struct sn_kernel *k,
+				const struct sn_config *cfg)
+{
+	struct sn_proc *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->k = k;
+	p->vpid = 1;
+	sn_list_init(&p->threads);
+	p->memfd = -1;
+	p->fdt = sn_fdtable_new();
+	p->fs = calloc(1, sizeof(*p->fs));
+	if (p->fs) {
+		p->fs->refs = 1;
+		p->fs->umask = 022;
+		p->fs->cwd = strdup(cfg->cwd ? cfg->cwd : "/");
+	}
+	struct sn_creds *c = &p->creds;
+	c->ruid = c->euid = c->suid = c->fsuid = cfg->uid;
+	c->rgid = c->egid = c->sgid = c->fsgid = cfg->gid;
+	init_limits(p);
+	p->start_ns = sn_now();
+	sn_list_add_tail(&k->procs, &p->link);
+	if (p->fdt == NULL || p->fs == NULL || p->fs->cwd == NULL) {
+		sn_proc_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap);
+	while (buf && !feof(f)) {
+		if (len + 4096 > cap) {
+			char *n = realloc(buf, cap *= 2);
+			if (n == NULL) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = n;
+		}
+		size_t got = fread(buf + len, 1, 4096, f);
+		if (got == 0)
+			break;
+		len += got;
+	}
+	fclose(f);
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
+static void on_platform_event(void *arg, uint32_t events)
+{
+	(void)arg;
+	(void)events;
+}
+
+static struct sn_kernel *kernel_new(const struct sn_config *cfg)
+{
+	struct sn_kernel *k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return NULL;
+	for (int i = 0; i < 256; i++)
+		sn_list_init(&k->tasks[i]);
+	sn_list_init(&k->procs);
+	sn_list_init(&k->runq);
+	sn_list_init(&k->mounts);
+	k->strace = cfg->strace;
+	k->strace_fd = cfg->strace_fd;
+	snprintf(k->hostname, sizeof(k->hostname), "%s",
+		 cfg->hostname ? cfg->hostname : "sandbox");
+	k->uid = cfg->uid;
+	k->gid = cfg->gid;
+	k->boot_ns = sn_now();
+	k->boot_realtime_ns = sn_realtime_now();
+	k->next_dev = 0x30;
+	k->cpuinfo = slurp("/proc/cpuinfo");
+	return k;
+}
+
+static void kernel_free(struct sn_kernel *k)
+{
+	for (int i = 0; i < 256; i++)
+		while (!sn_list_empty(&k->tasks[i]))
+			sn_task_free(sn_container_of(
+				k->tasks[i].next, struct sn_task, hash_link));
+	while (!sn_list_empty(&k->procs))
+		sn_proc_free(
+			sn_container_of(k->procs.next, struct sn_proc, link));
+	sn_file_put(k->devnull);
+	sn_vfs_unmount_all(k);
+	gf_client_free(k->gofer);
+	if (k->plat)
+		k->plat->ops->destroy(k->plat);
+	sn_loop_free(k->loop);
+	free(k->cpuinfo);
+	free(k);
+}
+
+static void report_exec_error(const char *name, int r, int *status)
+{
+	fprintf(stderr, "runsc: %s: %s\n", name, strerror(-r));
+	/* A shell's conventions: 127 not found, 126 found but not
+	 * executable. */
+	int code = (r == -ENOENT || r == -ENOTDIR) ? 127 : 126;
+	*status = code << 8;
+}
+
+/* Runs the loop until init is gone and no task remains. */
+static void run_loop(struct sn_kernel *k)
+{
+	for (;;) {
+		sn_run_queue(k);
+		struct sn_stop stop;
+		int r;
+		while ((r = k->plat->ops->next_stop(k->plat, &stop)) == 1) {
+			sn_handle_stop(k, &stop);
+			sn_run_queue(k);
+		}
+		if (k->init_exited && k->ntasks == 0)
+			return;
+		if (r == -ECHILD && k->ntasks == 0)
+			return;
+		if (sn_list_empty(&k->runq))
+			sn_loop_run_once(k->loop, -1);
+	}
+}
+
+int sn_run(const struct sn_config *cfg, int *wait_status,
+	   struct sn_run_stats *stats, struct rs_error **err)
+{
+	int r;
+	struct sn_kernel *k = kernel_new(cfg);
+	if (k == NULL) {
+		close(cfg->gofer_fd);
+		return rs_error_set(err, ENOMEM, "allocate the Sentry");
+	}
+	if ((r = gf_client_new(cfg->gofer_fd, NULL, &k->gofer)) < 0) {
+		rs_error_set(err, -r, "connect to the gofer");
+		goto out;
+	}
+	if ((r = sn_loop_new(&k->loop)) < 0 ||
+	    (r = sn_ptrace_create(&k->plat)) < 0) {
+		rs_error_set(err, -r, "create the event loop");
+		goto out;
+	}
+	sn_loop_add_fd(k->loop, k->plat->ops->event_fd(k->plat), 0x1,
+		       on_platform_event, k);
+	if ((r = mount_all(k, cfg, err)) < 0)
+		goto out;
+	struct sn_path devnull;
+	struct sn_proc *init = new_init(k, cfg);
+	if (init == NULL) {
+		r = rs_error_set(err, ENOMEM, "create init");
+		goto out;
+	}
+	k->init = init;
+	/* A task without a host thread yet, to resolve paths as init. */
+	struct sn_task *t = sn_task_new(k, 0, init);
+	if (t == NULL) {
+		r = rs_error_set(err, ENOMEM, "create init");
+		goto out;
+	}
+	if ((r = sn_path_lookup_at(t, "/", "/dev/null", SN_LOOKUP_FOLLOW,
+				   &devnull)) == 0) {
+		r = sn_vfs_open(t, &devnull, O_RDWR, 0, &k->devnull);
+		sn_path_free(&devnull);
+	}
+	if (r < 0) {
+		rs_error_set(err, -r, "open /dev/null");
+		goto out;
+	}
+	if ((r = setup_stdio(k, init, cfg, err)) < 0)
+		goto out;
+	struct sn_exec_image *img = NULL;
+	if ((r = prepare_first(t, cfg, &img)) < 0) {
+		report_exec_error(cfg->argv[0], r, wait_status);
+		r = 0;
+		goto out;
+	}
+	img->stub_exec_pending = true;
+	t->exec = img;
+
+	int go[2], errp[2];
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		r = rs_error_set(err, errno, "pipe");
+		goto out;
+	}
+	fflush(NULL);
+	pid_t pid =
+		(pid_t)syscall(SYS_clone,
+			       CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
+				       CLONE_NEWUTS | CLONE_NEWNET | SIGCHLD,
+			       NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		close(go[1]);
+		close(errp[0]);
+		_exit(stub_main(go[0], errp[1], k->hostname));
+	}
+	close(go[0]);
+	close(errp[1]);
+	if (pid < 0) {
+		r = rs_error_set(err, errno,
+				 "clone the sandbox's first process");
+		close(go[1]);
+		close(errp[0]);
+		goto out;
+	}
+	init->pid = pid;
+	sn_task_rekey(t, pid);
+	t->vtid = 1;
+	if ((r = sn_ptrace_seize(k->plat, pid)) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		rs_error_set(err, -r, "ptrace the sandbox");
+		close(go[1]);
+		close(errp[0]);
+		goto out;
+	}
+	if (write(go[1], "g", 1) != 1) {
+		r = rs_error_set(err, errno, "start the sandbox");
+		close(go[1]);
+		close(errp[0]);
+		goto out;
+	}
+	close(go[1]);
+	run_loop(k);
+	char msg[256];
+	ssize_t n = read(errp[0], msg, sizeof(msg) - 1);
+	close(errp[0]);
+	if (n > 0) {
+		msg[n] = 0;
+		r = rs_error_set(err, 0, "sandbox set-up: %s", msg);
+		goto out;
+	}
+	*wait_status = k->exit_status;
+	r = 0;
+out:
+	if (stats)
+		*stats = k->stats;
+	kernel_free(k);
+	return r;
+}

@@ -1,0 +1,383 @@
+/* Tasks (host threads) and processes, parking on wait queues, and the
+ * interruption of parked syscalls by signals. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs/fs.h"
+#include "kernel/kernel.h"
+
+/* ---- wait queues -------------------------------------------------------- */
+
+void sn_waitq_init(struct sn_waitq *q)
+{
+	sn_list_init(&q->waiters);
+}
+
+void sn_waitq_add(struct sn_waitq *q, struct sn_waiter *w)
+{
+	sn_list_add_tail(&q->waiters, &w->link);
+}
+
+void sn_waiter_del(struct sn_waiter *w)
+{
+	sn_list_del(&w->link);
+}
+
+void sn_waitq_wake(struct sn_waitq *q, uint32_t events)
+{
+	struct sn_list *pos, *tmp;
+	sn_list_for_each_safe(pos, tmp, &q->waiters)
+	{
+		struct sn_waiter *w =
+			sn_container_of(pos, struct sn_waiter, link);
+		if (w->mask == 0 || (w->mask & events) || events == 0)
+			w->fn(w, events);
+	}
+}
+
+/* ---- task table --------------------------------------------------------- */
+
+static struct sn_list *bucket(struct sn_kernel *k, pid_t tid)
+{
+	return &k->tasks[(unsigned)tid % 256];
+}
+
+struct sn_task *sn_task_find(struct sn_kernel *k, pid_t tid)
+{
+	struct sn_list *pos, *b = bucket(k, tid);
+	sn_list_for_each(pos, b)
+	{
+		struct sn_task *t =
+			sn_container_of(pos, struct sn_task, hash_link);
+		if (t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
+static void task_timer_fired(struct sn_timer *timer)
+{
+	struct sn_task *t = sn_container_of(timer, struct sn_task, timer);
+	t->sc.timed_out = true;
+	sn_task_wake(t);
+}
+
+struct sn_task *sn_task_new(struct sn_kernel *k, pid_t tid,
+			    struct sn_proc *proc)
+{
+	struct sn_task *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->k = k;
+	t->tid = tid;
+	t->proc = proc;
+	t->timer.fn = task_timer_fired;
+	sn_list_init(&t->runq_link);
+	sn_list_init(&t->thread_link);
+	sn_list_add_tail(bucket(k, tid), &t->hash_link);
+	if (proc) {
+		sn_list_add_tail(&proc->threads, &t->thread_link);
+		proc->nthreads++;
+	}
+	k->stats.tasks++;
+	k->ntasks++;
+	return t;
+}
+
+static void clear_waits(struct sn_task *t)
+{
+	for (unsigned i = 0; i < t->nwaiters; i++) {
+		sn_waiter_del(t->waiters[i]);
+		free(t->waiters[i]);
+	}
+	t->nwaiters = 0;
+	sn_timer_cancel(&t->timer);
+}
+
+void sn_task_rekey(struct sn_task *t, pid_t tid)
+{
+	sn_list_del(&t->hash_link);
+	t->tid = tid;
+	sn_list_add_tail(bucket(t->k, tid), &t->hash_link);
+}
+
+void sn_task_free(struct sn_task *t)
+{
+	clear_waits(t);
+	free(t->waiters);
+	sn_list_del(&t->runq_link);
+	sn_list_del(&t->hash_link);
+	if (t->proc) {
+		sn_list_del(&t->thread_link);
+		t->proc->nthreads--;
+	}
+	sn_exec_image_free(t->exec);
+	t->k->ntasks--;
+	free(t);
+}
+
+struct sn_proc *sn_proc_by_vpid(struct sn_kernel *k, pid_t vpid)
+{
+	struct sn_list *pos;
+	sn_list_for_each(pos, &k->procs)
+	{
+		struct sn_proc *p = sn_container_of(pos, struct sn_proc, link);
+		if (p->vpid == vpid && !p->exited)
+			return p;
+	}
+	return NULL;
+}
+
+/* The pid a host thread has in the sandbox's pid namespace: the last
+ * field of "NSpid:" in /proc/<tid>/status. */
+pid_t sn_host_to_vpid(pid_t host)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)host);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	pid_t v = -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (strncmp(buf, "NSpid:", 6) != 0)
+			continue;
+		char *last = strrchr(buf, '\t');
+		if (last == NULL)
+			last = buf + 6;
+		v = (pid_t)atoi(last);
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+struct sn_fsctx *sn_fsctx_dup(const struct sn_fsctx *fs)
+{
+	struct sn_fsctx *n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return NULL;
+	n->refs = 1;
+	n->umask = fs->umask;
+	n->cwd = strdup(fs->cwd);
+	if (n->cwd == NULL) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void sn_fsctx_put(struct sn_fsctx *fs)
+{
+	if (fs == NULL || --fs->refs > 0)
+		return;
+	free(fs->cwd);
+	free(fs);
+}
+
+void sn_proc_exit(struct sn_proc *p)
+{
+	if (p->exited)
+		return;
+	p->exited = true;
+	sn_timer_cancel(&p->itimer);
+	sn_fdtable_put(p->fdt);
+	p->fdt = NULL;
+	sn_fsctx_put(p->fs);
+	p->fs = NULL;
+	if (p->memfd >= 0)
+		close(p->memfd);
+	p->memfd = -1;
+	/* Children of an exited process are reparented to init, as the host
+	 * kernel does in the sandbox's pid namespace. */
+	struct sn_list *pos;
+	sn_list_for_each(pos, &p->k->procs)
+	{
+		struct sn_proc *c = sn_container_of(pos, struct sn_proc, link);
+		if (c->parent == p) {
+			c->parent = p->k->init != p ? p->k->init : NULL;
+			c->vppid = c->parent ? 1 : 0;
+		}
+	}
+}
+
+void sn_proc_free(struct sn_proc *p)
+{
+	sn_proc_exit(p);
+	sn_list_del(&p->link);
+	free(p->exe);
+	free(p->cmdline);
+	free(p);
+}
+
+/* ---- parking ------------------------------------------------------------ */
+
+static void waiter_fired(struct sn_waiter *w, uint32_t events)
+{
+	(void)events;
+	sn_task_wake(w->arg);
+}
+
+int sn_task_wait(struct sn_task *t, struct sn_waitq *q, uint32_t mask)
+{
+	if (t->nwaiters == t->capwaiters) {
+		unsigned cap = t->capwaiters ? t->capwaiters * 2 : 4;
+		struct sn_waiter **n = realloc(t->waiters, cap * sizeof(*n));
+		if (n == NULL)
+			return -ENOMEM;
+		t->waiters = n;
+		t->capwaiters = cap;
+	}
+	/* Each waiter is its own allocation: queues link to it, so it must
+	 * not move when the array grows. */
+	struct sn_waiter *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	*w = (struct sn_waiter){ .fn = waiter_fired, .arg = t, .mask = mask };
+	sn_list_init(&w->link);
+	sn_waitq_add(q, w);
+	t->waiters[t->nwaiters++] = w;
+	return 0;
+}
+
+void sn_task_set_deadline(struct sn_task *t, uint64_t deadline)
+{
+	t->sc.deadline = deadline;
+}
+
+void sn_task_wake(struct sn_task *t)
+{
+	if (t->state != TS_PARKED || t->on_runq)
+		return;
+	t->on_runq = true;
+	sn_list_add_tail(&t->k->runq, &t->runq_link);
+}
+
+void sn_run_queue(struct sn_kernel *k)
+{
+	while (!sn_list_empty(&k->runq)) {
+		struct sn_task *t = sn_container_of(k->runq.next,
+						    struct sn_task, runq_link);
+		sn_list_del(&t->runq_link);
+		t->on_runq = false;
+		if (t->state != TS_PARKED)
+			continue;
+		clear_waits(t);
+		t->sc.first = false;
+		sn_dispatch(t);
+	}
+}
+
+/* Arms the park deadline when a handler parks. */
+void sn_task_parked(struct sn_task *t)
+{
+	if (t->sc.deadline && !t->timer.armed && !t->sc.timed_out)
+		sn_timer_arm(t->k->loop, &t->timer, t->sc.deadline);
+}
+
+/* ---- signals -------------------------------------------------------------- */
+
+/* Pending-and-unblocked test from /proc/<tid>/status: the mask lives in
+ * the host kernel (rt_sigprocmask is allowlisted), so it is read only when
+ * a signal may concern a parked task. */
+static bool signal_deliverable(pid_t tid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	unsigned long long pnd = 0, shd = 0, blk = 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (strncmp(buf, "SigPnd:", 7) == 0)
+			pnd = strtoull(buf + 7, NULL, 16);
+		else if (strncmp(buf, "ShdPnd:", 7) == 0)
+			shd = strtoull(buf + 7, NULL, 16);
+		else if (strncmp(buf, "SigBlk:", 7) == 0)
+			blk = strtoull(buf + 7, NULL, 16);
+	}
+	fclose(f);
+	/* SIGKILL and SIGSTOP cannot be blocked. */
+	blk &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+	return ((pnd | shd) & ~blk) != 0;
+}
+
+void sn_task_check_interrupt(struct sn_task *t)
+{
+	if (t->state != TS_PARKED || !signal_deliverable(t->tid))
+		return;
+	clear_waits(t);
+	sn_list_del(&t->runq_link);
+	t->on_runq = false;
+	/* Turn the parked syscall into a harmless getppid and stop at its
+	 * exit, where the result becomes -ERESTART* so that the host
+	 * kernel's signal delivery applies SA_RESTART exactly as Linux
+	 * does for its own sleeping syscalls. */
+	t->regs.orig_rax = SYS_getppid;
+	if (t->k->plat->ops->set_regs(t->k->plat, t->tid, &t->regs) < 0 ||
+	    t->k->plat->ops->resume(t->k->plat, t->tid, SN_RESUME_SYSCALL, 0) <
+		    0)
+		return;
+	t->state = TS_INTERRUPTED;
+	t->k->stats.interrupted++;
+}
+
+void sn_kernel_check_interrupts(struct sn_kernel *k)
+{
+	for (unsigned b = 0; b < 256; b++) {
+		struct sn_list *pos, *tmp;
+		sn_list_for_each_safe(pos, tmp, &k->tasks[b])
+		{
+			struct sn_task *t =
+				sn_container_of(pos, struct sn_task, hash_link);
+			sn_task_check_interrupt(t);
+		}
+	}
+}
+
+int sn_signal_thread(struct sn_task *t, int sig)
+{
+	if (syscall(SYS_tgkill, t->proc->pid, t->tid, sig) < 0)
+		return -errno;
+	sn_task_check_interrupt(t);
+	return 0;
+}
+
+int sn_signal_proc(struct sn_proc *p, int sig)
+{
+	if (kill(p->pid, sig) < 0)
+		return -errno;
+	struct sn_list *pos, *tmp;
+	sn_list_for_each_safe(pos, tmp, &p->threads)
+	{
+		sn_task_check_interrupt(
+			sn_container_of(pos, struct sn_task, thread_link));
+	}
+	return 0;
+}
+
+long sn_inject(struct sn_task *t, long nr, uint64_t a0, uint64_t a1,
+	       uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct sn_platform *p = t->k->plat;
+	if (t->proc->stub_insn == 0)
+		return -ENOSYS;
+	sn_regs saved;
+	int r = p->ops->get_regs(p, t->tid, &saved);
+	if (r < 0)
+		return r;
+	uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
+	long ret;
+	int sig = 0;
+	r = p->ops->inject(p, t->tid, t->proc->stub_insn, nr, args, &ret, &sig);
+	if (sig)
+		t->pending_sig = sig;
+	if (r < 0)
+		return r;
+	p->ops->set_regs(p, t->tid, &saved);
+	return ret;
+}
