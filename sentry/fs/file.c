@@ -20,6 +20,7 @@ struct sn_file *sn_file_new(struct sn_kernel *k, const struct sn_file_ops *ops,
 	f->priv = priv;
 	f->k = k;
 	sn_waitq_init(&f->wq);
+	sn_list_init(&f->epitems);
 	return f;
 }
 
@@ -38,8 +39,10 @@ void sn_file_put(struct sn_file *f)
 {
 	if (f == NULL || --f->refs > 0)
 		return;
+	sn_epoll_file_gone(f);
 	if (f->ops->release)
 		f->ops->release(f);
+	sn_waitq_detach_all(&f->wq);
 	free(f->path);
 	free(f);
 }

@@ -63,7 +63,8 @@ struct sn_file {
 	int64_t pos;
 	char *path; /* canonical path, or a "pipe:[N]"-style name */
 	void *priv;
-	struct sn_waitq wq; /* woken with POLL* bits on state changes */
+	struct sn_waitq wq;	/* woken with POLL* bits on state changes */
+	struct sn_list epitems; /* epoll items watching this file */
 	struct sn_kernel *k;
 };
 
@@ -233,6 +234,8 @@ int sn_epoll_ctl(struct sn_file *ep, int op, int fd, struct sn_file *f,
 		 uint32_t events, uint64_t data);
 /* Collects up to max ready events into evs (struct epoll_event layout). */
 int sn_epoll_collect(struct sn_file *ep, void *evs, int max);
+/* Removes the epoll items of a file that is going away. */
+void sn_epoll_file_gone(struct sn_file *f);
 int sn_timerfd_new(struct sn_kernel *k, int clockid, int flags,
 		   struct sn_file **out);
 int sn_timerfd_settime(struct sn_file *f, int flags, const void *new_value,

@@ -169,7 +169,7 @@ static void pipe_release(struct sn_file *f)
 	if (p->readers == 0 && p->writers == 0) {
 		if (p->slot)
 			*p->slot = NULL;
-		sn_waitq_wake(&p->wq, POLLHUP | POLLERR);
+		sn_waitq_detach_all(&p->wq);
 		free(p->buf);
 		free(p);
 		return;

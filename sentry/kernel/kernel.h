@@ -73,6 +73,9 @@ void sn_waiter_del(struct sn_waiter *w);
 /* Calls every waiter interested in events. Waiters may delete themselves
  * (but no others) from their callbacks. */
 void sn_waitq_wake(struct sn_waitq *q, uint32_t events);
+/* For a queue about to be freed: wakes every waiter with POLLHUP |
+ * POLLERR, then unlinks them all (their later deletion is harmless). */
+void sn_waitq_detach_all(struct sn_waitq *q);
 
 /* ---- syscall context ----------------------------------------------------- */
 

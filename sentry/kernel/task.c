@@ -40,6 +40,13 @@ void sn_waitq_wake(struct sn_waitq *q, uint32_t events)
 	}
 }
 
+void sn_waitq_detach_all(struct sn_waitq *q)
+{
+	sn_waitq_wake(q, 0x18); /* POLLERR | POLLHUP */
+	while (!sn_list_empty(&q->waiters))
+		sn_list_del(q->waiters.next);
+}
+
 /* ---- task table --------------------------------------------------------- */
 
 static struct sn_list *bucket(struct sn_kernel *k, pid_t tid)

@@ -18,7 +18,7 @@
 #define NEVER  .restart = SN_RESTART_NEVER
 
 #define E(nr, fn, args, sup, ...) \
-	[SYS_##nr] = { #nr, sys_##fn, args, sup, "" __VA_ARGS__ }
+	[SYS_##nr] = { #nr, sys_##fn, args, sup, __VA_ARGS__ }
 /* Checked, then run by the host kernel. */
 #define HOST(nr, args, note) \
 	[SYS_##nr] = { #nr, sn_pass, args, FULL, "host: " note }
@@ -120,6 +120,26 @@ static const struct sn_syscall_entry table[SN_NR_SYSCALLS] = {
 	  "no extended attributes (ENOTSUP)"),
 	E(fremovexattr, xattr, "ssp", PARTIAL,
 	  "no extended attributes (ENOTSUP)"),
+	/* readiness */
+	E(poll, poll, "pud", FULL, NOHAND),
+	E(ppoll, ppoll, "pupp", PARTIAL, "signal mask argument ignored",
+	  NOHAND),
+	E(select, select, "dpppp", FULL, NOHAND),
+	E(pselect6, pselect6, "dpppp", PARTIAL, "signal mask argument ignored",
+	  NOHAND),
+	E(epoll_create, epoll_create, "d", FULL),
+	E(epoll_create1, epoll_create1, "x", FULL),
+	E(epoll_ctl, epoll_ctl, "dddp", FULL),
+	E(epoll_wait, epoll_wait, "dpdd", FULL, NEVER),
+	E(epoll_pwait, epoll_pwait, "dpddp", PARTIAL,
+	  "signal mask argument ignored", NEVER),
+	E(epoll_pwait2, epoll_pwait2, "dpdpp", PARTIAL,
+	  "signal mask argument ignored", NEVER),
+	E(eventfd, eventfd, "u", FULL),
+	E(eventfd2, eventfd2, "ux", FULL),
+	E(timerfd_create, timerfd_create, "dx", FULL),
+	E(timerfd_settime, timerfd_settime, "dxpp", FULL),
+	E(timerfd_gettime, timerfd_gettime, "dp", FULL),
 	/* memory */
 	E(mmap, mmap, "pxxxdx", PARTIAL,
 	  "files: private copies; shared writable file maps refused"),
