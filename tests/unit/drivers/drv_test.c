@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "netstack/csum.h"
 #include "netstack/wire.h"
 
 static uint8_t pattern_byte(uint32_t seq, uint32_t i)
@@ -46,6 +47,87 @@ bool drv_test_frame_matches(const struct ns_pkt *pkt, const uint8_t dst[6],
 		if (buf[14 + i] != pattern_byte(seq, i))
 			return false;
 	return true;
+}
+
+static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+struct ns_pkt *drv_test_arp_request(const uint8_t src_mac[6],
+				    const uint8_t src_ip[4],
+				    const uint8_t target_ip[4])
+{
+	struct ns_pkt *pkt = drv_test_frame(broadcast, src_mac, 0x0806, 28, 0);
+	uint8_t *arp = pkt->data + 14;
+	ns_put_be16(arp, 1);	      /* hardware: Ethernet */
+	ns_put_be16(arp + 2, 0x0800); /* protocol: IPv4 */
+	arp[4] = 6;
+	arp[5] = 4;
+	ns_put_be16(arp + 6, 1); /* request */
+	memcpy(arp + 8, src_mac, 6);
+	memcpy(arp + 14, src_ip, 4);
+	memset(arp + 18, 0, 6);
+	memcpy(arp + 24, target_ip, 4);
+	return pkt;
+}
+
+struct ns_pkt *drv_test_icmp_echo(const uint8_t dst_mac[6],
+				  const uint8_t src_mac[6],
+				  const uint8_t src_ip[4],
+				  const uint8_t dst_ip[4], uint16_t id,
+				  uint16_t seq, uint32_t payload)
+{
+	struct ns_pkt *pkt =
+		drv_test_frame(dst_mac, src_mac, 0x0800, 20 + 8 + payload, seq);
+	uint8_t *ip = pkt->data + 14;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ns_put_be16(ip + 2, (uint16_t)(28 + payload));
+	ns_put_be16(ip + 4, seq);
+	ip[8] = 64;
+	ip[9] = 1; /* ICMP */
+	memcpy(ip + 12, src_ip, 4);
+	memcpy(ip + 16, dst_ip, 4);
+	ns_put_be16(ip + 10, ns_csum_fold(ns_csum_partial(ip, 20, 0)));
+	uint8_t *icmp = ip + 20;
+	icmp[0] = 8; /* echo request */
+	icmp[1] = 0;
+	ns_put_be16(icmp + 2, 0);
+	ns_put_be16(icmp + 4, id);
+	ns_put_be16(icmp + 6, seq);
+	ns_put_be16(icmp + 2,
+		    ns_csum_fold(ns_csum_partial(icmp, 8 + payload, 0)));
+	return pkt;
+}
+
+bool drv_test_is_arp_reply(const struct ns_pkt *pkt, const uint8_t target_ip[4],
+			   uint8_t mac_out[6])
+{
+	uint8_t f[42];
+	if (pkt->len < sizeof(f) || ns_pkt_copy_out(pkt, 0, f, sizeof(f)) < 0)
+		return false;
+	if (ns_get_be16(f + 12) != 0x0806 || ns_get_be16(f + 20) != 2 ||
+	    memcmp(f + 28, target_ip, 4) != 0)
+		return false;
+	if (mac_out)
+		memcpy(mac_out, f + 22, 6);
+	return true;
+}
+
+bool drv_test_is_echo_reply(const struct ns_pkt *pkt, const uint8_t from[4],
+			    uint16_t id, uint16_t seq)
+{
+	uint8_t f[1600];
+	if (pkt->len < 14 + 28 || pkt->len > sizeof(f) ||
+	    ns_pkt_copy_out(pkt, 0, f, pkt->len) < 0)
+		return false;
+	const uint8_t *ip = f + 14, *icmp = ip + 20;
+	if (ns_get_be16(f + 12) != 0x0800 || ip[9] != 1 ||
+	    memcmp(ip + 12, from, 4) != 0 || icmp[0] != 0)
+		return false;
+	uint32_t icmp_len = ns_get_be16(ip + 2) - 20u;
+	if (14 + 20 + icmp_len > pkt->len ||
+	    ns_csum_fold(ns_csum_partial(icmp, icmp_len, 0)) != 0)
+		return false;
+	return ns_get_be16(icmp + 4) == id && ns_get_be16(icmp + 6) == seq;
 }
 
 uint64_t drv_test_clock_now(void *arg)

@@ -20,6 +20,30 @@ bool drv_test_frame_matches(const struct ns_pkt *pkt, const uint8_t dst[6],
 			    const uint8_t src[6], uint16_t ethertype,
 			    uint32_t payload, uint32_t seq);
 
+/* An ARP request (RFC 826) from src_mac/src_ip asking for target_ip, sent
+ * to the broadcast address. */
+struct ns_pkt *drv_test_arp_request(const uint8_t src_mac[6],
+				    const uint8_t src_ip[4],
+				    const uint8_t target_ip[4]);
+
+/* An ICMP echo request (RFC 792) with valid IPv4 and ICMP checksums and
+ * `payload` bytes of pattern data. */
+struct ns_pkt *drv_test_icmp_echo(const uint8_t dst_mac[6],
+				  const uint8_t src_mac[6],
+				  const uint8_t src_ip[4],
+				  const uint8_t dst_ip[4], uint16_t id,
+				  uint16_t seq, uint32_t payload);
+
+/* Whether pkt is an ARP reply telling target_ip's address to us. On
+ * success copies the answered MAC to mac_out (may be NULL). */
+bool drv_test_is_arp_reply(const struct ns_pkt *pkt, const uint8_t target_ip[4],
+			   uint8_t mac_out[6]);
+
+/* Whether pkt is an ICMP echo reply with this id and seq from `from`, with
+ * a valid ICMP checksum. */
+bool drv_test_is_echo_reply(const struct ns_pkt *pkt, const uint8_t from[4],
+			    uint16_t id, uint16_t seq);
+
 /* A virtual clock for wrappers: struct drv_clock { drv_test_clock_now,
  * &clock_value }. */
 uint64_t drv_test_clock_now(void *arg);
