@@ -1,0 +1,54 @@
+/* Binding, connecting and sending for INET datagram sockets (internal),
+ * shared by UDP and ping sockets: Linux's address rules
+ * (inet_bind/inet6_bind, ip4/ip6_datagram_connect, udp_sendmsg's
+ * destination and control-message handling). */
+#ifndef NETSTACK_INET_H
+#define NETSTACK_INET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ip.h"
+#include "sock.h"
+
+/* Checks and applies a bind address (not the port): local, wildcard,
+ * broadcast or multicast; v4-mapped only without V6ONLY; link-local
+ * IPv6 with a scope. Sets sk->laddr and the scope on success. */
+int ns_inet_bind_addr(struct ns_sock *sk, const struct ns_sockname *sn);
+
+/* The peer of connect/sendto after Linux's family rules; the wildcard
+ * means loopback. Returns 0 or -EAFNOSUPPORT / -ENETUNREACH / -EINVAL. */
+int ns_inet_dest(struct ns_sock *sk, const struct ns_sockname *sn,
+		 bool connecting, struct ns_sockname *out);
+
+/* Datagram connect/disconnect; autobind(sk) binds an ephemeral port. */
+int ns_inet_dgram_connect(struct ns_sock *sk, const struct ns_sockname *sn,
+			  int (*autobind)(struct ns_sock *sk));
+
+/* What sendmsg's msg_name and control messages ask for. */
+struct ns_inet_send {
+	struct ns_sockname dst;
+	struct ns_addr src; /* any: route's choice */
+	int oif;
+	int ttl;	/* -1: socket default */
+	int tos;	/* -1: socket default */
+	bool use_cache; /* connected socket, nothing overridden */
+};
+
+/* Parses sendmsg's destination and control messages. */
+int ns_inet_send_prepare(struct ns_sock *sk, const struct msghdr *msg,
+			 struct ns_inet_send *out);
+
+/* Routes a datagram per prepared send. *dst points to the socket's cache
+ * or to tmp. Checks SO_BROADCAST. */
+int ns_inet_send_route(struct ns_sock *sk, struct ns_inet_send *s,
+		       struct ns_dst *tmp, struct ns_dst **dst);
+
+/* Fills the IP output parameters for a datagram to s->dst along d. */
+void ns_inet_tx(const struct ns_sock *sk, const struct ns_inet_send *s,
+		const struct ns_dst *d, uint8_t proto, struct ns_ip_tx *tx);
+
+/* Shutdown of a datagram socket (Linux inet_shutdown). */
+int ns_inet_dgram_shutdown(struct ns_sock *sk, int how);
+
+#endif

@@ -1,0 +1,204 @@
+/* ICMP echo sockets, Linux's "ping sockets" (net/ipv4/ping.c): SOCK_DGRAM
+ * with IPPROTO_ICMP or IPPROTO_ICMPV6. The application writes an echo
+ * request (header and data); the stack puts the socket's identifier (its
+ * bound "port") in it and fills the checksum. Echo replies carrying that
+ * identifier are queued whole, header included; errors about our
+ * requests are reported as for UDP. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "core.h"
+#include "dgram.h"
+#include "inet.h"
+#include "netstack/csum.h"
+#include "netstack/wire.h"
+#include "port.h"
+#include "proto.h"
+
+#define ICMP_HLEN	   8
+#define ICMP_ECHO	   8
+#define ICMP6_ECHO_REQUEST 128
+
+/* The socket with identifier ident that takes an echo reply or error
+ * (Linux ping_lookup): same family, bound address and device match. */
+static struct ns_sock *ping_lookup(struct ns_stack *stack, uint16_t ident,
+				   bool v6, const struct ns_addr *local,
+				   int ifindex)
+{
+	struct ns_list *pos;
+	ns_port_for_each(pos, &stack->ping_ports, ident)
+	{
+		struct ns_sock *sk =
+			ns_container_of(pos, struct ns_sock, bind_node);
+		if (sk->lport != ident ||
+		    sk->family != (v6 ? AF_INET6 : AF_INET))
+			continue;
+		if (!ns_addr_is_any(&sk->laddr) &&
+		    !ns_addr_eq(&sk->laddr, local))
+			continue;
+		if (ifindex && sk->bound_ifindex &&
+		    sk->bound_ifindex != ifindex)
+			continue;
+		return sk;
+	}
+	return NULL;
+}
+
+void ns_ping_rcv(struct ns_stack *stack, struct ns_pkt *pkt)
+{
+	struct ns_rxmeta *m = ns_rxmeta(pkt);
+	if (ns_pkt_ensure(&pkt, ICMP_HLEN) == NULL) {
+		ns_pkt_free(pkt);
+		return;
+	}
+	m = ns_rxmeta(pkt);
+	uint16_t ident = ns_get_be16(pkt->data + 4);
+	struct ns_sock *sk = ping_lookup(stack, ident, m->flags & NS_RX_V6,
+					 &m->dst, pkt->ifindex);
+	if (sk == NULL) {
+		NS_INC(stack, Ping, InNoSocket);
+		ns_pkt_free(pkt);
+		return;
+	}
+	if (ns_dgram_enqueue(sk, pkt, 0) < 0) {
+		NS_INC(stack, Ping, RcvbufErrors);
+		return;
+	}
+	NS_INC(stack, Ping, InDelivers);
+}
+
+void ns_ping_err(struct ns_stack *stack, const struct ns_icmp_err *e)
+{
+	uint16_t ident = ns_get_be16(e->th + 4);
+	struct ns_sock *sk = ping_lookup(stack, ident, e->v6, &e->src, 0);
+	if (sk == NULL)
+		return;
+	struct ns_icmp_err ev = *e;
+	bool too_big = e->v6 ? e->type == 2 : (e->type == 3 && e->code == 4);
+	if (too_big) {
+		if ((e->v6 ? sk->pmtudisc6 : sk->pmtudisc) == NS_PMTUDISC_DONT)
+			return;
+		ev.fatal = true;
+	}
+	/* The error queue gets the quoted ICMP message, header and all. */
+	ns_dgram_icmp_error(sk, &ev, 0, 0);
+}
+
+static int ping_autobind(struct ns_sock *sk)
+{
+	return ns_port_bind(sk->stack, &sk->stack->ping_ports, sk, 0);
+}
+
+static int ping_bind(struct ns_sock *sk, const struct ns_sockname *sn)
+{
+	if (sk->lport)
+		return -EINVAL;
+	/* Linux ping_check_bind_addr: no broadcast or multicast, and an
+	 * IPv6 ping socket takes no v4-mapped address. */
+	if (ns_addr_is_mcast(&sn->addr) ||
+	    ns_addr_is_bcast_on(sk->stack, NULL, &sn->addr) ||
+	    (sk->family == AF_INET6 && ns_addr_is_v4(&sn->addr)))
+		return -EADDRNOTAVAIL;
+	struct ns_addr old = sk->laddr;
+	int old_if = sk->bound_ifindex;
+	int r = ns_inet_bind_addr(sk, sn);
+	if (r < 0)
+		return r;
+	r = ns_port_bind(sk->stack, &sk->stack->ping_ports, sk, sn->port);
+	if (r < 0) {
+		sk->laddr = old;
+		sk->bound_ifindex = old_if;
+		return r;
+	}
+	sk->addr_locked = !ns_addr_is_any(&sk->laddr);
+	sk->port_locked = sn->port != 0;
+	return 0;
+}
+
+static int ping_connect(struct ns_sock *sk, const struct ns_sockname *sn)
+{
+	if (!sn->unspec && sk->family == AF_INET6 && ns_addr_is_v4(&sn->addr))
+		return -EAFNOSUPPORT;
+	return ns_inet_dgram_connect(sk, sn, ping_autobind);
+}
+
+static ssize_t ping_sendmsg(struct ns_sock *sk, const struct msghdr *msg,
+			    int flags, const struct ns_memio *io)
+{
+	struct ns_stack *stack = sk->stack;
+	bool v6 = sk->family == AF_INET6;
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (sk->err)
+		return ns_sock_error(sk);
+	ssize_t total = ns_iov_length(msg->msg_iov, msg->msg_iovlen);
+	if (total < 0)
+		return total;
+	if (total > 0xffff)
+		return -EMSGSIZE;
+	if (total < ICMP_HLEN)
+		return -EINVAL;
+	struct ns_inet_send s;
+	int r = ns_inet_send_prepare(sk, msg, &s);
+	if (r < 0)
+		return r;
+	if (ns_addr_is_v4(&s.dst.addr) == v6)
+		return -EAFNOSUPPORT;
+	uint32_t len = (uint32_t)total;
+	struct ns_pkt *pkt = ns_pkt_alloc(NS_PKT_HEADROOM, len);
+	if (pkt == NULL)
+		return -ENOBUFS;
+	uint8_t *p = ns_pkt_put(pkt, len);
+	struct ns_iov_iter it;
+	ns_iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, io);
+	r = ns_iov_copy_from(&it, p, len);
+	/* Linux ping_common_sendmsg: only echo requests, code 0. */
+	if (r == 0 && (p[0] != (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO) || p[1]))
+		r = -EINVAL;
+	if (r == 0 && sk->lport == 0)
+		r = ping_autobind(sk);
+	struct ns_dst tmp, *d = NULL;
+	if (r == 0)
+		r = ns_inet_send_route(sk, &s, &tmp, &d);
+	if (r < 0) {
+		ns_pkt_free(pkt);
+		return r;
+	}
+	struct ns_ip_tx tx;
+	ns_inet_tx(sk, &s, d, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, &tx);
+	ns_put_be16(p + 4, sk->lport);
+	ns_put_be16(p + 2, 0);
+	uint32_t sum =
+		v6 ? ns_csum_pseudo6(tx.src.b, tx.dst.b, IPPROTO_ICMPV6, len)
+		   : 0;
+	ns_put_be16(p + 2, ns_csum_fold(ns_csum_partial(p, len, sum)));
+	if (v6)
+		ns_icmp6_count_out(stack, p[0]);
+	else
+		ns_icmp4_count_out(stack, p[0]);
+	r = ns_ip_output(stack, d, pkt, &tx);
+	if (r < 0)
+		return r;
+	NS_INC(stack, Ping, OutMsgs);
+	return (ssize_t)len;
+}
+
+static void ping_close(struct ns_sock *sk)
+{
+	ns_sock_free(sk);
+}
+
+const struct ns_sock_ops ns_ping_sock_ops = {
+	.name = "ping",
+	.obj_size = sizeof(struct ns_sock),
+	.close = ping_close,
+	.bind = ping_bind,
+	.connect = ping_connect,
+	.sendmsg = ping_sendmsg,
+	.recvmsg = ns_dgram_recvmsg,
+	.shutdown = ns_inet_dgram_shutdown,
+	.poll = ns_dgram_poll,
+	.ioctl = ns_dgram_ioctl,
+	.queues = ns_dgram_queues,
+};
