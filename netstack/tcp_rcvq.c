@@ -200,8 +200,20 @@ bool ns_tcp_ofo_drain(struct tcp_rcvq *rq, uint32_t *rcv_nxt,
 		fin = cb->fin;
 		ns_tcp_rcvq_queue(rq, pkt);
 	}
+	if (fin)
+		ns_tcp_ofo_purge(rq, rs);
 	ns_tcp_rcv_sack_advance(rs, *rcv_nxt);
 	return fin;
+}
+
+void ns_tcp_ofo_purge(struct tcp_rcvq *rq, struct tcp_rcv_sack *rs)
+{
+	while (rq->ofo_head) {
+		struct ns_pkt *pkt = rq->ofo_head;
+		ofo_unlink(rq, NULL, pkt);
+		ns_pkt_free(pkt);
+	}
+	rs->nblocks = 0;
 }
 
 uint32_t ns_tcp_ofo_prune(struct tcp_rcvq *rq, uint32_t limit,

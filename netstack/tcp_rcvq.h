@@ -74,9 +74,14 @@ enum tcp_ofo_result ns_tcp_ofo_insert(struct tcp_rcvq *rq, struct ns_pkt *pkt,
 /* After rcv_nxt advanced to *rcv_nxt: moves out-of-order segments that
  * now continue the stream to the in-order queue, trimming what was
  * already received, and advances *rcv_nxt past them. Returns true when a
- * queued FIN became in order (*rcv_nxt is then past it). */
+ * queued FIN became in order (*rcv_nxt is then past it, and whatever was
+ * held beyond the FIN is dropped, as Linux's tcp_fin does). */
 bool ns_tcp_ofo_drain(struct tcp_rcvq *rq, uint32_t *rcv_nxt,
 		      struct tcp_rcv_sack *rs);
+
+/* Drops every out-of-order segment and the SACK blocks (a FIN arrived in
+ * order: nothing can follow it). */
+void ns_tcp_ofo_purge(struct tcp_rcvq *rq, struct tcp_rcv_sack *rs);
 
 /* Drops out-of-order segments from the highest down until rq->mem is at
  * most limit (Linux tcp_prune_ofo_queue) and rebuilds the SACK blocks from

@@ -227,10 +227,16 @@ static void test_ofo_fin_becomes_in_order(void **state)
 	assert_int_equal(
 		ns_tcp_ofo_insert(&rq, segment(2500, 0, true, false), &rs),
 		TCP_OFO_DUP);
+	/* Data claimed beyond the FIN (a broken or hostile peer). */
+	ns_tcp_ofo_insert(&rq, segment(3000, 100, false, false), &rs);
 	uint32_t rcv_nxt = 2000;
 	assert_true(ns_tcp_ofo_drain(&rq, &rcv_nxt, &rs));
 	assert_int_equal(rcv_nxt, 2501);
 	assert_int_equal(rq.inq.bytes, 500);
+	/* Nothing follows a FIN: what was held beyond it is dropped, as
+	 * Linux's tcp_fin does, and no longer SACKed. */
+	assert_null(rq.ofo_head);
+	assert_int_equal(rs.nblocks, 0);
 	ns_tcp_rcvq_purge(&rq);
 }
 
