@@ -1,11 +1,17 @@
 /* Helpers shared by the driver unit tests. */
 #include "drv_test.h"
 
+#include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "netstack/csum.h"
@@ -157,4 +163,61 @@ void drv_test_check_open(int r, struct rs_error **err)
 	char buf[512];
 	fail_msg("open failed (%d): %s", r,
 		 rs_error_format(*err, buf, sizeof(buf)));
+}
+
+bool drv_test_private_netns(void)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0)
+		return false;
+	return drv_test_sh("ip link set lo up") == 0;
+}
+
+int drv_test_sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int status = system(cmd);
+	if (status < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct ns_pkt *drv_test_wait_for(struct drv_link *link,
+				 bool (*match)(const struct ns_pkt *pkt,
+					       void *arg),
+				 void *arg, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	for (;;) {
+		struct ns_pkt *pkts[32];
+		int n = drv_rx_burst(link, pkts, 32);
+		assert_true(n >= 0);
+		struct ns_pkt *found = NULL;
+		for (int i = 0; i < n; i++) {
+			if (found == NULL && match(pkts[i], arg))
+				found = pkts[i];
+			else
+				ns_pkt_free(pkts[i]);
+		}
+		if (found)
+			return found;
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			return NULL;
+		if (n == 0) {
+			struct pollfd p = { .fd = drv_fd(link),
+					    .events = POLLIN };
+			poll(&p, 1, (int)left);
+		}
+	}
 }

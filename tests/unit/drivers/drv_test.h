@@ -44,6 +44,23 @@ bool drv_test_is_arp_reply(const struct ns_pkt *pkt, const uint8_t target_ip[4],
 bool drv_test_is_echo_reply(const struct ns_pkt *pkt, const uint8_t from[4],
 			    uint16_t id, uint16_t seq);
 
+/* Live tests. drv_test_private_netns() moves the whole test process into
+ * a network namespace of its own (unshare(CLONE_NEWNET)), so interfaces
+ * and addresses it creates vanish with it; false when that is not
+ * possible (not root), and the live tests then skip. */
+bool drv_test_private_netns(void);
+
+/* Runs a shell command (printf-style); returns its exit status. */
+int drv_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Receives from link until a frame satisfies match (which borrows it) or
+ * timeout_ms pass; frees every other frame. Returns the matching frame or
+ * NULL. Polls the link's fd: no sleeps. */
+struct ns_pkt *drv_test_wait_for(struct drv_link *link,
+				 bool (*match)(const struct ns_pkt *pkt,
+					       void *arg),
+				 void *arg, int timeout_ms);
+
 /* A virtual clock for wrappers: struct drv_clock { drv_test_clock_now,
  * &clock_value }. */
 uint64_t drv_test_clock_now(void *arg);
