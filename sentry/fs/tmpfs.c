@@ -389,7 +389,7 @@ static int open_node(struct tmpfs *fs, struct sn_task *t, struct tnode *n,
 	if (S_ISFIFO(n->mode))
 		return sn_fifo_open(t->k, &n->fifo, flags, out);
 	if (S_ISSOCK(n->mode))
-		return -ENXIO;
+		return -ENXIO; /* open(2) of a socket */
 	if (S_ISLNK(n->mode))
 		return -ELOOP;
 	struct topen *o = calloc(1, sizeof(*o));

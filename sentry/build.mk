@@ -1,0 +1,12 @@
+# The Sentry's differential test programs (tests/sentry/t_*.c), built
+# static and dynamic so both loader paths are exercised; the integration
+# tests run each natively and under `runsc do` and compare the outputs.
+SENTRY_TPROGS := $(patsubst tests/sentry/%.c,%,$(wildcard tests/sentry/t_*.c))
+SENTRY_TBINS := $(foreach p,$(SENTRY_TPROGS),$(O)/tests/sentry/$(p)-static $(O)/tests/sentry/$(p)-dynamic)
+$(O)/tests/sentry/%-static: tests/sentry/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g -static -pthread -o $@ $<
+$(O)/tests/sentry/%-dynamic: tests/sentry/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g -pthread -o $@ $<
+EXTRA_BINS += $(SENTRY_TBINS)

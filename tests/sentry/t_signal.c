@@ -1,0 +1,124 @@
+/* Differential test: signal semantics around syscalls the Sentry parks. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got;
+
+static void handler(int sig)
+{
+	got = sig;
+}
+
+static void install(int sig, int flags)
+{
+	struct sigaction sa = { .sa_handler = handler, .sa_flags = flags };
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	int p[2];
+	pipe(p);
+	char c;
+	/* A read parked in the Sentry is interrupted: EINTR without
+	 * SA_RESTART. */
+	install(SIGALRM, 0);
+	alarm(1);
+	ssize_t n = read(p[0], &c, 1);
+	int err = errno;
+	printf("read: %zd %s got=%d\n", n, n < 0 ? strerrorname_np(err) : "",
+	       got);
+	/* With SA_RESTART the read restarts and gets the data a child
+	 * writes later. */
+	got = 0;
+	install(SIGALRM, SA_RESTART);
+	pid_t child = fork();
+	if (child == 0) {
+		struct timespec ts = { 1, 500000000 };
+		nanosleep(&ts, NULL);
+		write(p[1], "x", 1);
+		_exit(0);
+	}
+	alarm(1);
+	n = read(p[0], &c, 1);
+	printf("restarted read: %zd got=%d\n", n, got);
+	waitpid(child, NULL, 0);
+	/* nanosleep interrupted by a timer signal. */
+	got = 0;
+	install(SIGALRM, 0);
+	struct itimerval it = { { 0, 0 }, { 0, 200000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct timespec ts = { 5, 0 }, rem;
+	int r = nanosleep(&ts, &rem), e;
+	e = errno;
+	printf("nanosleep: %d %s got=%d rem>3 %d\n", r, strerrorname_np(e), got,
+	       rem.tv_sec >= 3);
+	/* Blocked signals stay pending. */
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	install(SIGUSR1, 0);
+	got = 0;
+	sigprocmask(SIG_BLOCK, &set, &old);
+	kill(getpid(), SIGUSR1);
+	sigset_t pend;
+	sigpending(&pend);
+	printf("pending %d got=%d\n", sigismember(&pend, SIGUSR1), got);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	printf("after unblock got=%d\n", got);
+	/* SIGPIPE: default kills; ignored gives EPIPE. */
+	child = fork();
+	if (child == 0) {
+		close(p[0]);
+		write(p[1], "y", 1);
+		_exit(0);
+	}
+	int st;
+	close(p[0]);
+	waitpid(child, &st, 0);
+	printf("sigpipe child signaled %d sig %d\n", WIFSIGNALED(st),
+	       WTERMSIG(st));
+	signal(SIGPIPE, SIG_IGN);
+	n = write(p[1], "z", 1);
+	e = errno;
+	printf("ignored sigpipe: %zd %s\n", n, strerrorname_np(e));
+	/* SIGCHLD reaches the parent when a child exits. */
+	got = 0;
+	install(SIGCHLD, 0);
+	child = fork();
+	if (child == 0)
+		_exit(1);
+	waitpid(child, NULL, 0);
+	printf("sigchld got=%d\n", got);
+	/* A parked read in a child is interrupted by kill from the parent. */
+	int q[2];
+	pipe(q);
+	child = fork();
+	if (child == 0) {
+		install(SIGUSR2, 0);
+		n = read(q[0], &c, 1);
+		_exit(n < 0 && errno == EINTR && got == SIGUSR2 ? 7 : 8);
+	}
+	/* Signal until the child's read is interrupted and it exits (a
+	 * signal that lands before the read only runs the handler), bounded
+	 * at 10 s. */
+	for (int i = 0; i < 1000; i++) {
+		kill(child, SIGUSR2);
+		if (waitpid(child, &st, WNOHANG) == child)
+			break;
+		struct timespec small = { 0, 10000000 };
+		nanosleep(&small, NULL);
+	}
+	printf("child interrupted code %d\n", WEXITSTATUS(st));
+	printf("alarm left %u\n", alarm(0));
+	return 0;
+}
