@@ -77,10 +77,6 @@ void ns_arp_input(struct ns_stack *stack, struct ns_nic *nic,
 	struct ns_addr sip, tip;
 	ns_addr_set_v4(&sip, spa);
 	ns_addr_set_v4(&tip, tpa);
-	if (op == ARPOP_REQUEST)
-		NS_INC(stack, Arp, InRequests);
-	else
-		NS_INC(stack, Arp, InReplies);
 	/* A sender that is a group address, broadcast, loopback, or one of
 	 * our own addresses (a conflict, or our own frame reflected) must
 	 * not enter the cache. 0.0.0.0 is a probe (RFC 5227 2.1.1). */
@@ -97,6 +93,10 @@ void ns_arp_input(struct ns_stack *stack, struct ns_nic *nic,
 		ns_neigh_update(stack, nic, &sip, sha, NS_NEIGH_OVERRIDE);
 		goto drop;
 	}
+	if (op == ARPOP_REQUEST)
+		NS_INC(stack, Arp, InRequests);
+	else
+		NS_INC(stack, Arp, InReplies);
 	struct ns_ifa *ifa = ns_nic_find_addr(nic, &tip);
 	if (ifa == NULL) {
 		NS_INC(stack, Arp, InNotForUs);

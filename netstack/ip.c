@@ -231,7 +231,9 @@ void ns_ip_unreachable(struct ns_stack *stack, struct ns_pkt *pkt)
 
 void ns_ip_link_failure(struct ns_stack *stack, struct ns_pkt *pkt)
 {
-	uint8_t h[40 + 8];
+	/* What an ICMP error would quote of the transport part: up to the
+	 * IPv4 limit of 576 bytes for the whole error. */
+	uint8_t h[576 - 20 - 8 - 20];
 	struct ns_icmp_err e = { .local = true, .err = EHOSTUNREACH };
 	uint8_t proto;
 	uint32_t hl;
@@ -258,11 +260,13 @@ void ns_ip_link_failure(struct ns_stack *stack, struct ns_pkt *pkt)
 	} else {
 		return;
 	}
-	if (pkt->len < hl + 8 || ns_pkt_copy_out(pkt, hl, h, 8) < 0)
+	if (pkt->len < hl + 8)
 		return;
+	uint32_t quote = pkt->len - hl < sizeof(h) ? pkt->len - hl : sizeof(h);
+	ns_pkt_copy_out(pkt, hl, h, quote);
 	e.from = e.src;
 	e.th = h;
-	e.th_len = 8;
+	e.th_len = quote;
 	ns_ip_deliver_err(stack, &e, proto);
 }
 

@@ -181,10 +181,13 @@ void ns_ip4_input(struct ns_stack *stack, struct ns_nic *nic,
 	uint16_t frag = ns_get_be16(h + 6);
 	if (frag & (IP_MF | IP_OFFMASK)) {
 		NS_INC(stack, Ip, ReasmReqds);
-		struct ns_reasm_key key = { .src = m->src,
-					    .dst = m->dst,
-					    .id = ns_get_be16(h + 4),
-					    .proto = m->proto };
+		/* Keys are hashed and compared as bytes: no stray padding. */
+		struct ns_reasm_key key;
+		memset(&key, 0, sizeof(key));
+		key.src = m->src;
+		key.dst = m->dst;
+		key.id = ns_get_be16(h + 4);
+		key.proto = m->proto;
 		uint32_t off = (frag & IP_OFFMASK) * 8u;
 		ns_pkt_pull(pkt, hlen);
 		pkt = ns_reasm_insert(stack, &stack->reasm4, &key, nic, pkt,

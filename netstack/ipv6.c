@@ -131,7 +131,11 @@ static struct ns_pkt *ip6_reasm(struct ns_stack *stack, struct ns_nic *nic,
 		ip6_param_problem(stack, nic, pkt, PP_HEADER, 4);
 		return NULL;
 	}
-	struct ns_reasm_key key = { .src = m->src, .dst = m->dst };
+	/* Keys are hashed and compared as bytes: no stray padding. */
+	struct ns_reasm_key key;
+	memset(&key, 0, sizeof(key));
+	key.src = m->src;
+	key.dst = m->dst;
 	key.id = ns_get_be32(f + 4);
 	ns_pkt_pull(pkt, off + FRAG_HLEN);
 	/* RFC 8200 4.5: the datagram's next header is the first fragment's;
