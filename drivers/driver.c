@@ -64,6 +64,30 @@ int drv_txq_push(struct drv_link *link, struct ns_pkt *pkt)
 	return 0;
 }
 
+void drv_txq_unshift(struct drv_link *link, struct ns_pkt **pkts, unsigned n)
+{
+	struct ns_pkt_queue *q = &link->txq;
+	for (unsigned i = n; i-- > 0;) {
+		pkts[i]->next = q->first;
+		q->first = pkts[i];
+		if (q->last == NULL)
+			q->last = pkts[i];
+		q->count++;
+		q->bytes += pkts[i]->len;
+	}
+}
+
+bool drv_eth_frame_fits(const struct drv_link *link, const struct ns_pkt *pkt)
+{
+	if (pkt->len < DRV_ETH_HLEN)
+		return false;
+	if (pkt->gso_type != NS_GSO_NONE)
+		return (link->info.caps & NS_LINK_CAP_TSO) &&
+		       pkt->len <=
+			       NS_LINK_GSO_MAX + DRV_ETH_HLEN + DRV_VLAN_HLEN;
+	return pkt->len <= link->info.mtu + DRV_ETH_HLEN + DRV_VLAN_HLEN;
+}
+
 void drv_eth_classify(struct ns_pkt *pkt, const uint8_t mac[DRV_ETH_ALEN])
 {
 	static const uint8_t bcast[DRV_ETH_ALEN] = { 0xff, 0xff, 0xff,

@@ -93,6 +93,14 @@ void drv_link_init(struct drv_link *link, const struct drv_class *cls,
  * -ENOBUFS. */
 int drv_txq_push(struct drv_link *link, struct ns_pkt *pkt);
 
+/* Puts n frames taken from the front of the transmit queue back at its
+ * front, in order (a batch the kernel did not take). */
+void drv_txq_unshift(struct drv_link *link, struct ns_pkt **pkts, unsigned n);
+
+/* Whether a frame fits an Ethernet link: at least a header, at most MTU
+ * plus header and VLAN tag, or a super-segment when the link has TSO. */
+bool drv_eth_frame_fits(const struct drv_link *link, const struct ns_pkt *pkt);
+
 /* Sets NS_PKT_F_LINK_BCAST / _MCAST / _OTHERHOST from the destination
  * address of an Ethernet frame of at least DRV_ETH_HLEN head bytes. */
 void drv_eth_classify(struct ns_pkt *pkt, const uint8_t mac[DRV_ETH_ALEN]);

@@ -62,23 +62,12 @@ static int tap_rx_burst(struct drv_link *link, struct ns_pkt **pkts,
 	return (int)n;
 }
 
-static bool frame_fits(const struct drv_link *link, const struct ns_pkt *pkt)
-{
-	if (pkt->len < DRV_ETH_HLEN)
-		return false;
-	if (pkt->gso_type != NS_GSO_NONE)
-		return (link->info.caps & NS_LINK_CAP_TSO) &&
-		       pkt->len <=
-			       NS_LINK_GSO_MAX + DRV_ETH_HLEN + DRV_VLAN_HLEN;
-	return pkt->len <= link->info.mtu + DRV_ETH_HLEN + DRV_VLAN_HLEN;
-}
-
 static int tap_flush(struct drv_link *link);
 
 static int tap_xmit(struct drv_link *link, struct ns_pkt *pkt)
 {
 	struct tap *t = (struct tap *)link;
-	if (!frame_fits(link, pkt) ||
+	if (!drv_eth_frame_fits(link, pkt) ||
 	    (!t->rxmode.vnet && drv_csum_finalize(pkt) < 0)) {
 		link->stats.tx_errors++;
 		ns_pkt_free(pkt);

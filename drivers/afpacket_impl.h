@@ -1,0 +1,46 @@
+/* Inside the AF_PACKET driver: the state shared by the set-up code
+ * (afpacket.c) and the two data paths (afpacket_mmsg.c, afpacket_ring.c).
+ * Private to drivers/. */
+#ifndef DRIVERS_AFPACKET_IMPL_H
+#define DRIVERS_AFPACKET_IMPL_H
+
+#include <stdint.h>
+
+#include "drivers/afpacket.h"
+#include "drv_impl.h"
+#include "rxslot.h"
+
+struct afp_mmsg;
+
+struct afpacket {
+	struct drv_link link;
+	uint64_t kernel_drops;
+	uint64_t outgoing_ignored;
+	/* RING */
+	uint8_t *map; /* rx ring, then tx ring */
+	size_t map_len;
+	uint32_t frame_size;
+	uint32_t ring_frames;
+	uint32_t rx_head; /* next rx frame to look at */
+	uint32_t tx_head; /* next tx frame to fill */
+	/* MMSG */
+	struct afp_mmsg *mmsg;
+	struct drv_rxmode rxmode;
+};
+
+/* Data path set-up, called on the bound-to-be socket before bind(2). */
+int afp_mmsg_setup(struct afpacket *a, const struct drv_afpacket_config *cfg,
+		   struct rs_error **err);
+int afp_ring_setup(struct afpacket *a, const struct drv_afpacket_config *cfg,
+		   struct rs_error **err);
+
+extern const struct drv_class afp_mmsg_class;
+extern const struct drv_class afp_ring_class;
+
+/* Shared by both classes. */
+void afp_destroy(struct drv_link *link);
+void afp_sync_counters(struct drv_link *link);
+#define AFP_NCOUNTERS 2
+extern const struct drv_counter_desc afp_counters[AFP_NCOUNTERS];
+
+#endif

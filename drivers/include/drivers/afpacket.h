@@ -1,0 +1,72 @@
+/* The AF_PACKET driver: a raw packet socket bound to one Ethernet
+ * interface (ETH_P_ALL), for a stack that takes over an interface of its
+ * network namespace (a veth end) and answers for its addresses itself.
+ *
+ * The socket bypasses the qdisc (PACKET_QDISC_BYPASS: the stack queues and
+ * batches itself), ignores the frames it sends (PACKET_IGNORE_OUTGOING,
+ * and PACKET_OUTGOING frames are skipped as well on kernels without it),
+ * and has large buffers. Two ways to move frames, chosen by `mode`:
+ *
+ * - DRV_AFPACKET_MMSG: recvmmsg/sendmmsg batches of 64 with
+ *   PACKET_VNET_HDR. The kernel reads into and writes from the packets
+ *   themselves (no copy here), and a virtio_net_hdr per frame carries
+ *   offloads: partial checksums and 64 KiB TCP super-segments both ways
+ *   (NS_LINK_CAP_TX_CSUM, TSO, RX_CSUM, RX_GRO). A kernel peer on a veth
+ *   sends super-segments whenever its TSO is on, so this mode receives
+ *   them whole.
+ * - DRV_AFPACKET_RING: PACKET_MMAP rings, TPACKET_V2 (per-frame status,
+ *   so no TPACKET_V3 block timeout on the latency path): no syscall per
+ *   received batch while frames keep coming, one send(2) kick per
+ *   transmitted batch, a copy between ring and packet each way, frames up
+ *   to the MTU only (a super-segment is counted in rx_errors), checksums
+ *   completed in software (RX_CSUM only).
+ *
+ * Measured on a veth pair (perf/drivers-bench, see the report in the
+ * commit that chose it): the default is the faster of the two for
+ * small frames.
+ *
+ * Counters: the device counters of driver.h, plus rx_kernel_drops (frames
+ * the kernel dropped because the socket or ring was full,
+ * PACKET_STATISTICS) and rx_outgoing_ignored.
+ */
+#ifndef DRIVERS_AFPACKET_H
+#define DRIVERS_AFPACKET_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/driver.h"
+
+enum drv_afpacket_mode {
+	DRV_AFPACKET_MMSG,
+	DRV_AFPACKET_RING,
+};
+
+struct drv_afpacket_config {
+	char iface[IFNAMSIZ]; /* the interface to take over */
+	/* Network namespace of the interface (a path such as
+	 * /run/netns/NAME); NULL: the caller's. Only the calling thread
+	 * switches, and only during the open. */
+	const char *netns;
+	enum drv_afpacket_mode mode;
+	/* The stack's MAC; all zero: the interface's own. Another MAC turns
+	 * promiscuous mode on, or the interface would not pass frames
+	 * addressed to it. */
+	uint8_t mac[6];
+	bool promisc;
+	/* Send through the interface's qdisc instead of straight to the
+	 * device (for a shaped interface). */
+	bool use_qdisc;
+	uint32_t ring_frames; /* RING: frames per ring (each way); 0: 1024 */
+	uint32_t sock_buf;    /* socket buffer bytes each way; 0: 4 MiB */
+	uint32_t txqlen;      /* frames queued for transmission; 0: 1000 */
+};
+
+/* Opens the socket on the interface. Returns 0, or a negative errno with
+ * *err naming the interface (missing, not Ethernet, no CAP_NET_RAW, ring
+ * set-up refused). */
+int drv_afpacket_open(const struct drv_afpacket_config *cfg,
+		      struct drv_link **out, struct rs_error **err);
+
+#endif
