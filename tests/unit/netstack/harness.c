@@ -50,6 +50,10 @@ static int end_xmit(void *ctx, struct ns_pkt *pkt)
 	}
 	if (e->hook && !e->hook(e->hook_ctx, e, pkt))
 		return 0;
+	if (e->cut) {
+		ns_pkt_free(pkt);
+		return 0;
+	}
 	/* A real wire carries bytes: the receiver gets its own copy, with
 	 * no offload flags unless the link is trusted. */
 	struct ns_pkt *copy = ns_pkt_copy(pkt, 0);
@@ -246,6 +250,11 @@ size_t nt_flat(const struct ns_pkt *pkt, uint8_t *buf, size_t max)
 	size_t n = pkt->len < max ? pkt->len : max;
 	assert_int_equal(ns_pkt_copy_out(pkt, 0, buf, (uint32_t)n), 0);
 	return n;
+}
+
+void nt_stack_cut(struct nt_end *e, bool cut)
+{
+	e->cut = cut;
 }
 
 void nt_drain(struct nt_end *e)

@@ -45,6 +45,7 @@ struct nt_end {
 	bool capture;
 	struct ns_pkt_queue captured;
 	uint32_t caps;
+	bool cut; /* frames sent are lost */
 };
 
 /* Two stacks A and B joined by a link, with a shared clock. */
@@ -92,6 +93,8 @@ void nt_inject(struct nt_end *e, const void *frame, size_t len);
 struct ns_pkt *nt_take(struct nt_end *e);
 /* Copies a frame to a flat buffer; returns its length. */
 size_t nt_flat(const struct ns_pkt *pkt, uint8_t *buf, size_t max);
+/* Cuts the wire out of e (its frames are dropped) or mends it. */
+void nt_stack_cut(struct nt_end *e, bool cut);
 /* Drops every queued outgoing frame of e. */
 void nt_drain(struct nt_end *e);
 
