@@ -200,7 +200,7 @@ unit-build: $(UNIT_BINS)
 UNIT ?=
 UNIT_SELECTED := $(if $(UNIT),$(filter $(O)/tests/unit/$(UNIT)/%,$(UNIT_BINS)),$(UNIT_BINS))
 unit: $(UNIT_SELECTED)
-	@tests/run-tests.sh --unit $(UNIT_SELECTED)
+	@LOGDIR=$(O)/test-logs tests/run-tests.sh --unit $(UNIT_SELECTED)
 
 integration: all
 	@RUNSC=$(abspath $(O)/runsc) BUILD=$(abspath $(O)) tests/run-tests.sh \
