@@ -41,8 +41,8 @@ int drv_pipe_pair(const struct drv_pipe_config *cfg, struct drv_link **a,
 		  struct drv_link **b, struct rs_error **err);
 
 struct drv_loopback_config {
-	/* NS_LINK_IP (bare IP packets, the default, like Linux's lo) or
-	 * NS_LINK_ETHERNET. */
+	/* NS_LINK_ETHERNET (the zero value; Linux's lo also carries
+	 * Ethernet headers) or NS_LINK_IP (bare IP packets). */
 	enum ns_link_type type;
 	uint32_t mtu;	    /* 0: 65536, as Linux's lo */
 	uint8_t mac[6];	    /* NS_LINK_ETHERNET; all zero: 02:00:00:00:00:01 */
