@@ -46,6 +46,7 @@ struct ns_stack {
 	struct ns_rtable routes;
 	uint32_t route_gen;
 	struct ns_pmtu pmtu[NS_PMTU_SLOTS];
+	uint32_t pmtu_used; /* slots with an MTU */
 	struct ns_neigh_table neigh;
 	struct ns_reasm reasm4, reasm6;
 	uint32_t idents[NS_IDENT_BUCKETS];

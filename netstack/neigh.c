@@ -40,18 +40,19 @@ int ns_neigh_table_init(struct ns_neigh_table *t, uint32_t max_entries)
 	return 0;
 }
 
+/* Linux arp_hashfn's multiplicative hash under a per-stack random
+ * multiplier: on the per-packet path, and keyed so a peer cannot choose
+ * colliding addresses without knowing it. */
 static struct ns_list *bucket_of(struct ns_stack *stack,
 				 const struct ns_nic *nic,
 				 const struct ns_addr *addr)
 {
-	struct {
-		struct ns_addr a;
-		int32_t ifindex;
-	} key;
-	memset(&key, 0, sizeof(key));
-	key.a = *addr;
-	key.ifindex = nic->ifindex;
-	uint64_t h = ns_keyed_hash(&stack->hash_key, &key, sizeof(key));
+	uint32_t w[4];
+	memcpy(w, addr->b, 16);
+	uint32_t x = w[0] ^ w[1] ^ w[2] ^ w[3] ^ (uint32_t)nic->ifindex;
+	uint32_t mult = (uint32_t)stack->hash_key.k0 | 1;
+	uint32_t h = (x * mult) ^ (uint32_t)(stack->hash_key.k1);
+	h ^= h >> 16;
 	return &stack->neigh.buckets[h & (stack->neigh.nbuckets - 1)];
 }
 

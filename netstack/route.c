@@ -307,6 +307,8 @@ void ns_pmtu_update(struct ns_stack *stack, const struct ns_addr *dst,
 	if (slot->mtu && ns_addr_eq(&slot->dst, dst) &&
 	    slot->expires > stack->now && slot->mtu <= mtu)
 		return;
+	if (slot->mtu == 0)
+		stack->pmtu_used++;
 	slot->dst = *dst;
 	slot->mtu = mtu;
 	slot->expires = stack->now + PMTU_EXPIRES_NS;
@@ -315,12 +317,16 @@ void ns_pmtu_update(struct ns_stack *stack, const struct ns_addr *dst,
 
 uint32_t ns_pmtu_get(struct ns_stack *stack, const struct ns_addr *dst)
 {
+	/* The common case, on every route lookup: nothing learned. */
+	if (stack->pmtu_used == 0)
+		return 0;
 	for (unsigned i = 0; i < NS_PMTU_SLOTS; i++) {
 		struct ns_pmtu *p = &stack->pmtu[i];
 		if (p->mtu == 0 || !ns_addr_eq(&p->dst, dst))
 			continue;
 		if (p->expires <= stack->now) {
 			p->mtu = 0;
+			stack->pmtu_used--;
 			return 0;
 		}
 		return p->mtu;

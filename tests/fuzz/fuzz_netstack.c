@@ -204,7 +204,7 @@ static void inject(struct world *w, const uint8_t *frame, size_t n)
 
 static void read_all(struct world *w)
 {
-	uint8_t buf[2048], ctl[512];
+	static uint8_t buf[2048], ctl[512];
 	for (int i = 0; i < w->nsocks; i++) {
 		for (int flags = 0; flags < 2; flags++) {
 			for (int k = 0; k < 64; k++) {
