@@ -152,12 +152,12 @@ static bool icmp4_is_error_type(uint8_t type)
 	       type == ICMP_PARAMETERPROB;
 }
 
-bool ns_icmp4_error_allowed(struct ns_stack *stack, struct ns_pkt *pkt)
+/* RFC 1122 3.2.2: whether an error may be sent about a received packet. */
+static bool icmp4_error_allowed(struct ns_pkt *pkt)
 {
 	struct ns_rxmeta *m = ns_rxmeta(pkt);
 	const uint8_t *ip = pkt->head + m->nh_off;
 	uint32_t hl = (ip[0] & 0x0f) * 4u;
-	(void)stack;
 	/* RFC 1122 3.2.2: never about a broadcast or multicast, a non-first
 	 * fragment, a source that is not one host, or an ICMP error. */
 	if (m->flags & (NS_RX_BCAST | NS_RX_MCAST))
@@ -185,7 +185,7 @@ void ns_icmp4_send_error(struct ns_stack *stack, struct ns_pkt *pkt,
 			 uint8_t type, uint8_t code, uint32_t info)
 {
 	struct ns_rxmeta *m = ns_rxmeta(pkt);
-	if (!ns_icmp4_error_allowed(stack, pkt))
+	if (!icmp4_error_allowed(pkt))
 		return;
 	if (!ns_icmp_rate_allow(stack, &m->src, false))
 		return;

@@ -50,7 +50,6 @@ enum {
 	NS_RX_BCAST = 1u << 1,	 /* IPv4 broadcast destination */
 	NS_RX_MCAST = 1u << 2,	 /* multicast destination */
 	NS_RX_CSUM_OK = 1u << 3, /* transport checksum needs no check */
-	NS_RX_LOOP = 1u << 4,	 /* came through lo */
 };
 
 static inline struct ns_rxmeta *ns_rxmeta(struct ns_pkt *pkt)
@@ -191,18 +190,11 @@ uint32_t ns_ip_ident(struct ns_stack *stack, const struct ns_addr *src,
  * the end of the current entry. Consumes pkt. */
 void ns_loopback_queue(struct ns_stack *stack, struct ns_pkt *pkt);
 
-/* Whether an ICMP error may be sent about this received packet (RFC 1122
- * 3.2.2, RFC 4443 2.4 (e)). */
-bool ns_icmp4_error_allowed(struct ns_stack *stack, struct ns_pkt *pkt);
-
-/* ICMPv4 (icmp.c). */
-void ns_icmp4_input(struct ns_stack *stack, struct ns_pkt *pkt);
-/* Sends an ICMP error about received packet pkt (meta in its cb, borrowed)
+/* ICMPv4 (icmp.c). Sends an ICMP error about received packet pkt (meta in its cb, borrowed)
  * subject to the rules and the rate limit. */
 void ns_icmp4_send_error(struct ns_stack *stack, struct ns_pkt *pkt,
 			 uint8_t type, uint8_t code, uint32_t info);
-/* ICMPv6 (icmp6.c). */
-void ns_icmp6_input(struct ns_stack *stack, struct ns_pkt *pkt);
+/* ICMPv6 (icmp6.c), the same. */
 void ns_icmp6_send_error(struct ns_stack *stack, struct ns_pkt *pkt,
 			 uint8_t type, uint8_t code, uint32_t info);
 

@@ -146,8 +146,6 @@ void ns_ip4_input(struct ns_stack *stack, struct ns_nic *nic,
 	m->proto = h[9];
 	if (trusted || (pkt->flags & NS_PKT_F_CSUM_VALID))
 		m->flags |= NS_RX_CSUM_OK;
-	if (nic->loopback)
-		m->flags |= NS_RX_LOOP;
 
 	int cls = ip4_dst_class(stack, nic, &m->dst);
 	if (cls < 0) {

@@ -187,8 +187,6 @@ void ns_ip6_input(struct ns_stack *stack, struct ns_nic *nic,
 	bool trusted = nic->loopback || (nic->info.caps & NS_LINK_CAP_TRUSTED);
 	if (trusted || (pkt->flags & NS_PKT_F_CSUM_VALID))
 		m->flags |= NS_RX_CSUM_OK;
-	if (nic->loopback)
-		m->flags |= NS_RX_LOOP;
 
 	/* RFC 4291 2.7 and 2.5.5.2, and Linux ipv6_rcv: sources that cannot
 	 * be, loopback from outside, v4-mapped on the wire. */

@@ -55,11 +55,6 @@ static inline void ns_list_del(struct ns_list *node)
 	node->next = node->prev = node;
 }
 
-static inline bool ns_list_linked(const struct ns_list *node)
-{
-	return node->next != node;
-}
-
 /* for (node over the list) */
 #define ns_list_for_each(pos, head) \
 	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)

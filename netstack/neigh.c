@@ -336,16 +336,6 @@ void ns_neigh_confirm(struct ns_stack *stack, struct ns_nic *nic,
 		neigh_set_state(stack, n, NS_NUD_REACHABLE);
 }
 
-void ns_neigh_flush(struct ns_stack *stack, const struct ns_nic *nic)
-{
-	struct ns_list *pos, *tmp;
-	ns_list_for_each_safe (pos, tmp, &stack->neigh.lru) {
-		struct ns_neigh *n = ns_container_of(pos, struct ns_neigh, lru);
-		if (n->nic == nic)
-			neigh_destroy(stack, n);
-	}
-}
-
 int ns_neigh_add_permanent(struct ns_stack *stack, struct ns_nic *nic,
 			   const struct ns_addr *addr, const uint8_t mac[6])
 {

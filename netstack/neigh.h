@@ -84,9 +84,6 @@ struct ns_neigh *ns_neigh_lookup(struct ns_stack *stack,
 				 const struct ns_nic *nic,
 				 const struct ns_addr *addr);
 
-/* Removes every entry of nic (NIC gone or address flush). */
-void ns_neigh_flush(struct ns_stack *stack, const struct ns_nic *nic);
-
 /* A permanent entry. */
 int ns_neigh_add_permanent(struct ns_stack *stack, struct ns_nic *nic,
 			   const struct ns_addr *addr, const uint8_t mac[6]);

@@ -201,12 +201,6 @@ void ns_sock_free(struct ns_sock *sk);
 /* Wakes the waiters interested in any of events. */
 void ns_sock_wake(struct ns_sock *sk, uint32_t events);
 
-/* Whether the socket is an IPv6 socket that may carry IPv4 (not V6ONLY). */
-static inline bool ns_sock_dual(const struct ns_sock *sk)
-{
-	return sk->family == AF_INET6 && !(sk->opt & NS_IPV6_V6ONLY);
-}
-
 /* ns_sockaddr_parse flags */
 enum {
 	NS_SA_UNSPEC = 1u << 0,	  /* AF_UNSPEC accepted: sets sn->unspec */
