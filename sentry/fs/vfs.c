@@ -95,6 +95,13 @@ static int readlink_abs(struct sn_task *t, const char *abs, char *buf,
 	return m->fs->ops->readlink(m->fs, t, rel, buf, len);
 }
 
+static bool is_proc(struct sn_task *t, const char *abs)
+{
+	const char *rel;
+	struct sn_mount *m = find_mount(t->k, abs, &rel);
+	return m && strcmp(m->fs->type, "proc") == 0;
+}
+
 static void pop_component(char *cur)
 {
 	char *slash = strrchr(cur, '/');
@@ -206,6 +213,19 @@ int sn_path_lookup_at(struct sn_task *t, const char *base, const char *path,
 			if (n == 0) {
 				r = -ENOENT;
 				goto out;
+			}
+			/* procfs's fd links name files that have no path
+			 * ("pipe:[7]"): like Linux's magic links they end
+			 * the walk at the link, which procfs opens. */
+			if (target[0] != '/' && strstr(target, ":[") &&
+			    is_proc(t, cur)) {
+				if (!last) {
+					r = -ENOTDIR;
+					goto out;
+				}
+				have_st = true;
+				p = (char *)next;
+				continue;
 			}
 			char *joined = malloc(PATH_CAP * 2);
 			if (joined == NULL) {
@@ -323,7 +343,8 @@ int sn_vfs_open(struct sn_task *t, struct sn_path *p, int flags, mode_t mode,
 	if (p->exists) {
 		if ((flags & O_CREAT) && (flags & O_EXCL))
 			return -EEXIST;
-		if (S_ISLNK(p->st.st_mode))
+		if (S_ISLNK(p->st.st_mode) &&
+		    strcmp(p->mnt->fs->type, "proc") != 0)
 			return -ELOOP;
 		if ((flags & O_DIRECTORY) && !S_ISDIR(p->st.st_mode))
 			return -ENOTDIR;

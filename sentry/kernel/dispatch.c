@@ -239,7 +239,7 @@ static void on_task_exit(struct sn_kernel *k, struct sn_task *t, int status)
 		k->stats.app_crashes++;
 	struct sn_proc *parent = p->parent;
 	if (p == k->init) {
-		k->exit_status = status;
+		k->exit_status = k->forced_status ? k->forced_status : status;
 		k->init_exited = true;
 		sn_proc_exit(p);
 		return;
@@ -254,6 +254,26 @@ static void on_task_exit(struct sn_kernel *k, struct sn_task *t, int status)
 				pos, struct sn_task, thread_link));
 		}
 	}
+}
+
+/* A fault (SIGSEGV, SIGBUS, ...) raised by the kernel in the sandbox's
+ * init with the default action: Linux kills even an init process for it,
+ * but not while ptraced (the pid namespace's init stays SIGNAL_UNKILLABLE
+ * and would fault forever), so the Sentry records the signal as init's
+ * fate and ends it. */
+static bool init_fault_is_fatal(struct sn_task *t, const struct sn_stop *stop)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGSYS };
+	bool fault = false;
+	for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		fault |= stop->sig == faults[i];
+	if (!fault || stop->si_code <= 0 || sn_signal_has_handler(t, stop->sig))
+		return false;
+	struct sn_kernel *k = t->k;
+	k->forced_status = stop->sig | 0x80; /* killed by sig, core dumped */
+	k->plat->ops->kill(k->plat, t->tid);
+	k->plat->ops->resume(k->plat, t->tid, SN_RESUME_CONT, 0);
+	return true;
 }
 
 void sn_handle_stop(struct sn_kernel *k, const struct sn_stop *stop)
@@ -278,6 +298,8 @@ void sn_handle_stop(struct sn_kernel *k, const struct sn_stop *stop)
 	case SN_STOP_SIGNAL:
 		if (k->strace)
 			sn_strace_signal(t, stop->sig);
+		if (t->proc == k->init && init_fault_is_fatal(t, stop))
+			return;
 		t->pending_sig = stop->sig;
 		resume(t, t->state == TS_HOOK ? SN_RESUME_SYSCALL
 					      : SN_RESUME_CONT);

@@ -197,7 +197,8 @@ struct sn_kernel {
 	struct gf_client *gofer;
 	bool init_exited;
 	unsigned ntasks;
-	int exit_status; /* wait(2) status of init */
+	int exit_status;   /* wait(2) status of init */
+	int forced_status; /* set when the Sentry ended init for a fault */
 	bool strace;
 	int strace_fd;
 	char hostname[65];
@@ -236,6 +237,8 @@ void sn_kernel_check_interrupts(struct sn_kernel *k);
 /* Queues signal sig to host thread tid (via tgkill) and interrupts the
  * target if it is parked. */
 int sn_signal_thread(struct sn_task *t, int sig);
+/* True when the task's process catches sig (from /proc SigCgt). */
+bool sn_signal_has_handler(struct sn_task *t, int sig);
 int sn_signal_proc(struct sn_proc *p, int sig);
 
 /* The syscall engine (kernel/dispatch.c). */

@@ -313,6 +313,21 @@ static bool signal_deliverable(pid_t tid)
 	return ((pnd | shd) & ~blk) != 0;
 }
 
+bool sn_signal_has_handler(struct sn_task *t, int sig)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->tid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	unsigned long long cgt = 0;
+	while (fgets(buf, sizeof(buf), f))
+		if (strncmp(buf, "SigCgt:", 7) == 0)
+			cgt = strtoull(buf + 7, NULL, 16);
+	fclose(f);
+	return (cgt >> (sig - 1)) & 1;
+}
+
 void sn_task_check_interrupt(struct sn_task *t)
 {
 	if (t->state != TS_PARKED || !signal_deliverable(t->tid))

@@ -81,6 +81,9 @@ static void decode(int status, pid_t tid, struct sn_stop *stop)
 	}
 	stop->kind = SN_STOP_SIGNAL;
 	stop->sig = sig;
+	siginfo_t si;
+	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0)
+		stop->si_code = si.si_code;
 }
 
 static int pt_next_stop(struct sn_platform *p, struct sn_stop *stop)

@@ -26,6 +26,8 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "segv") == 0)
+		*(volatile int *)8 = 1; /* the test of a crashing init */
 	if (argc > 1 && strcmp(argv[1], "child") == 0) {
 		printf("exec'd child argc=%d arg2=%s env=%s\n", argc, argv[2],
 		       getenv("TPROC"));

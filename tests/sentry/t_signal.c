@@ -102,9 +102,15 @@ int main(void)
 	/* A parked read in a child is interrupted by kill from the parent. */
 	int q[2];
 	pipe(q);
+	/* SIGUSR2 stays blocked until the child's handler is in place. */
+	sigset_t usr2;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, NULL);
 	child = fork();
 	if (child == 0) {
 		install(SIGUSR2, 0);
+		sigprocmask(SIG_UNBLOCK, &usr2, NULL);
 		n = read(q[0], &c, 1);
 		_exit(n < 0 && errno == EINTR && got == SIGUSR2 ? 7 : 8);
 	}

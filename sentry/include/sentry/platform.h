@@ -36,6 +36,7 @@ struct sn_stop {
 	enum sn_stop_kind kind;
 	pid_t tid;
 	int sig;	   /* SN_STOP_SIGNAL / SN_STOP_GROUP */
+	int si_code;	   /* SN_STOP_SIGNAL: > 0 when the kernel raised it */
 	int status;	   /* SN_STOP_EXITED: the wait(2) status */
 	unsigned long msg; /* CLONE: new tid; EXEC: former tid */
 };
