@@ -190,8 +190,9 @@ static ssize_t recv_error(struct ns_sock *sk, struct msghdr *msg, int flags,
 	ext.ee.ee_code = e->code;
 	ext.ee.ee_info = e->info;
 	size_t used = 0;
-	bool v6 = e->origin == SO_EE_ORIGIN_ICMP6;
-	if (v6) {
+	/* Linux ipv6_recv_error: an IPv6 socket reports IPv4 errors too,
+	 * with a v4-mapped offender. */
+	if (sk->family == AF_INET6) {
 		ext.off.in6.sin6_family = AF_INET6;
 		memcpy(ext.off.in6.sin6_addr.s6_addr, e->offender.b, 16);
 		ns_put_cmsg(msg, &used, IPPROTO_IPV6, IPV6_RECVERR, &ext,

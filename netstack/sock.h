@@ -54,6 +54,10 @@ struct ns_sock_ops {
 	int (*init)(struct ns_sock *sk);
 	/* The user closed the socket. Must eventually ns_sock_free(). */
 	void (*close)(struct ns_sock *sk);
+	/* The stack is being destroyed: free whatever the protocol holds for
+	 * sk (closed or not) and ns_sock_free() it, sending nothing. NULL:
+	 * ns_sock_free() alone. */
+	void (*destroy)(struct ns_sock *sk);
 	int (*bind)(struct ns_sock *sk, const struct ns_sockname *sn);
 	int (*connect)(struct ns_sock *sk, const struct ns_sockname *sn);
 	int (*listen)(struct ns_sock *sk, int backlog);

@@ -102,7 +102,10 @@ void ns_stack_destroy(struct ns_stack *s)
 	while (!ns_list_empty(&s->sockets)) {
 		struct ns_sock *sk =
 			ns_container_of(s->sockets.next, struct ns_sock, node);
-		ns_sock_free(sk);
+		if (sk->ops->destroy)
+			sk->ops->destroy(sk);
+		else
+			ns_sock_free(sk);
 	}
 	ns_reasm_free(s, &s->reasm4);
 	ns_reasm_free(s, &s->reasm6);
