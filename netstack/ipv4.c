@@ -141,6 +141,8 @@ void ns_ip4_input(struct ns_stack *stack, struct ns_nic *nic,
 	ns_addr_set_v4(&m->src, h + 12);
 	ns_addr_set_v4(&m->dst, h + 16);
 	m->nh_off = (uint16_t)ns_pkt_headroom(pkt);
+	/* RFC 1122 3.2.1.7: a host does not drop a datagram for its TTL;
+	 * only forwarding (which we do not do) decrements it. */
 	m->ttl = h[8];
 	m->tos = h[1];
 	m->proto = h[9];

@@ -372,6 +372,77 @@ static void test_frag_needed_lowers_path_mtu(void **state)
 	nt_solo_free(&s);
 }
 
+/* ping6 ff02::1%eth0: every node answers, this one included (the request
+ * loops back, IPV6_MULTICAST_LOOP), each from a unicast address. */
+static void test_ping_all_nodes(void **state)
+{
+	(void)state;
+	struct nt_pair p;
+	nt_pair_init(&p, NT_AUTOCONF, 0);
+	nt_advance(&p, 3 * NT_SEC);
+	struct ns_socket *s = ping_socket(p.a.stack, AF_INET6);
+	uint8_t msg[16] = { 128 };
+	struct sockaddr_in6 to = nt_sin6("ff02::1", 0);
+	assert_int_equal(ns_socket_sendto(s, msg, sizeof(msg), 0,
+					  (struct sockaddr *)&to, sizeof(to)),
+			 -EINVAL); /* no interface given */
+	to.sin6_scope_id = (uint32_t)p.a.ifindex;
+	assert_int_equal(ns_socket_sendto(s, msg, sizeof(msg), 0,
+					  (struct sockaddr *)&to, sizeof(to)),
+			 16);
+	nt_pump(&p);
+	int replies = 0;
+	uint8_t buf[64];
+	struct sockaddr_in6 from;
+	socklen_t flen = sizeof(from);
+	while (ns_socket_recvfrom(s, buf, sizeof(buf), 0,
+				  (struct sockaddr *)&from, &flen) == 16) {
+		assert_int_equal(buf[0], 129);
+		assert_false(from.sin6_addr.s6_addr[0] == 0xff);
+		replies++;
+		flen = sizeof(from);
+	}
+	assert_int_equal(replies, 2);
+	assert_int_equal(nt_stat(p.a.stack, "Ip6.OutMcastPkts") > 0, 1);
+	ns_socket_close(s);
+	nt_pair_free(&p);
+}
+
+/* What ping prints as "Destination Host Unreachable": the error reaches
+ * the ping socket through IP_RECVERR, quoting its echo request. */
+static void test_ping_unreachable_host(void **state)
+{
+	(void)state;
+	struct nt_pair p;
+	nt_pair_init(&p, 0, 0);
+	struct ns_socket *s = ping_socket(p.a.stack, AF_INET);
+	int on = 1;
+	ns_socket_setsockopt(s, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+	ping_send(s, AF_INET, "10.0.0.99", 5, 24);
+	nt_advance(&p, 5 * NT_SEC);
+	assert_true(ns_socket_poll(s) & EPOLLERR);
+	uint8_t data[64], ctl[128];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl,
+			      .msg_controllen = sizeof(ctl) };
+	assert_int_equal(ns_socket_recvmsg(s, &msg, MSG_ERRQUEUE, NULL),
+			 8 + 24);
+	assert_int_equal(data[0], 8);
+	assert_int_equal(ns_get_be16(data + 6), 5);
+	struct sock_extended_err ee;
+	memcpy(&ee, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(ee));
+	assert_int_equal(ee.ee_errno, EHOSTUNREACH);
+	/* The pending error is cleared with the queue. */
+	int err = -1;
+	socklen_t len = sizeof(err);
+	ns_socket_getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+	assert_int_equal(err, 0);
+	ns_socket_close(s);
+	nt_pair_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +456,8 @@ int main(void)
 		cmocka_unit_test(test_protocol_unreachable),
 		cmocka_unit_test(test_broadcast_echo_ignored),
 		cmocka_unit_test(test_frag_needed_lowers_path_mtu),
+		cmocka_unit_test(test_ping_all_nodes),
+		cmocka_unit_test(test_ping_unreachable_host),
 	};
 	return cmocka_run_group_tests_name("netstack/icmp", tests, NULL, NULL);
 }
