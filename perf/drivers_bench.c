@@ -13,16 +13,21 @@
  *   what the driver or socket accepted, "delivered" what vb received (its
  *   rx_packets), which includes the veth's drops when the receiving side
  *   cannot keep up;
- * - receive: a generator in B on CPU 0 (the driver in its faster transmit
- *   mode) floods va; the receiver in A on CPU 1 (the driver in each mode,
- *   or a UDP socket bound to the port) counts for S seconds from its
- *   first frame.
+ * - receive: a generator in B on CPU 0 (the driver in mmsg mode, the same
+ *   for every receiver) floods va; the receiver in A on CPU 1 (the driver
+ *   in each mode, or a UDP socket bound to the port) polls without
+ *   sleeping and counts for S seconds from its first frame: the receive
+ *   capacity, with the kernel's share of each mode's cost (queueing an
+ *   skb, or copying into the ring) on the generator's CPU.
  * The kernel's own work for a veth frame (forwarding to the peer, and the
  * peer's receive path) runs on the sender's CPU in softirq context.
  *
- * Each figure is the median of N runs (default 3 of 1 s); "us/f" is the
- * measuring process's CPU time (user + system) per frame. Bounded in time:
- * about 6 N (S + 1) seconds per frame size.
+ * Each run measures all variants back to back, and the ratios between
+ * variants are taken within a run before the median over N runs
+ * (default 3 of 1 s each): on a shared machine the absolute rates drift
+ * with other load, the paired ratios much less. "tx us/f" is the
+ * sender's CPU time (user + system) per frame. Bounded in time: about
+ * N (6 S + 9) seconds per frame size.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -286,13 +291,12 @@ static uint64_t driver_receive(struct drv_link *link, double secs, int ready_fd,
 	uint64_t got = 0;
 	double end = now_s() + secs;
 	struct ns_pkt *pkts[BATCH];
+	/* Busy: capacity is measured, not how wake-ups are paid for. */
 	while (now_s() < end) {
 		int n = drv_rx_burst(link, pkts, BATCH);
 		for (int i = 0; i < n; i++)
 			ns_pkt_free(pkts[i]);
 		got += (uint64_t)(n > 0 ? n : 0);
-		if (n == 0)
-			poll(&p, 1, 10);
 	}
 	uint64_t after = 0;
 	drv_counter(link, "rx_kernel_drops", &after);
@@ -330,8 +334,6 @@ static uint64_t socket_receive(double secs, int ready_fd, uint64_t *drops)
 		int n = recvmmsg(s, msgs, BATCH, MSG_DONTWAIT, NULL);
 		if (n > 0)
 			got += (uint64_t)n;
-		else
-			poll(&p, 1, 10);
 	}
 	*drops = udp_rcvbuf_errors() - drops_before;
 	close(s);
@@ -451,7 +453,6 @@ static struct tx_result measure_tx_once(const struct job *job)
 struct rx_result {
 	double pps;
 	double drops_per_s;
-	double cpu_us; /* receiver CPU time per frame received */
 };
 
 static struct rx_result measure_rx_once(const struct job *job,
@@ -463,39 +464,25 @@ static struct rx_result measure_rx_once(const struct job *job,
 	struct result r = collect(receiver, rfd);
 	collect(gen, gfd);
 	return (struct rx_result){ (double)r.count / job->secs,
-				   (double)r.drops / job->secs,
-				   r.cpu_s * 1e6 /
-					   (double)(r.count ? r.count : 1) };
+				   (double)r.drops / job->secs };
 }
 
-/* The run with the median rate of `runs` runs. */
-static struct tx_result measure_tx(const struct job *job)
+static int cmp_double(const void *a, const void *b)
 {
-	struct tx_result all[9];
-	unsigned n = runs < 9 ? runs : 9;
-	for (unsigned i = 0; i < n; i++) {
-		struct tx_result r = measure_tx_once(job);
-		unsigned j = i;
-		for (; j > 0 && all[j - 1].delivered_pps > r.delivered_pps; j--)
-			all[j] = all[j - 1];
-		all[j] = r;
-	}
-	return all[n / 2];
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
 }
 
-static struct rx_result measure_rx(const struct job *job,
-				   const struct job *generator)
+/* Median, minimum and maximum of n values (sorted in place). */
+struct spread {
+	double median, min, max;
+};
+
+static struct spread spread_of(double *v, unsigned n)
 {
-	struct rx_result all[9];
-	unsigned n = runs < 9 ? runs : 9;
-	for (unsigned i = 0; i < n; i++) {
-		struct rx_result r = measure_rx_once(job, generator);
-		unsigned j = i;
-		for (; j > 0 && all[j - 1].pps > r.pps; j--)
-			all[j] = all[j - 1];
-		all[j] = r;
-	}
-	return all[n / 2];
+	qsort(v, n, sizeof(*v), cmp_double);
+	double median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return (struct spread){ median, v[0], v[n - 1] };
 }
 
 static void setup_topology(void)
@@ -519,10 +506,23 @@ static void setup_topology(void)
 		die("cannot create the veth pair");
 }
 
-static const char *mode_label(enum drv_afpacket_mode mode)
+#define MAX_RUNS 9
+#define VARIANTS 3 /* mmsg, ring, native */
+
+static const char *const labels[VARIANTS] = {
+	"mmsg (recvmmsg/sendmmsg)",
+	"ring (TPACKET_V2 mmap)",
+	"native: kernel UDP socket",
+};
+
+/* Prints the median (and range) of a[r] / b[r] over the runs. */
+static void print_ratio(const char *name, const double *a, const double *b)
 {
-	return mode == DRV_AFPACKET_RING ? "ring (TPACKET_V2 mmap)"
-					 : "mmsg (recvmmsg/sendmmsg)";
+	double r[MAX_RUNS];
+	for (unsigned i = 0; i < runs; i++)
+		r[i] = b[i] > 0 ? a[i] / b[i] : 0;
+	struct spread s = spread_of(r, runs);
+	printf("  %-16s %5.2f (%.2f..%.2f)", name, s.median, s.min, s.max);
 }
 
 static void run_size(uint32_t size)
@@ -535,48 +535,66 @@ static void run_size(uint32_t size)
 	struct frame to_b, to_a;
 	build_frame(&to_b, size, mac_b, mac_a, "10.199.0.1", "10.199.0.2");
 	build_frame(&to_a, size, mac_a, mac_b, "10.199.0.2", "10.199.0.1");
-	const enum drv_afpacket_mode modes[2] = { DRV_AFPACKET_MMSG,
-						  DRV_AFPACKET_RING };
-	struct tx_result tx[3];
-	struct rx_result rx[3];
-	for (int m = 0; m < 2; m++)
-		tx[m] = measure_tx(
-			&(struct job){ SEND_DRIVER, modes[m], &to_b, seconds });
-	tx[2] = measure_tx(&(struct job){ SEND_SOCKET, DRV_AFPACKET_MMSG, &to_b,
-					  seconds });
-	enum drv_afpacket_mode gen = tx[1].sent_pps > tx[0].sent_pps
-					     ? DRV_AFPACKET_RING
-					     : DRV_AFPACKET_MMSG;
-	/* The generator outlasts the receiver's window. */
-	struct job generator = { SEND_DRIVER, gen, &to_a, seconds + 2.5 };
-	for (int m = 0; m < 2; m++)
-		rx[m] = measure_rx(
-			&(struct job){ RECV_DRIVER, modes[m], NULL, seconds },
-			&generator);
-	rx[2] = measure_rx(
-		&(struct job){ RECV_SOCKET, DRV_AFPACKET_MMSG, NULL, seconds },
-		&generator);
-
-	printf("\n%u-byte frames, median of %u runs of %.1f s, sender CPU 0, "
-	       "receiver CPU 1; receive generator: %s\n",
-	       size, runs, seconds, gen == DRV_AFPACKET_RING ? "ring" : "mmsg");
-	printf("  %-27s %10s %10s %8s %10s %10s %8s\n", "", "tx sent/s",
-	       "tx deliv/s", "tx us/f", "rx recv/s", "rx drop/s", "rx us/f");
-	const char *labels[3] = { mode_label(modes[0]), mode_label(modes[1]),
-				  "native: kernel UDP socket" };
-	for (int i = 0; i < 3; i++)
-		printf("  %-27s %10.0f %10.0f %8.2f %10.0f %10.0f %8.2f\n",
-		       labels[i], tx[i].sent_pps, tx[i].delivered_pps,
-		       tx[i].cpu_us, rx[i].pps, rx[i].drops_per_s,
-		       rx[i].cpu_us);
-	for (int m = 0; m < 2; m++)
-		printf("  ratio %-4s/native          tx %.2f  rx %.2f\n",
-		       m ? "ring" : "mmsg",
-		       tx[m].delivered_pps / tx[2].delivered_pps,
-		       rx[m].pps / rx[2].pps);
-	printf("  ratio ring/mmsg             tx %.2f  rx %.2f\n",
-	       tx[1].delivered_pps / tx[0].delivered_pps,
-	       rx[1].pps / rx[0].pps);
+	const struct job send_jobs[VARIANTS] = {
+		{ SEND_DRIVER, DRV_AFPACKET_MMSG, &to_b, seconds },
+		{ SEND_DRIVER, DRV_AFPACKET_RING, &to_b, seconds },
+		{ SEND_SOCKET, DRV_AFPACKET_MMSG, &to_b, seconds },
+	};
+	const struct job recv_jobs[VARIANTS] = {
+		{ RECV_DRIVER, DRV_AFPACKET_MMSG, NULL, seconds },
+		{ RECV_DRIVER, DRV_AFPACKET_RING, NULL, seconds },
+		{ RECV_SOCKET, DRV_AFPACKET_MMSG, NULL, seconds },
+	};
+	/* One generator for every receive run, so the offered load differs
+	 * only by what the receiving mode costs the kernel; it outlasts
+	 * the receiver's window. */
+	const struct job generator = { SEND_DRIVER, DRV_AFPACKET_MMSG, &to_a,
+				       seconds + 2.5 };
+	/* Each run measures every variant back to back, so that load from
+	 * elsewhere on the machine hits them alike and the ratios of one
+	 * run stay comparable. */
+	double tx[VARIANTS][MAX_RUNS], tx_cpu[VARIANTS][MAX_RUNS];
+	double rx[VARIANTS][MAX_RUNS], rx_drop[VARIANTS][MAX_RUNS];
+	for (unsigned r = 0; r < runs; r++) {
+		for (int v = 0; v < VARIANTS; v++) {
+			struct tx_result t = measure_tx_once(&send_jobs[v]);
+			tx[v][r] = t.delivered_pps;
+			tx_cpu[v][r] = t.cpu_us;
+		}
+		for (int v = 0; v < VARIANTS; v++) {
+			struct rx_result x =
+				measure_rx_once(&recv_jobs[v], &generator);
+			rx[v][r] = x.pps;
+			rx_drop[v][r] = x.drops_per_s;
+		}
+	}
+	printf("\n%u-byte frames, %u runs of %.1f s per variant, sender CPU "
+	       "0, receiver CPU 1 (medians)\n",
+	       size, runs, seconds);
+	printf("  %-27s %10s %8s %10s %10s\n", "", "tx/s", "tx us/f", "rx/s",
+	       "rx drop/s");
+	double copy[MAX_RUNS];
+	for (int v = 0; v < VARIANTS; v++) {
+		double m[4];
+		double *cols[4] = { tx[v], tx_cpu[v], rx[v], rx_drop[v] };
+		for (int c = 0; c < 4; c++) {
+			memcpy(copy, cols[c], runs * sizeof(double));
+			m[c] = spread_of(copy, runs).median;
+		}
+		printf("  %-27s %10.0f %8.2f %10.0f %10.0f\n", labels[v], m[0],
+		       m[1], m[2], m[3]);
+	}
+	printf("  paired ratios, median (min..max) over the runs:\n");
+	print_ratio("tx ring/mmsg", tx[1], tx[0]);
+	print_ratio("rx ring/mmsg", rx[1], rx[0]);
+	printf("\n");
+	print_ratio("tx mmsg/native", tx[0], tx[2]);
+	print_ratio("rx mmsg/native", rx[0], rx[2]);
+	printf("\n");
+	print_ratio("tx ring/native", tx[1], tx[2]);
+	print_ratio("rx ring/native", rx[1], rx[2]);
+	printf("\n");
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)
@@ -597,7 +615,7 @@ int main(int argc, char **argv)
 				die("--seconds: 0.5 to 60");
 		} else if (c == 'r') {
 			runs = (unsigned)atoi(optarg);
-			if (runs < 1 || runs > 9)
+			if (runs < 1 || runs > MAX_RUNS)
 				die("--runs: 1 to 9");
 		} else if (c == 'z') {
 			nsizes = 0;

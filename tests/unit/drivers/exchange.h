@@ -24,6 +24,18 @@ void exchange_arp(struct peer *p);
 void exchange_pings(struct peer *p, uint16_t id, uint16_t first, unsigned count,
 		    uint32_t payload);
 
+/* A TCP connection with the kernel through the driver, the test playing
+ * the stack: the kernel listens on kernel_ip:port, the test connects
+ * with a hand-made handshake, then
+ * - sends `tso_bytes` in ONE super-segment (gso_size 1448, partial
+ *   checksum) when tso_bytes > 0: the link must have NS_LINK_CAP_TSO, and
+ *   the kernel's socket must read back exactly those bytes;
+ * - receives `rx_bytes` the kernel sends, acknowledging as it goes, and
+ *   checks every byte.
+ * Returns how many received frames were coalesced beyond the MTU. */
+unsigned exchange_tcp(struct peer *p, uint16_t port, uint32_t tso_bytes,
+		      uint32_t rx_bytes);
+
 /* MAC of a kernel interface in the current namespace. */
 void kernel_if_mac(const char *ifname, uint8_t mac[6]);
 

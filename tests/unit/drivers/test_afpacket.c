@@ -4,8 +4,9 @@
  * ARP and ICMP echo with it, checks the kernel's own transmissions on
  * that interface are not received, runs
  * two drivers back to back in opposite modes, sees the kernel's offloaded
- * checksums arrive vouched for, and opens in another namespace. Skips
- * without root. */
+ * checksums arrive vouched for, carries a TCP connection with the kernel
+ * (with TSO and coalesced frames in mmsg mode), and opens in another
+ * namespace. Skips without root. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -288,6 +289,41 @@ static void test_kernel_checksum_offload_arrives_vouched_for(void **state)
 	assert_int_equal(drv_test_sh("ip link del %s", a), 0);
 }
 
+static void test_tcp_with_the_kernel(void **state)
+{
+	if (!have_netns)
+		skip();
+	enum drv_afpacket_mode mode = mode_of(state);
+	unsigned n = mode == DRV_AFPACKET_RING ? 7 : 6;
+	char a[16], b[16];
+	snprintf(a, sizeof(a), "drvpa%u", n);
+	snprintf(b, sizeof(b), "drvpb%u", n);
+	veth_with_kernel_peer(a, b, n);
+	struct drv_link *link = open_afp(a, mode, NULL);
+	uint8_t stack_ip[4] = { 10, 78, (uint8_t)n, 2 };
+	uint8_t kernel_ip[4] = { 10, 78, (uint8_t)n, 1 };
+	struct peer p = { link, stack_ip, kernel_ip, { 0 } };
+	exchange_arp(&p);
+	if (mode == DRV_AFPACKET_MMSG) {
+		/* A TSO super-segment out; the kernel's TSO over the veth
+		 * arrives as coalesced frames beyond the MTU. */
+		unsigned coalesced = exchange_tcp(&p, 8000, 3 * 1448, 200000);
+		assert_true(coalesced > 0);
+	} else {
+		/* The ring holds MTU-size frames: the kernel peer must not
+		 * send super-segments (as a host without TSO would not). */
+		assert_int_equal(drv_test_sh("ip link set %s gso_max_size "
+					     "1500",
+					     b),
+				 0);
+		assert_int_equal(exchange_tcp(&p, 8000, 0, 200000), 0);
+	}
+	assert_int_equal(drv_test_counter(link, "rx_errors"), 0);
+	assert_int_equal(drv_test_counter(link, "tx_errors"), 0);
+	drv_close(link);
+	assert_int_equal(drv_test_sh("ip link del %s", a), 0);
+}
+
 /* A child process holding a network namespace of its own until the
  * returned fd is closed. */
 static pid_t namespace_holder(int *release)
@@ -393,6 +429,7 @@ int main(void)
 		BOTH(test_kernel_transmissions_are_not_received),
 		BOTH(test_two_drivers_back_to_back),
 		BOTH(test_kernel_checksum_offload_arrives_vouched_for),
+		BOTH(test_tcp_with_the_kernel),
 		BOTH(test_opens_in_another_namespace),
 		BOTH(test_bad_config_is_a_clear_error),
 	};

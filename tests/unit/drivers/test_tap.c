@@ -2,8 +2,9 @@
  * a tap device, gives the kernel side an address, and exchanges ARP and
  * ICMP echo with the kernel through the driver (single frames, full-MTU
  * frames, bursts); checks oversize frames are counted, offload metadata
- * arrives from the kernel, and a device opens in another namespace. Skips
- * without root. */
+ * arrives from the kernel, a TCP connection with the kernel carries data
+ * both ways (with offloads: a TSO super-segment out, coalesced frames
+ * in), and a device opens in another namespace. Skips without root. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -203,6 +204,38 @@ static void test_offload_metadata_from_the_kernel(void **state)
 	drv_close(link);
 }
 
+static void test_tcp_with_and_without_offload(void **state)
+{
+	(void)state;
+	if (!have_netns)
+		skip();
+	/* Plain tap: MTU-size segments only, each checksummed by us. */
+	struct drv_link *link =
+		open_tap(&(struct drv_tap_config){ .name = "drvtap4" });
+	struct subnet net = subnet(4);
+	kernel_side_up(link, &net);
+	struct peer p = { link, net.stack_ip, net.kernel_ip, { 0 } };
+	exchange_arp(&p);
+	assert_int_equal(exchange_tcp(&p, 8000, 0, 30000), 0);
+	assert_int_equal(drv_test_counter(link, "rx_errors"), 0);
+	drv_close(link);
+
+	/* Offload: one 3-segment super-segment out, which the kernel
+	 * splits; coalesced segments in, beyond the MTU, through the spill
+	 * buffer. */
+	link = open_tap(
+		&(struct drv_tap_config){ .name = "drvtap5", .offload = true });
+	net = subnet(5);
+	kernel_side_up(link, &net);
+	p = (struct peer){ link, net.stack_ip, net.kernel_ip, { 0 } };
+	exchange_arp(&p);
+	unsigned coalesced = exchange_tcp(&p, 8000, 3 * 1448, 200000);
+	assert_true(coalesced > 0);
+	assert_int_equal(drv_test_counter(link, "rx_errors"), 0);
+	assert_int_equal(drv_test_counter(link, "tx_errors"), 0);
+	drv_close(link);
+}
+
 /* A child process holding a network namespace of its own until the
  * returned fd is closed. */
 static pid_t namespace_holder(int *release)
@@ -297,6 +330,7 @@ int main(void)
 		cmocka_unit_test(
 			test_oversize_frames_are_counted_not_delivered),
 		cmocka_unit_test(test_offload_metadata_from_the_kernel),
+		cmocka_unit_test(test_tcp_with_and_without_offload),
 		cmocka_unit_test(test_opens_in_another_namespace),
 		cmocka_unit_test(test_bad_config_is_a_clear_error),
 	};
