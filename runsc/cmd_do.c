@@ -4,6 +4,7 @@
  * program's output and exits with its status (128+N when killed by signal
  * N, as shells report it). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -76,7 +77,9 @@ static int start_gofer(const struct rs_global *g, const struct do_args *a,
 	return sv[0];
 }
 
-static int write_stats(const char *path, const struct sn_run_stats *s,
+/* fd: opened before the sandbox started (the Sentry confines itself and
+ * can open nothing afterwards). */
+static int write_stats(int fd, const char *path, const struct sn_run_stats *s,
 		       struct rs_error **err)
 {
 	json_t *o = json_pack(
@@ -90,7 +93,7 @@ static int write_stats(const char *path, const struct sn_run_stats *s,
 		(json_int_t)s->app_crashes, "tasks", (json_int_t)s->tasks);
 	if (o == NULL)
 		return rs_error_set(err, ENOMEM, "stats");
-	int r = json_dump_file(o, path, JSON_INDENT(1));
+	int r = json_dumpfd(o, fd, JSON_INDENT(1));
 	json_decref(o);
 	if (r < 0)
 		return rs_error_set(err, errno ? errno : EIO, "write `%s`",
@@ -160,6 +163,15 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 		return 1;
 	}
 	cleanup_error struct rs_error *err = NULL;
+	cleanup_close int stats_fd = -1;
+	if (a.stats) {
+		stats_fd = open(a.stats,
+				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (stats_fd < 0) {
+			usage_error("cannot write --stats file", a.stats);
+			return 1;
+		}
+	}
 	pid_t gofer = -1;
 	int sock = start_gofer(global, &a, &gofer, &err);
 	if (sock < 0) {
@@ -190,7 +202,7 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 		rs_error_print(err, "runsc do", stderr);
 		return 1;
 	}
-	if (a.stats && write_stats(a.stats, &stats, &err) < 0) {
+	if (a.stats && write_stats(stats_fd, a.stats, &stats, &err) < 0) {
 		rs_error_print(err, "runsc do", stderr);
 		return 1;
 	}

@@ -351,11 +351,9 @@ static void sb_printf(struct strbuf *b, const char *fmt, ...)
 }
 
 /* Reads a host /proc file of one of the sandbox's own processes. */
-static char *host_proc(pid_t pid, const char *name)
+static char *host_proc(struct sn_kernel *k, pid_t pid, const char *name)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = sn_host_proc_open(k, pid, name, O_RDONLY);
 	if (fd < 0)
 		return NULL;
 	struct strbuf b = { 0 };
@@ -370,7 +368,7 @@ static char *host_proc(pid_t pid, const char *name)
 static void gen_stat(struct strbuf *b, struct sn_proc *p, struct sn_task *t)
 {
 	pid_t host = t ? t->tid : p->pid;
-	char *s = host_proc(host, "stat");
+	char *s = host_proc(p->k, host, "stat");
 	char *close_paren = s ? strrchr(s, ')') : NULL;
 	char *open_paren = s ? strchr(s, '(') : NULL;
 	if (!close_paren || !open_paren) {
@@ -388,8 +386,8 @@ static void gen_stat(struct strbuf *b, struct sn_proc *p, struct sn_task *t)
 		return;
 	}
 	(void)host_ppid;
-	pid_t vpgrp = sn_host_to_vpid((pid_t)pgrp);
-	pid_t vsid = sn_host_to_vpid((pid_t)session);
+	pid_t vpgrp = sn_host_to_vpid(p->k, (pid_t)pgrp);
+	pid_t vsid = sn_host_to_vpid(p->k, (pid_t)session);
 	sb_printf(b, "%d (%s) %c %d %d %d %s", t ? (int)t->vtid : (int)p->vpid,
 		  open_paren + 1, state, (int)p->vppid, vpgrp > 0 ? vpgrp : 0,
 		  vsid > 0 ? vsid : 0, close_paren + 2 + consumed);
@@ -399,7 +397,7 @@ static void gen_stat(struct strbuf *b, struct sn_proc *p, struct sn_task *t)
 static void gen_status(struct strbuf *b, struct sn_proc *p, struct sn_task *t)
 {
 	pid_t host = t ? t->tid : p->pid;
-	char *s = host_proc(host, "status");
+	char *s = host_proc(p->k, host, "status");
 	if (s == NULL)
 		return;
 	const struct sn_creds *c = &p->creds;
@@ -535,7 +533,7 @@ static void gen_pid_file(struct strbuf *b, struct sn_kernel *k,
 			sb_printf(b, "%s", "");
 	} else if (strcmp(name, "comm") == 0 || strcmp(name, "statm") == 0 ||
 		   strcmp(name, "maps") == 0 || strcmp(name, "limits") == 0) {
-		char *s = host_proc(t ? t->tid : p->pid, name);
+		char *s = host_proc(k, t ? t->tid : p->pid, name);
 		sb_printf(b, "%s", s ? s : "");
 		free(s);
 	} else if (strcmp(name, "mounts") == 0) {

@@ -163,7 +163,7 @@ static struct sn_proc *proc_fork(struct sn_task *parent, pid_t pid,
 		return NULL;
 	p->k = pp->k;
 	p->pid = pid;
-	p->vpid = sn_host_to_vpid(pid);
+	p->vpid = sn_host_to_vpid(pp->k, pid);
 	p->parent = (flags & CLONE_PARENT) && pp->parent ? pp->parent : pp;
 	p->vppid = p->parent->vpid;
 	sn_list_init(&p->threads);
@@ -220,7 +220,7 @@ static void on_clone(struct sn_kernel *k, struct sn_task *t, pid_t child_tid)
 	c->proc = p;
 	sn_list_add_tail(&p->threads, &c->thread_link);
 	p->nthreads++;
-	c->vtid = sn_host_to_vpid(child_tid);
+	c->vtid = sn_host_to_vpid(k, child_tid);
 	if (c->first_stop_seen) {
 		c->state = TS_RUNNING;
 		resume(c, SN_RESUME_CONT);

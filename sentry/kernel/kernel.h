@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -209,6 +210,7 @@ struct sn_kernel {
 	struct sn_run_stats stats;
 	void *unix_names; /* abstract and path socket names (fs/unix.c) */
 	char *cpuinfo;	  /* host /proc/cpuinfo, read before confinement */
+	int host_proc;	  /* O_PATH fd of the host's /proc */
 	dev_t next_dev;	  /* device numbers for mounted file systems */
 	struct sn_file *devnull; /* for stdio slots without a host fd */
 };
@@ -219,7 +221,12 @@ struct sn_task *sn_task_new(struct sn_kernel *k, pid_t tid,
 			    struct sn_proc *proc);
 void sn_task_free(struct sn_task *t);
 struct sn_proc *sn_proc_by_vpid(struct sn_kernel *k, pid_t vpid);
-pid_t sn_host_to_vpid(pid_t host);
+pid_t sn_host_to_vpid(struct sn_kernel *k, pid_t host);
+/* Opens /proc/<pid>/<name> of the host through the /proc fd the Sentry
+ * keeps (it still works after the Sentry confined itself). */
+int sn_host_proc_open(struct sn_kernel *k, pid_t pid, const char *name,
+		      int flags);
+FILE *sn_host_proc_fopen(struct sn_kernel *k, pid_t pid, const char *name);
 
 void sn_task_rekey(struct sn_task *t, pid_t tid);
 /* Exec images (kernel/loader.c). */

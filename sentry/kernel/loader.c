@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -433,11 +434,9 @@ static uint64_t phdr_addr(const struct sn_elf *e, uint64_t bias)
 
 /* The stub's own auxv, for what the host kernel knows best (vDSO,
  * hardware capabilities, signal stack size). */
-static void host_auxv(pid_t pid, uint64_t vals[64])
+static void host_auxv(struct sn_kernel *k, pid_t pid, uint64_t vals[64])
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = sn_host_proc_open(k, pid, "auxv", O_RDONLY);
 	if (fd < 0)
 		return;
 	uint64_t av[128];
@@ -514,7 +513,7 @@ static int build_stack(struct sn_task *t, struct sn_exec_image *img,
 static int load(struct sn_task *t, struct sn_exec_image *img)
 {
 	uint64_t host[64] = { 0 };
-	host_auxv(t->proc->pid, host);
+	host_auxv(t->k, t->proc->pid, host);
 	uint64_t bias = 0, ibias = 0;
 	int r = map_elf(t, &img->main, false, &bias);
 	if (r == 0 && img->has_interp)
@@ -575,6 +574,12 @@ static int load(struct sn_task *t, struct sn_exec_image *img)
 			(size_t)n * sizeof(uint64_t));
 	if (r < 0)
 		return r;
+	/* The thread's name is the file's (execve(2)), not the stub's. */
+	const char *base = strrchr(img->path, '/');
+	char comm[16] = { 0 };
+	snprintf(comm, sizeof(comm), "%s", base ? base + 1 : img->path);
+	if (sn_mem_poke(t->proc, sp - 64, comm, sizeof(comm)) == 0)
+		sn_inject(t, SYS_prctl, PR_SET_NAME, sp - 64, 0, 0, 0, 0);
 	t->regs.rip = entry;
 	t->regs.rsp = sp;
 	t->regs.rax = 0;

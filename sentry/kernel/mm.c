@@ -88,10 +88,13 @@ int sn_mem_open(struct sn_proc *p)
 {
 	if (p->memfd >= 0)
 		close(p->memfd);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)p->pid);
-	p->memfd = open(path, O_RDWR | O_CLOEXEC);
-	return p->memfd < 0 ? -errno : 0;
+	p->memfd = sn_host_proc_open(p->k, p->pid, "mem", O_RDWR);
+	if (p->memfd < 0) {
+		int e = p->memfd;
+		p->memfd = -1;
+		return e;
+	}
+	return 0;
 }
 
 int sn_mem_poke(struct sn_proc *p, uint64_t addr, const void *buf, size_t len)

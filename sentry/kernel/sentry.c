@@ -18,6 +18,7 @@
 
 #include "fs/fs.h"
 #include "gofer/client.h"
+#include "kernel/confine.h"
 #include "kernel/exec.h"
 #include "kernel/kernel.h"
 #include "platform/allowlist.h"
@@ -26,7 +27,7 @@
 #define STUB_ROOT_TMP "/tmp"
 /* The unprivileged identity of application processes on the host: every
  * privileged operation is emulated, so they need none. */
-#define APP_HOST_ID 65534
+#define APP_HOST_ID SN_SANDBOX_HOST_ID
 
 static void stub_fail(int pipe_fd, const char *what)
 {
@@ -282,6 +283,12 @@ static struct sn_kernel *kernel_new(const struct sn_config *cfg)
 	k->boot_realtime_ns = sn_realtime_now();
 	k->next_dev = 0x30;
 	k->cpuinfo = slurp("/proc/cpuinfo");
+	k->host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (k->host_proc < 0) {
+		free(k->cpuinfo);
+		free(k);
+		return NULL;
+	}
 	return k;
 }
 
@@ -301,6 +308,7 @@ static void kernel_free(struct sn_kernel *k)
 		k->plat->ops->destroy(k->plat);
 	sn_loop_free(k->loop);
 	free(k->cpuinfo);
+	close(k->host_proc);
 	free(k);
 }
 
@@ -431,6 +439,12 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 		goto out;
 	}
 	close(go[1]);
+	if (cfg->confine && (r = sn_confine(err)) < 0) {
+		kill(pid, SIGKILL);
+		run_loop(k);
+		close(errp[0]);
+		goto out;
+	}
 	run_loop(k);
 	char msg[256];
 	ssize_t n = read(errp[0], msg, sizeof(msg) - 1);

@@ -1,6 +1,7 @@
 /* Tasks (host threads) and processes, parking on wait queues, and the
  * interruption of parked syscalls by signals. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,21 +143,41 @@ struct sn_proc *sn_proc_by_vpid(struct sn_kernel *k, pid_t vpid)
 
 /* The pid a host thread has in the sandbox's pid namespace: the last
  * field of "NSpid:" in /proc/<tid>/status. */
-pid_t sn_host_to_vpid(pid_t host)
+int sn_host_proc_open(struct sn_kernel *k, pid_t pid, const char *name,
+		      int flags)
 {
-	char path[64], buf[2048];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)host);
-	FILE *f = fopen(path, "re");
+	char path[64];
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, name);
+	int fd = openat(k->host_proc, path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+FILE *sn_host_proc_fopen(struct sn_kernel *k, pid_t pid, const char *name)
+{
+	int fd = sn_host_proc_open(k, pid, name, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "re");
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
+pid_t sn_host_to_vpid(struct sn_kernel *k, pid_t host)
+{
+	char buf[2048];
+	FILE *f = sn_host_proc_fopen(k, host, "status");
 	if (f == NULL)
 		return -1;
 	pid_t v = -1;
 	while (fgets(buf, sizeof(buf), f)) {
 		if (strncmp(buf, "NSpid:", 6) != 0)
 			continue;
+		/* One field only: the process is not in the sandbox's
+		 * namespace (e.g. the session runsc was started in). */
+		char *first = strchr(buf, '\t');
 		char *last = strrchr(buf, '\t');
-		if (last == NULL)
-			last = buf + 6;
-		v = (pid_t)atoi(last);
+		v = first && last != first ? (pid_t)atoi(last) : 0;
 		break;
 	}
 	fclose(f);
@@ -291,11 +312,10 @@ void sn_task_parked(struct sn_task *t)
 /* Pending-and-unblocked test from /proc/<tid>/status: the mask lives in
  * the host kernel (rt_sigprocmask is allowlisted), so it is read only when
  * a signal may concern a parked task. */
-static bool signal_deliverable(pid_t tid)
+static bool signal_deliverable(struct sn_kernel *k, pid_t tid)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	FILE *f = fopen(path, "re");
+	char buf[4096];
+	FILE *f = sn_host_proc_fopen(k, tid, "status");
 	if (f == NULL)
 		return false;
 	unsigned long long pnd = 0, shd = 0, blk = 0;
@@ -315,9 +335,8 @@ static bool signal_deliverable(pid_t tid)
 
 bool sn_signal_has_handler(struct sn_task *t, int sig)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->tid);
-	FILE *f = fopen(path, "re");
+	char buf[4096];
+	FILE *f = sn_host_proc_fopen(t->k, t->tid, "status");
 	if (f == NULL)
 		return false;
 	unsigned long long cgt = 0;
@@ -330,7 +349,7 @@ bool sn_signal_has_handler(struct sn_task *t, int sig)
 
 void sn_task_check_interrupt(struct sn_task *t)
 {
-	if (t->state != TS_PARKED || !signal_deliverable(t->tid))
+	if (t->state != TS_PARKED || !signal_deliverable(t->k, t->tid))
 		return;
 	clear_waits(t);
 	sn_list_del(&t->runq_link);

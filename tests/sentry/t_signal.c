@@ -76,14 +76,13 @@ int main(void)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	printf("after unblock got=%d\n", got);
 	/* SIGPIPE: default kills; ignored gives EPIPE. */
+	close(p[0]); /* before the fork: no reader is left anywhere */
 	child = fork();
 	if (child == 0) {
-		close(p[0]);
 		write(p[1], "y", 1);
 		_exit(0);
 	}
 	int st;
-	close(p[0]);
 	waitpid(child, &st, 0);
 	printf("sigpipe child signaled %d sig %d\n", WIFSIGNALED(st),
 	       WTERMSIG(st));

@@ -1,0 +1,134 @@
+/* The Sentry confines itself (see confine.h). */
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "kernel/confine.h"
+
+/* What the Sentry does on the host after set-up: ptrace and memory access
+ * of its tracees, its event loop, I/O on fds it already holds (files the
+ * gofer donated, the gofer socket, stdio, /proc of the tracees through an
+ * fd kept open), signals to its tracees, and what libc's allocator and
+ * clocks need. Nothing creates sockets, mounts, execs or forks. */
+static const int sentry_syscalls[] = {
+	SCMP_SYS(read),
+	SCMP_SYS(write),
+	SCMP_SYS(pread64),
+	SCMP_SYS(pwrite64),
+	SCMP_SYS(readv),
+	SCMP_SYS(writev),
+	SCMP_SYS(close),
+	SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(lseek),
+	SCMP_SYS(openat),
+	SCMP_SYS(fcntl),
+	SCMP_SYS(ioctl),
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(timerfd_settime),
+	SCMP_SYS(wait4),
+	SCMP_SYS(waitid),
+	SCMP_SYS(ptrace),
+	SCMP_SYS(process_vm_readv),
+	SCMP_SYS(process_vm_writev),
+	SCMP_SYS(kill),
+	SCMP_SYS(tgkill),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(gettimeofday),
+	SCMP_SYS(getrandom),
+	SCMP_SYS(sysinfo),
+	SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(recvmsg),
+	SCMP_SYS(sendto),
+	SCMP_SYS(recvfrom),
+	SCMP_SYS(mmap),
+	SCMP_SYS(munmap),
+	SCMP_SYS(mprotect),
+	SCMP_SYS(mremap),
+	SCMP_SYS(brk),
+	SCMP_SYS(madvise),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(futex),
+	SCMP_SYS(sched_yield),
+	SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync),
+	SCMP_SYS(ftruncate),
+	SCMP_SYS(restart_syscall),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+};
+
+int sn_confine_filter_build(void **out)
+{
+	/* Anything else fails with EPERM rather than killing the Sentry:
+	 * a missed syscall then shows up as an error, never as a lost
+	 * sandbox. */
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	if (ctx == NULL)
+		return -ENOMEM;
+	int r = 0;
+	for (size_t i = 0;
+	     r == 0 && i < sizeof(sentry_syscalls) / sizeof(sentry_syscalls[0]);
+	     i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sentry_syscalls[i],
+				     0);
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	*out = ctx;
+	return 0;
+}
+
+int sn_confine(struct rs_error **err)
+{
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) <
+	    0)
+		return rs_error_set(err, errno, "confine: unshare");
+	/* An empty read-only root: a fresh tmpfs over /tmp, then chroot. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("sentry-root", "/tmp", "tmpfs",
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k") < 0)
+		return rs_error_set(err, errno, "confine: empty root");
+	if (chroot("/tmp") < 0 || chdir("/") < 0)
+		return rs_error_set(err, errno, "confine: chroot");
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return rs_error_set(err, errno, "confine: drop cap %d",
+					    cap);
+	gid_t none[1];
+	if (setgroups(0, none) < 0 ||
+	    setresgid(SN_SANDBOX_HOST_ID, SN_SANDBOX_HOST_ID,
+		      SN_SANDBOX_HOST_ID) < 0 ||
+	    setresuid(SN_SANDBOX_HOST_ID, SN_SANDBOX_HOST_ID,
+		      SN_SANDBOX_HOST_ID) < 0)
+		return rs_error_set(err, errno, "confine: drop privileges");
+	/* Not dumpable: processes of the same uid (the application's) may
+	 * not ptrace it or open its /proc files. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return rs_error_set(err, errno, "confine: prctl");
+	void *ctx;
+	int r = sn_confine_filter_build(&ctx);
+	if (r == 0) {
+		r = seccomp_load(ctx);
+		seccomp_release(ctx);
+	}
+	if (r < 0)
+		return rs_error_set(err, -r, "confine: seccomp");
+	return 0;
+}
