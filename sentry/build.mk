@@ -10,3 +10,9 @@ $(O)/tests/sentry/%-dynamic: tests/sentry/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g -pthread -o $@ $<
 EXTRA_BINS += $(SENTRY_TBINS)
+
+# The benchmark program of perf/sentry_bench.sh.
+$(O)/perf/sentry_bench: perf/sentry_bench.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -o $@ $<
+EXTRA_BINS += $(O)/perf/sentry_bench

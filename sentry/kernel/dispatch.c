@@ -50,8 +50,12 @@ void sn_complete(struct sn_task *t, enum sn_action a)
 			k->stats.parked++;
 		t->state = TS_PARKED;
 		sn_task_parked(t);
-		/* A signal may already be pending: do not sleep through it. */
-		sn_task_check_interrupt(t);
+		/* A signal may have been queued since the syscall stopped:
+		 * do not sleep through it. */
+		if (k->sig_gen != t->sig_gen_seen) {
+			t->sig_gen_seen = k->sig_gen;
+			sn_task_check_interrupt(t);
+		}
 		break;
 	case SN_PASS:
 	case SN_PASS_HOOK:
@@ -96,6 +100,7 @@ static void on_syscall(struct sn_task *t)
 {
 	struct sn_kernel *k = t->k;
 	k->stats.syscalls++;
+	t->sig_gen_seen = k->sig_gen;
 	if (plat(t)->ops->get_regs(plat(t), t->tid, &t->regs) < 0)
 		return;
 	struct sn_sc *sc = &t->sc;
@@ -238,6 +243,7 @@ static void on_task_exit(struct sn_kernel *k, struct sn_task *t, int status)
 	if (WIFSIGNALED(status))
 		k->stats.app_crashes++;
 	struct sn_proc *parent = p->parent;
+	k->sig_gen++; /* the host queues SIGCHLD to the parent */
 	if (p == k->init) {
 		k->exit_status = k->forced_status ? k->forced_status : status;
 		k->init_exited = true;

@@ -160,6 +160,7 @@ struct sn_task {
 	unsigned long clone_flags;  /* of the clone in progress */
 	struct sn_exec_image *exec; /* an execve waiting for its host exec */
 	bool strace_pending;	    /* log the syscall at its exit */
+	uint64_t sig_gen_seen;	    /* k->sig_gen at the syscall stop */
 };
 
 struct sn_proc {
@@ -200,6 +201,10 @@ struct sn_kernel {
 	unsigned ntasks;
 	int exit_status;   /* wait(2) status of init */
 	int forced_status; /* set when the Sentry ended init for a fault */
+	/* Bumped by every event that may queue a signal to a task (kill and
+	 * friends, Sentry timers, child exits, SIGPIPE): a task parking with
+	 * the value it saw at its syscall stop cannot have missed one. */
+	uint64_t sig_gen;
 	bool strace;
 	int strace_fd;
 	char hostname[65];

@@ -369,6 +369,7 @@ void sn_task_check_interrupt(struct sn_task *t)
 
 void sn_kernel_check_interrupts(struct sn_kernel *k)
 {
+	k->sig_gen++;
 	for (unsigned b = 0; b < 256; b++) {
 		struct sn_list *pos, *tmp;
 		sn_list_for_each_safe(pos, tmp, &k->tasks[b])
@@ -382,6 +383,7 @@ void sn_kernel_check_interrupts(struct sn_kernel *k)
 
 int sn_signal_thread(struct sn_task *t, int sig)
 {
+	t->k->sig_gen++;
 	if (syscall(SYS_tgkill, t->proc->pid, t->tid, sig) < 0)
 		return -errno;
 	sn_task_check_interrupt(t);
@@ -390,6 +392,7 @@ int sn_signal_thread(struct sn_task *t, int sig)
 
 int sn_signal_proc(struct sn_proc *p, int sig)
 {
+	p->k->sig_gen++;
 	if (kill(p->pid, sig) < 0)
 		return -errno;
 	struct sn_list *pos, *tmp;
