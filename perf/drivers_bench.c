@@ -518,7 +518,7 @@ static const char *const labels[VARIANTS] = {
 /* Prints the median (and range) of a[r] / b[r] over the runs. */
 static void print_ratio(const char *name, const double *a, const double *b)
 {
-	double r[MAX_RUNS];
+	double r[MAX_RUNS] = { 0 };
 	for (unsigned i = 0; i < runs; i++)
 		r[i] = b[i] > 0 ? a[i] / b[i] : 0;
 	struct spread s = spread_of(r, runs);

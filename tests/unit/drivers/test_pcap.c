@@ -38,8 +38,10 @@ static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	strcpy(fx->dir, "/tmp/drvpcap.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (mkdtemp(fx->dir) == NULL) {
+		free(fx);
 		return -1;
+	}
 	snprintf(fx->path, sizeof(fx->path), "%s/cap.pcap", fx->dir);
 	*state = fx;
 	return 0;
