@@ -21,6 +21,22 @@
  * - close: the core unlinks the user's waiters and calls ops->close; the
  *   protocol calls ns_sock_free() at once or when its closing state ends.
  * Errors are negative Linux errnos throughout.
+ *
+ * Plugging in a protocol (TCP):
+ * 1. a struct ns_sock_ops (this file) and its line in ns_sock_protos
+ *    (socket.c); readiness changes go to ns_sock_wake();
+ * 2. a struct ns_ip_proto (ip.h: input and ICMP-error handlers) in
+ *    ns_ip_protos (ip.c), declared in proto.h;
+ * 3. per-stack state as a member of struct ns_stack (core.h), set up in
+ *    ns_stack_create and released in ns_stack_destroy (stack.c), which
+ *    frees remaining sockets through ops->destroy;
+ * 4. counters in the NS_STATS list (netstack/stats.h), bumped with
+ *    NS_INC (core.h);
+ * 5. output: ns_sock_route() (connected, cached) or ns_route_output(),
+ *    ns_l4_csum_partial(), ns_ip_output() (ip.h), with ns_neigh_confirm()
+ *    (neigh.h) when the peer proves reachable;
+ * 6. timers: timer.h; ports: port.h; time: stack->now; randomness and
+ *    keyed hashes: hash.h.
  */
 #ifndef NETSTACK_SOCK_H
 #define NETSTACK_SOCK_H

@@ -143,9 +143,11 @@ static int sol_socket_set(struct ns_sock *sk, int name, const void *val,
 		return set_timeo(&sk->sndtimeo, val, len);
 	case SO_BINDTODEVICE: {
 		char dev[16] = { 0 };
-		if (len > 0 && val == NULL)
-			return -EFAULT;
-		memcpy(dev, val, len < 15 ? len : 15);
+		if (len > 0) {
+			if (val == NULL)
+				return -EFAULT;
+			memcpy(dev, val, len < 15 ? len : 15);
+		}
 		if (dev[0] == 0)
 			return bind_to_ifindex(sk, 0);
 		r = find_nic_by_name(sk->stack, dev);
