@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -342,6 +343,41 @@ static void test_bad_arp_packets(void **state)
 	nt_solo_free(&s);
 }
 
+static int count_neigh(void *arg, const struct ns_neigh_info *n)
+{
+	(void)n;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Requests from thousands of forged senders cannot grow the cache past
+ * its bound: old STALE entries are recycled. */
+static void test_request_flood_is_bounded(void **state)
+{
+	(void)state;
+	struct nt_solo s;
+	nt_solo_init(&s, 0, 0);
+	uint8_t f[64];
+	for (int i = 0; i < 3000; i++) {
+		uint8_t mac[6] = { 0x02,      0x10, 0, 0, (uint8_t)(i >> 8),
+				   (uint8_t)i };
+		char ip[32];
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", 100 + i / 250,
+			 1 + i % 250);
+		size_t n = arp_frame(f, 1, nt_mac_a, mac, ip, "10.0.0.1");
+		nt_inject(&s.e, f, n);
+		nt_drain(&s.e);
+	}
+	int entries = 0;
+	ns_stack_foreach_neigh(s.e.stack, count_neigh, &entries);
+	assert_true(entries <= 1024);
+	assert_int_equal(nt_stat(s.e.stack, "Neigh.Allocs") -
+				 nt_stat(s.e.stack, "Neigh.Destroys"),
+			 (uint64_t)entries);
+	assert_int_equal(nt_stat(s.e.stack, "Arp.OutReplies"), 3000);
+	nt_solo_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_gratuitous_updates_existing_only),
 		cmocka_unit_test(test_permanent_entry_needs_no_arp),
 		cmocka_unit_test(test_bad_arp_packets),
+		cmocka_unit_test(test_request_flood_is_bounded),
 	};
 	return cmocka_run_group_tests_name("netstack/arp", tests, NULL, NULL);
 }
