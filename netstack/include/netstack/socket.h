@@ -136,8 +136,11 @@ ssize_t ns_socket_sendmsg(struct ns_socket *sock, const struct msghdr *msg,
 /* recvmsg(2). On return msg_namelen, msg_controllen and msg_flags are
  * updated as by Linux (msg_flags: MSG_TRUNC, MSG_CTRUNC, MSG_ERRQUEUE).
  * Control messages written when enabled: IP_PKTINFO, IP_TTL, IP_TOS,
- * IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, SO_TIMESTAMP(NS), and
- * IP_RECVERR / IPV6_RECVERR with MSG_ERRQUEUE. Flags: MSG_PEEK, MSG_TRUNC
+ * IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, SO_RXQ_OVFL, SO_TIMESTAMP(NS)
+ * (on the stack's clock, config.clock, which the caller may need to turn
+ * into wall time), and IP_RECVERR / IPV6_RECVERR with MSG_ERRQUEUE
+ * (struct sock_extended_err followed by the offender's address; an IPv6
+ * socket reports IPv4 errors with v4-mapped addresses, as Linux). Flags: MSG_PEEK, MSG_TRUNC
  * (return the real datagram length), MSG_DONTWAIT (implied), MSG_WAITALL
  * (stream only), MSG_ERRQUEUE. Returns the bytes received (0 for an empty
  * datagram, or end-of-stream), or -EAGAIN (nothing queued), the pending
@@ -175,7 +178,10 @@ ssize_t ns_socket_recvfrom(struct ns_socket *sock, void *buf, size_t len,
  * IPV6_MULTICAST_LOOP, IPV6_MULTICAST_IF, IPV6_RECVPKTINFO,
  * IPV6_RECVHOPLIMIT, IPV6_TCLASS, IPV6_RECVTCLASS, IPV6_RECVERR,
  * IPV6_MTU_DISCOVER, IPV6_MTU, IPV6_FREEBIND.
- * Other levels go to the protocol (IPPROTO_TCP, IPPROTO_UDP, SOL_RAW). */
+ * Other levels go to the protocol (IPPROTO_TCP, IPPROTO_UDP, SOL_RAW).
+ * Not provided yet, answered -ENOPROTOOPT: multicast group membership
+ * (IP_ADD_MEMBERSHIP, IPV6_JOIN_GROUP and friends), UDP_CORK,
+ * UDP_SEGMENT, UDP_GRO. */
 int ns_socket_setsockopt(struct ns_socket *sock, int level, int name,
 			 const void *val, socklen_t len);
 int ns_socket_getsockopt(struct ns_socket *sock, int level, int name, void *val,
@@ -183,9 +189,9 @@ int ns_socket_getsockopt(struct ns_socket *sock, int level, int name, void *val,
 
 /* ioctl(2) on a socket, argument in the caller's memory: SIOCINQ/FIONREAD
  * (int: size of the next datagram, bytes readable for a stream),
- * SIOCOUTQ/TIOCOUTQ (int: bytes not yet sent), SIOCOUTQNSD, SIOCATMARK.
- * Others: -ENOTTY (the caller handles interface ioctls from the stack's
- * NIC and address lists). */
+ * SIOCOUTQ/TIOCOUTQ (int: bytes not yet sent), and for streams
+ * SIOCOUTQNSD and SIOCATMARK. Others: -ENOTTY (the caller handles
+ * interface ioctls from the stack's NIC and address lists). */
 int ns_socket_ioctl(struct ns_socket *sock, unsigned long cmd, void *arg);
 
 /* ---- Readiness ------------------------------------------------------ */
