@@ -190,8 +190,8 @@ uint32_t ns_ip_ident(struct ns_stack *stack, const struct ns_addr *src,
  * the end of the current entry. Consumes pkt. */
 void ns_loopback_queue(struct ns_stack *stack, struct ns_pkt *pkt);
 
-/* ICMPv4 (icmp.c). Sends an ICMP error about received packet pkt (meta in its cb, borrowed)
- * subject to the rules and the rate limit. */
+/* ICMPv4 (icmp.c): sends an ICMP error about received packet pkt (meta
+ * in its cb, borrowed) subject to RFC 1122 3.2.2 and the rate limit. */
 void ns_icmp4_send_error(struct ns_stack *stack, struct ns_pkt *pkt,
 			 uint8_t type, uint8_t code, uint32_t info);
 /* ICMPv6 (icmp6.c), the same. */

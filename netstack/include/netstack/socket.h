@@ -140,11 +140,12 @@ ssize_t ns_socket_sendmsg(struct ns_socket *sock, const struct msghdr *msg,
  * (on the stack's clock, config.clock, which the caller may need to turn
  * into wall time), and IP_RECVERR / IPV6_RECVERR with MSG_ERRQUEUE
  * (struct sock_extended_err followed by the offender's address; an IPv6
- * socket reports IPv4 errors with v4-mapped addresses, as Linux). Flags: MSG_PEEK, MSG_TRUNC
- * (return the real datagram length), MSG_DONTWAIT (implied), MSG_WAITALL
- * (stream only), MSG_ERRQUEUE. Returns the bytes received (0 for an empty
- * datagram, or end-of-stream), or -EAGAIN (nothing queued), the pending
- * asynchronous error, -EFAULT, -EINVAL, -EOPNOTSUPP. */
+ * socket reports IPv4 errors with v4-mapped addresses, as Linux).
+ * Flags: MSG_PEEK, MSG_TRUNC (return the real datagram length),
+ * MSG_DONTWAIT (implied), MSG_WAITALL (stream only), MSG_ERRQUEUE.
+ * Returns the bytes received (0 for an empty datagram, or end-of-stream),
+ * or -EAGAIN (nothing queued), the pending asynchronous error, -EFAULT,
+ * -EINVAL, -EOPNOTSUPP. */
 ssize_t ns_socket_recvmsg(struct ns_socket *sock, struct msghdr *msg, int flags,
 			  const struct ns_memio *io);
 
