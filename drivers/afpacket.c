@@ -22,6 +22,7 @@ void afp_destroy(struct drv_link *link)
 	struct afpacket *a = (struct afpacket *)link;
 	if (a->map)
 		munmap(a->map, a->map_len);
+	ns_pkt_queue_purge(&a->rx_pending);
 	free(a->mmsg);
 	if (link->fd >= 0)
 		close(link->fd);
@@ -41,6 +42,7 @@ void afp_sync_counters(struct drv_link *link)
 const struct drv_counter_desc afp_counters[AFP_NCOUNTERS] = {
 	DRV_COUNTER("rx_kernel_drops", struct afpacket, kernel_drops),
 	DRV_COUNTER("rx_outgoing_ignored", struct afpacket, outgoing_ignored),
+	DRV_COUNTER("rx_udp_gso_split", struct afpacket, udp_gso_split),
 };
 
 static int set_int(int fd, int level, int opt, int value)
@@ -138,6 +140,7 @@ int drv_afpacket_open(const struct drv_afpacket_config *cfg,
 						     : &afp_mmsg_class,
 		      cfg->iface);
 	a->link.info.type = NS_LINK_ETHERNET;
+	ns_pkt_queue_init(&a->rx_pending);
 	if (cfg->txqlen)
 		a->link.txq_limit = cfg->txqlen;
 	struct drv_netns ns;

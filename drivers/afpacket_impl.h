@@ -16,6 +16,7 @@ struct afpacket {
 	struct drv_link link;
 	uint64_t kernel_drops;
 	uint64_t outgoing_ignored;
+	uint64_t udp_gso_split; /* super-datagrams split in software */
 	/* RING */
 	uint8_t *map; /* rx ring, then tx ring */
 	size_t map_len;
@@ -26,6 +27,9 @@ struct afpacket {
 	/* MMSG */
 	struct afp_mmsg *mmsg;
 	struct drv_rxmode rxmode;
+	/* Received packets not yet returned: datagrams of a split
+	 * super-datagram, and the frames that came after it. */
+	struct ns_pkt_queue rx_pending;
 };
 
 /* Data path set-up, called on the bound-to-be socket before bind(2). */
@@ -40,7 +44,7 @@ extern const struct drv_class afp_ring_class;
 /* Shared by both classes. */
 void afp_destroy(struct drv_link *link);
 void afp_sync_counters(struct drv_link *link);
-#define AFP_NCOUNTERS 2
+#define AFP_NCOUNTERS 3
 extern const struct drv_counter_desc afp_counters[AFP_NCOUNTERS];
 
 #endif

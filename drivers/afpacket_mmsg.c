@@ -4,11 +4,13 @@
  * fragments. */
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
 #include "afpacket_impl.h"
 #include "offload.h"
+#include "segment.h"
 
 struct afp_mmsg {
 	struct drv_rxslot slots[DRV_BATCH];
@@ -21,14 +23,40 @@ struct afp_mmsg {
 	struct ns_pkt *tx_batch[DRV_BATCH];
 };
 
-/* One recvmmsg(2). Returns frames delivered into pkts, or -errno when the
- * socket failed (EAGAIN: nothing waiting). *more is set when the kernel
- * filled every message offered. */
-static int receive_batch(struct afpacket *a, struct ns_pkt **pkts, unsigned max,
-			 bool *more)
+/* Hands a received packet to the caller's array, or to the pending
+ * queue when earlier packets wait there or it must be split first. */
+static void deliver(struct afpacket *a, struct ns_pkt *pkt,
+		    struct ns_pkt **pkts, unsigned *n)
+{
+	if (pkt->gso_type == DRV_GSO_UDP_L4) {
+		if (drv_uso_segment(pkt, &a->rx_pending) < 0)
+			a->link.stats.rx_errors++;
+		else
+			a->udp_gso_split++;
+		return;
+	}
+	if (a->rx_pending.count > 0)
+		ns_pkt_queue_push(&a->rx_pending, pkt);
+	else
+		pkts[(*n)++] = pkt;
+}
+
+/* Whether a recvmmsg(2) error means the link itself failed, rather than
+ * one frame the kernel could not hand over (it is consumed then). */
+static bool link_failed(int e)
+{
+	return e == ENETDOWN || e == ENXIO || e == ENODEV || e == EBADF ||
+	       e == ENOMEM;
+}
+
+/* One recvmmsg(2) into pkts[*n..max). Returns 0, -EAGAIN when nothing
+ * waits, or the errno of a failed link. *more is set when the kernel
+ * may hold further frames. */
+static int receive_batch(struct afpacket *a, struct ns_pkt **pkts, unsigned *n,
+			 unsigned max, bool *more)
 {
 	struct afp_mmsg *m = a->mmsg;
-	unsigned want = max < DRV_BATCH ? max : DRV_BATCH, k = 0;
+	unsigned want = max - *n < DRV_BATCH ? max - *n : DRV_BATCH, k = 0;
 	for (; k < want; k++) {
 		int niov =
 			drv_rxslot_iov(&m->slots[k], &a->rxmode, m->rx_iov[k]);
@@ -43,49 +71,64 @@ static int receive_batch(struct afpacket *a, struct ns_pkt **pkts, unsigned max,
 	}
 	*more = false;
 	if (k == 0)
-		return 0; /* out of memory: the frames wait in the kernel */
+		return -EAGAIN; /* out of memory: frames wait in the kernel */
 	int got = recvmmsg(a->link.fd, m->rx_msgs, k, MSG_DONTWAIT, NULL);
-	if (got < 0)
-		return -errno;
+	if (got < 0) {
+		int e = errno;
+		if (e == EAGAIN || e == EINTR)
+			return -EAGAIN;
+		if (link_failed(e))
+			return -e;
+		a->link.stats.rx_errors++;
+		*more = true;
+		return 0;
+	}
 	*more = (unsigned)got == k;
 	uint64_t now = drv_realtime_ns();
-	int n = 0;
 	for (int i = 0; i < got; i++) {
 		const struct mmsghdr *msg = &m->rx_msgs[i];
 		if (m->names[i].sll_pkttype == PACKET_OUTGOING) {
 			a->outgoing_ignored++;
 			continue;
 		}
+		struct ns_pkt *pkt;
 		int r = drv_rxslot_take(&m->slots[i], &a->rxmode, msg->msg_len,
 					msg->msg_hdr.msg_flags & MSG_TRUNC, now,
-					&pkts[n]);
-		if (r < 0) {
+					&pkt);
+		if (r < 0)
 			a->link.stats.rx_errors++;
-			continue;
-		}
-		a->link.stats.rx_packets++;
-		a->link.stats.rx_bytes += pkts[n]->len;
-		n++;
+		else
+			deliver(a, pkt, pkts, n);
 	}
-	return n;
+	return 0;
 }
 
 static int mmsg_rx_burst(struct drv_link *link, struct ns_pkt **pkts,
 			 unsigned max)
 {
 	struct afpacket *a = (struct afpacket *)link;
-	unsigned n = 0;
+	unsigned n = 0, calls = 0;
 	bool more = true;
-	while (n < max && more) {
-		int r = receive_batch(a, pkts + n, max - n, &more);
+	int failed = 0;
+	for (;;) {
+		struct ns_pkt *pkt;
+		while (n < max && (pkt = ns_pkt_queue_pop(&a->rx_pending)))
+			pkts[n++] = pkt;
+		/* The call count bounds a run of per-frame errors. */
+		if (n == max || !more || calls++ == DRV_BATCH)
+			break;
+		int r = receive_batch(a, pkts, &n, max, &more);
 		if (r < 0) {
-			if (r == -EAGAIN || r == -EINTR || n > 0)
-				break;
-			return r;
+			more = false;
+			if (r != -EAGAIN)
+				failed = r;
 		}
-		n += (unsigned)r;
 	}
-	return (int)n;
+	for (unsigned i = 0; i < n; i++) {
+		link->stats.rx_packets++;
+		link->stats.rx_bytes += pkts[i]->len;
+	}
+	return n == 0 && failed ? failed : (int)n;
 }
 
 static int mmsg_flush(struct drv_link *link);

@@ -9,6 +9,7 @@
 
 #include "netstack/csum.h"
 #include "netstack/wire.h"
+#include "segment.h"
 
 static bool gso_type_known(uint8_t type)
 {
@@ -52,7 +53,10 @@ int drv_vnet_to_pkt(const struct virtio_net_hdr *hdr, struct ns_pkt *pkt)
 		pkt->flags |= NS_PKT_F_CSUM_VALID;
 	uint8_t type = hdr->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 	if (type != VIRTIO_NET_HDR_GSO_NONE) {
-		if (!gso_type_known(type) || hdr->gso_size == 0)
+		/* UDP super-datagrams are split by the driver before the
+		 * stack sees them (segment.h). */
+		if ((!gso_type_known(type) && type != DRV_GSO_UDP_L4) ||
+		    hdr->gso_size == 0)
 			return -EINVAL;
 		pkt->gso_type = type;
 		pkt->gso_size = hdr->gso_size;

@@ -18,9 +18,10 @@ int drv_vnet_from_pkt(const struct ns_pkt *pkt, struct virtio_net_hdr *hdr);
 /* Applies a received header to pkt (len already final): NEEDS_CSUM and
  * DATA_VALID both become NS_PKT_F_CSUM_VALID (a partial checksum comes
  * from the local kernel, which Linux trusts), and a GSO header sets
- * gso_type/gso_size. Returns 0, or -EINVAL for a header that does not
- * fit the frame or names an unknown GSO type (the caller drops the frame
- * and counts an rx error). */
+ * gso_type/gso_size; DRV_GSO_UDP_L4 (segment.h) is the caller's to
+ * split. Returns 0, or -EINVAL for a header that does not fit the frame
+ * or names an unknown GSO type (the caller drops the frame and counts an
+ * rx error). */
 int drv_vnet_to_pkt(const struct virtio_net_hdr *hdr, struct ns_pkt *pkt);
 
 /* Computes the transport checksum of an NS_PKT_F_CSUM_PARTIAL packet in

@@ -1,0 +1,105 @@
+/* UDP GSO segmentation in software (segment.h). */
+#include "segment.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "drv_impl.h"
+#include "netstack/csum.h"
+#include "netstack/wire.h"
+
+#define IPV4_HLEN_MAX 60
+#define IPV6_HLEN     40
+#define UDP_HLEN      8
+
+struct uso_layout {
+	bool ipv6;
+	uint32_t ip_off;  /* start of the IP header */
+	uint32_t udp_off; /* start of the UDP header */
+	uint32_t hdrs;	  /* bytes of headers in front of the payload */
+};
+
+/* Reads the headers into hdr and checks they describe one UDP
+ * datagram without IPv6 extension headers. */
+static int parse(const struct ns_pkt *pkt, uint8_t *hdr, struct uso_layout *l)
+{
+	uint32_t ip = DRV_ETH_HLEN;
+	if (pkt->len < ip + 20 || ns_pkt_copy_out(pkt, 0, hdr, ip + 20) < 0)
+		return -EINVAL;
+	uint16_t type = ns_get_be16(hdr + 12);
+	uint32_t iphl;
+	if (type == 0x0800) {
+		iphl = (uint32_t)(hdr[ip] & 0x0f) * 4;
+		if ((hdr[ip] >> 4) != 4 || iphl < 20 || hdr[ip + 9] != 17)
+			return -EINVAL;
+	} else if (type == 0x86dd) {
+		iphl = IPV6_HLEN;
+		if ((hdr[ip] >> 4) != 6)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	*l = (struct uso_layout){ type == 0x86dd, ip, ip + iphl,
+				  ip + iphl + UDP_HLEN };
+	if (pkt->len <= l->hdrs || ns_pkt_copy_out(pkt, 0, hdr, l->hdrs) < 0 ||
+	    (l->ipv6 && hdr[ip + 6] != 17))
+		return -EINVAL;
+	return 0;
+}
+
+/* Fills lengths, id and checksums of datagram number i. */
+static void fix_headers(uint8_t *d, const struct uso_layout *l, uint32_t len,
+			uint16_t i)
+{
+	uint8_t *ip = d + l->ip_off, *udp = d + l->udp_off;
+	uint32_t udp_len = UDP_HLEN + len;
+	ns_put_be16(udp + 4, (uint16_t)udp_len);
+	ns_put_be16(udp + 6, 0);
+	uint32_t pseudo;
+	if (l->ipv6) {
+		ns_put_be16(ip + 4, (uint16_t)udp_len);
+		pseudo = ns_csum_pseudo6(ip + 8, ip + 24, 17, udp_len);
+	} else {
+		uint32_t iphl = l->udp_off - l->ip_off;
+		ns_put_be16(ip + 2, (uint16_t)(iphl + udp_len));
+		ns_put_be16(ip + 4, (uint16_t)(ns_get_be16(ip + 4) + i));
+		ns_put_be16(ip + 10, 0);
+		ns_put_be16(ip + 10,
+			    ns_csum_fold(ns_csum_partial(ip, iphl, 0)));
+		pseudo = ns_csum_pseudo4(ip + 12, ip + 16, 17, udp_len);
+	}
+	uint16_t sum = ns_csum_fold(
+		ns_csum_add(pseudo, ns_csum_partial(udp, udp_len, 0)));
+	/* RFC 768 / RFC 8200 8.1: a computed zero is sent as all ones. */
+	ns_put_be16(udp + 6, sum ? sum : 0xffff);
+}
+
+int drv_uso_segment(struct ns_pkt *pkt, struct ns_pkt_queue *out)
+{
+	uint8_t hdr[DRV_ETH_HLEN + IPV4_HLEN_MAX + UDP_HLEN];
+	struct uso_layout l;
+	uint32_t seg = pkt->gso_size;
+	int r = parse(pkt, hdr, &l);
+	uint32_t payload = pkt->len - l.hdrs;
+	if (r == 0 &&
+	    (seg == 0 || (payload + seg - 1) / seg > DRV_USO_MAX_SEGMENTS))
+		r = -EINVAL;
+	int n = 0;
+	for (uint32_t off = 0; r == 0 && off < payload; off += seg, n++) {
+		uint32_t len = payload - off < seg ? payload - off : seg;
+		struct ns_pkt *d = ns_pkt_alloc(NS_PKT_HEADROOM, l.hdrs + len);
+		if (d == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		uint8_t *p = ns_pkt_put(d, l.hdrs + len);
+		memcpy(p, hdr, l.hdrs);
+		ns_pkt_copy_out(pkt, l.hdrs + off, p + l.hdrs, len);
+		fix_headers(p, &l, len, (uint16_t)n);
+		d->flags = pkt->flags | NS_PKT_F_CSUM_VALID;
+		d->tstamp_ns = pkt->tstamp_ns;
+		ns_pkt_queue_push(out, d);
+	}
+	ns_pkt_free(pkt);
+	return r < 0 ? r : n;
+}
