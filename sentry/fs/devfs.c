@@ -135,21 +135,21 @@ struct sn_fs *sn_devfs_new(struct sn_kernel *k)
 		{ "stderr", "/proc/self/fd/2" },
 	};
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		struct tnode *n = sn_tnode_new(S_IFCHR | 0666, 0, 0);
+		struct tnode *n = sn_tnode_new(fs, S_IFCHR | 0666, 0, 0);
 		if (n == NULL)
 			return NULL;
 		n->rdev = devs[i].rdev;
 		sn_tnode_link(fs->root, devs[i].name, n);
 	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		struct tnode *n = sn_tnode_new(S_IFLNK | 0777, 0, 0);
+		struct tnode *n = sn_tnode_new(fs, S_IFLNK | 0777, 0, 0);
 		if (n == NULL || (n->link = strdup(links[i].target)) == NULL)
 			return NULL;
 		sn_tnode_link(fs->root, links[i].name, n);
 	}
 	static const char *const dirs[] = { "shm", "pts" };
 	for (size_t i = 0; i < 2; i++) {
-		struct tnode *n = sn_tnode_new(S_IFDIR | 0755, 0, 0);
+		struct tnode *n = sn_tnode_new(fs, S_IFDIR | 0755, 0, 0);
 		if (n == NULL)
 			return NULL;
 		sn_tnode_link(fs->root, dirs[i], n);

@@ -156,6 +156,8 @@ struct sn_fs_ops {
 		       const struct timespec ts[2]);
 	int (*statfs)(struct sn_fs *fs, struct sn_task *t, const char *rel,
 		      struct statfs *st);
+	/* Frees the file system (at unmount; no file of it is open). */
+	void (*destroy)(struct sn_fs *fs);
 };
 
 struct sn_fs {

@@ -613,6 +613,14 @@ static int g_statfs(struct sn_fs *fs, struct sn_task *t, const char *rel,
 	return 0;
 }
 
+static void g_destroy(struct sn_fs *fs)
+{
+	struct goferfs *g = fs->priv;
+	cache_clear(g);
+	gf_clunk(g->c, g->root);
+	free(g);
+}
+
 static const struct sn_fs_ops goferfs_ops = {
 	.lstat = g_lstat,
 	.readlink = g_readlink,
@@ -629,6 +637,7 @@ static const struct sn_fs_ops goferfs_ops = {
 	.truncate = g_truncate,
 	.utimens = g_utimens,
 	.statfs = g_statfs,
+	.destroy = g_destroy,
 };
 
 int sn_goferfs_new(struct sn_kernel *k, const char *aname, bool readonly,

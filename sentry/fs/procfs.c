@@ -838,6 +838,11 @@ static int p_path_op(struct sn_fs *fs, struct sn_task *t, const char *rel)
 	return p_readonly();
 }
 
+static void p_destroy(struct sn_fs *fs)
+{
+	free(fs);
+}
+
 static const struct sn_fs_ops procfs_ops = {
 	.lstat = p_lstat,
 	.readlink = p_readlink,
@@ -846,6 +851,7 @@ static const struct sn_fs_ops procfs_ops = {
 	.unlink = p_path_op,
 	.rmdir = p_path_op,
 	.statfs = p_statfs,
+	.destroy = p_destroy,
 };
 
 struct sn_fs *sn_procfs_new(struct sn_kernel *k)

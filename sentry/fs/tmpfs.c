@@ -22,11 +22,12 @@ static struct timespec now_ts(void)
 				  .tv_nsec = (long)(ns % 1000000000ull) };
 }
 
-struct tnode *sn_tnode_new(mode_t mode, uid_t uid, gid_t gid)
+struct tnode *sn_tnode_new(struct tmpfs *fs, mode_t mode, uid_t uid, gid_t gid)
 {
 	struct tnode *n = calloc(1, sizeof(*n));
 	if (n == NULL)
 		return NULL;
+	sn_list_add_tail(&fs->nodes, &n->all);
 	n->mode = mode;
 	n->uid = uid;
 	n->gid = gid;
@@ -35,10 +36,9 @@ struct tnode *sn_tnode_new(mode_t mode, uid_t uid, gid_t gid)
 	return n;
 }
 
-static void node_unref(struct tnode *n)
+static void node_free(struct tnode *n)
 {
-	if (n == NULL || n->nlink > 0 || n->open > 0)
-		return;
+	sn_list_del(&n->all);
 	while (n->entries) {
 		struct tentry *e = n->entries;
 		n->entries = e->next;
@@ -48,6 +48,13 @@ static void node_unref(struct tnode *n)
 	free(n->data);
 	free(n->link);
 	free(n);
+}
+
+static void node_unref(struct tnode *n)
+{
+	if (n == NULL || n->nlink > 0 || n->open > 0)
+		return;
+	node_free(n);
 }
 
 static struct tentry *dir_find(struct tnode *dir, const char *name, size_t len)
@@ -423,7 +430,7 @@ static int t_open(struct sn_fs *fsb, struct sn_task *t, const char *rel,
 		if ((r = walk(fs, rel, &n, &dir, &name)) < 0)
 			return r;
 		if (n == NULL) {
-			n = sn_tnode_new(S_IFREG | (mode & 07777),
+			n = sn_tnode_new(fs, S_IFREG | (mode & 07777),
 					 t->proc->creds.fsuid,
 					 t->proc->creds.fsgid);
 			if (n == NULL)
@@ -450,7 +457,7 @@ static int create(struct sn_fs *fsb, struct sn_task *t, const char *rel,
 		return r == -EBUSY ? -EEXIST : r;
 	if (n)
 		return -EEXIST;
-	n = sn_tnode_new(mode, t->proc->creds.fsuid, t->proc->creds.fsgid);
+	n = sn_tnode_new(fs, mode, t->proc->creds.fsuid, t->proc->creds.fsgid);
 	if (n == NULL)
 		return -ENOMEM;
 	n->rdev = dev;
@@ -665,6 +672,14 @@ static int t_statfs(struct sn_fs *fs, struct sn_task *t, const char *rel,
 	return 0;
 }
 
+static void t_destroy(struct sn_fs *fsb)
+{
+	struct tmpfs *fs = fsb->priv;
+	while (!sn_list_empty(&fs->nodes))
+		node_free(sn_container_of(fs->nodes.next, struct tnode, all));
+	free(fs);
+}
+
 static const struct sn_fs_ops tmpfs_ops = {
 	.lstat = t_lstat,
 	.readlink = t_readlink,
@@ -681,6 +696,7 @@ static const struct sn_fs_ops tmpfs_ops = {
 	.truncate = t_truncate,
 	.utimens = t_utimens,
 	.statfs = t_statfs,
+	.destroy = t_destroy,
 };
 
 struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode)
@@ -688,7 +704,8 @@ struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode)
 	struct tmpfs *fs = calloc(1, sizeof(*fs));
 	if (fs == NULL)
 		return NULL;
-	fs->root = sn_tnode_new(S_IFDIR | root_mode, 0, 0);
+	sn_list_init(&fs->nodes);
+	fs->root = sn_tnode_new(fs, S_IFDIR | root_mode, 0, 0);
 	if (fs->root == NULL) {
 		free(fs);
 		return NULL;

@@ -14,6 +14,7 @@ struct tentry {
 };
 
 struct tnode {
+	struct sn_list all; /* in the tmpfs's list of every node */
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
@@ -34,10 +35,11 @@ struct tnode {
 struct tmpfs {
 	struct sn_fs fs;
 	struct tnode *root;
+	struct sn_list nodes; /* every live node, for destroy */
 };
 
 struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode);
-struct tnode *sn_tnode_new(mode_t mode, uid_t uid, gid_t gid);
+struct tnode *sn_tnode_new(struct tmpfs *fs, mode_t mode, uid_t uid, gid_t gid);
 int sn_tnode_link(struct tnode *dir, const char *name, struct tnode *n);
 void sn_tnode_stat(struct tmpfs *fs, const struct tnode *n, struct stat *st);
 /* The node at rel in a tmpfs, or NULL (also when fs is not a tmpfs). */

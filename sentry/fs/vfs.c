@@ -39,6 +39,8 @@ void sn_vfs_unmount_all(struct sn_kernel *k)
 		struct sn_mount *m =
 			sn_container_of(pos, struct sn_mount, link);
 		sn_list_del(&m->link);
+		if (m->fs->ops->destroy)
+			m->fs->ops->destroy(m->fs);
 		free(m->path);
 		free(m);
 	}
