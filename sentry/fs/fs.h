@@ -244,9 +244,13 @@ int sn_timerfd_settime(struct sn_file *f, int flags, const void *new_value,
 		       void *old_value);
 int sn_timerfd_gettime(struct sn_file *f, void *cur);
 bool sn_file_is_timerfd(const struct sn_file *f);
-int sn_signalfd_new(struct sn_kernel *k, struct sn_task *t, uint64_t mask,
-		    int flags, struct sn_file **out);
+/* signalfd: reads are done by syscalls/sys_signal.c, which dequeues the
+ * signal on the host; the file holds the mask and the owner's pid for
+ * poll. */
+int sn_signalfd_new(struct sn_kernel *k, pid_t owner, uint64_t mask, int flags,
+		    struct sn_file **out);
 bool sn_file_is_signalfd(const struct sn_file *f);
+uint64_t sn_signalfd_mask(const struct sn_file *f);
 void sn_signalfd_set_mask(struct sn_file *f, uint64_t mask);
 
 /* Convenience: a regular in-memory read-only file with the given content

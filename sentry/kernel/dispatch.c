@@ -243,7 +243,7 @@ static void on_task_exit(struct sn_kernel *k, struct sn_task *t, int status)
 	if (WIFSIGNALED(status))
 		k->stats.app_crashes++;
 	struct sn_proc *parent = p->parent;
-	k->sig_gen++; /* the host queues SIGCHLD to the parent */
+	sn_sig_event(k); /* the host queues SIGCHLD to the parent */
 	if (p == k->init) {
 		k->exit_status = k->forced_status ? k->forced_status : status;
 		k->init_exited = true;

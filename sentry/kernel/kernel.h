@@ -205,6 +205,7 @@ struct sn_kernel {
 	 * friends, Sentry timers, child exits, SIGPIPE): a task parking with
 	 * the value it saw at its syscall stop cannot have missed one. */
 	uint64_t sig_gen;
+	struct sn_waitq sig_wq; /* woken with sig_gen: signalfd readers */
 	bool strace;
 	int strace_fd;
 	char hostname[65];
@@ -249,6 +250,11 @@ void sn_kernel_check_interrupts(struct sn_kernel *k);
 /* Queues signal sig to host thread tid (via tgkill) and interrupts the
  * target if it is parked. */
 int sn_signal_thread(struct sn_task *t, int sig);
+/* Notes an event that may have queued a signal (bumps sig_gen, wakes
+ * signalfd waiters). */
+void sn_sig_event(struct sn_kernel *k);
+/* Pending signals (thread's and process's) of a host thread. */
+uint64_t sn_signals_pending(struct sn_kernel *k, pid_t tid);
 /* True when the task's process catches sig (from /proc SigCgt). */
 bool sn_signal_has_handler(struct sn_task *t, int sig);
 int sn_signal_proc(struct sn_proc *p, int sig);

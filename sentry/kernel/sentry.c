@@ -229,31 +229,23 @@ static struct sn_proc *new_init(struct sn_kernel *k,
 	return p;
 }
 
+/* Reads a small host file (a few KiB) whole; NULL when unreadable. */
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	if (f == NULL)
 		return NULL;
-	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap);
-	while (buf && !feof(f)) {
-		if (len + 4096 > cap) {
-			char *n = realloc(buf, cap *= 2);
-			if (n == NULL) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = n;
-		}
-		size_t got = fread(buf + len, 1, 4096, f);
-		if (got == 0)
-			break;
-		len += got;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (mem) {
+		char chunk[4096];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, n, mem);
+		fclose(mem);
 	}
 	fclose(f);
-	if (buf)
-		buf[len] = 0;
 	return buf;
 }
 
@@ -273,6 +265,7 @@ static struct sn_kernel *kernel_new(const struct sn_config *cfg)
 	sn_list_init(&k->procs);
 	sn_list_init(&k->runq);
 	sn_list_init(&k->mounts);
+	sn_waitq_init(&k->sig_wq);
 	k->strace = cfg->strace;
 	k->strace_fd = cfg->strace_fd;
 	snprintf(k->hostname, sizeof(k->hostname), "%s",

@@ -76,7 +76,7 @@ void sn_strace_syscall(struct sn_task *t, const struct sn_sc *sc, long ret)
 		n += (size_t)snprintf(line + n, sizeof(line) - n,
 				      "syscall_%ld(", sc->nr);
 	const char *args = e ? e->args : "xxxxxx";
-	for (int i = 0; args[i] && i < 6 && n < sizeof(line) - 200; i++) {
+	for (int i = 0; i < 6 && args[i] && n < sizeof(line) - 200; i++) {
 		if (i)
 			n += (size_t)snprintf(line + n, sizeof(line) - n, ", ");
 		n += (size_t)fmt_arg(t, args[i], sc->a[i], line + n,

@@ -2,6 +2,7 @@
  * interruption of parked syscalls by signals. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,6 +334,29 @@ static bool signal_deliverable(struct sn_kernel *k, pid_t tid)
 	return ((pnd | shd) & ~blk) != 0;
 }
 
+void sn_sig_event(struct sn_kernel *k)
+{
+	k->sig_gen++;
+	sn_waitq_wake(&k->sig_wq, POLLIN);
+}
+
+uint64_t sn_signals_pending(struct sn_kernel *k, pid_t tid)
+{
+	char buf[4096];
+	FILE *f = sn_host_proc_fopen(k, tid, "status");
+	if (f == NULL)
+		return 0;
+	unsigned long long pnd = 0, shd = 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (strncmp(buf, "SigPnd:", 7) == 0)
+			pnd = strtoull(buf + 7, NULL, 16);
+		else if (strncmp(buf, "ShdPnd:", 7) == 0)
+			shd = strtoull(buf + 7, NULL, 16);
+	}
+	fclose(f);
+	return pnd | shd;
+}
+
 bool sn_signal_has_handler(struct sn_task *t, int sig)
 {
 	char buf[4096];
@@ -369,7 +393,7 @@ void sn_task_check_interrupt(struct sn_task *t)
 
 void sn_kernel_check_interrupts(struct sn_kernel *k)
 {
-	k->sig_gen++;
+	sn_sig_event(k);
 	for (unsigned b = 0; b < 256; b++) {
 		struct sn_list *pos, *tmp;
 		sn_list_for_each_safe(pos, tmp, &k->tasks[b])
@@ -383,7 +407,7 @@ void sn_kernel_check_interrupts(struct sn_kernel *k)
 
 int sn_signal_thread(struct sn_task *t, int sig)
 {
-	t->k->sig_gen++;
+	sn_sig_event(t->k);
 	if (syscall(SYS_tgkill, t->proc->pid, t->tid, sig) < 0)
 		return -errno;
 	sn_task_check_interrupt(t);
@@ -392,7 +416,7 @@ int sn_signal_thread(struct sn_task *t, int sig)
 
 int sn_signal_proc(struct sn_proc *p, int sig)
 {
-	p->k->sig_gen++;
+	sn_sig_event(p->k);
 	if (kill(p->pid, sig) < 0)
 		return -errno;
 	struct sn_list *pos, *tmp;

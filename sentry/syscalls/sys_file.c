@@ -179,6 +179,9 @@ SYSCALL(read)
 	struct iovec iov = { (void *)(uintptr_t)sc->a[1], sc->a[2] };
 	if ((ssize_t)sc->a[2] < 0)
 		return sn_ret(sc, -EINVAL);
+	struct sn_file *f = sn_task_file(t, (int)sc->a[0]);
+	if (f && sn_file_is_signalfd(f))
+		return sn_signalfd_read(t, sc, f, sc->a[1], sc->a[2]);
 	return do_read(t, sc, (int)sc->a[0], &iov, 1, sc->a[2], -1);
 }
 

@@ -5,7 +5,13 @@
  * then parked targets are interrupted; ITIMER_REAL and alarm are Sentry
  * timers that signal through the Sentry. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 
 #include "syscalls/syscalls.h"
@@ -112,4 +118,121 @@ SYSCALL(alarm)
 	if (left == 0 && old.it_value.tv_usec)
 		left = 1;
 	return sn_ret(sc, left);
+}
+
+/* ---- signalfd ------------------------------------------------------------ */
+
+/* SIGKILL and SIGSTOP are never read through a signalfd (signalfd(2)). */
+#define SIGFD_UNREADABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)))
+
+static enum sn_action new_signalfd(struct sn_task *t, struct sn_sc *sc,
+				   int flags)
+{
+	if (flags & ~(SFD_CLOEXEC | SFD_NONBLOCK))
+		return sn_ret(sc, -EINVAL);
+	if (sc->a[2] != sizeof(uint64_t))
+		return sn_ret(sc, -EINVAL);
+	uint64_t mask;
+	if (sn_copy_in(t, sc->a[1], &mask, sizeof(mask)) < 0)
+		return sn_ret(sc, -EFAULT);
+	mask &= ~SIGFD_UNREADABLE;
+	int fd = (int)sc->a[0];
+	if (fd != -1) {
+		struct sn_file *f = sn_task_file(t, fd);
+		if (f == NULL)
+			return sn_ret(sc, -EBADF);
+		if (!sn_file_is_signalfd(f))
+			return sn_ret(sc, -EINVAL);
+		sn_signalfd_set_mask(f, mask);
+		return sn_ret(sc, fd);
+	}
+	struct sn_file *f;
+	int r = sn_signalfd_new(t->k, t->proc->pid, mask,
+				(flags & SFD_NONBLOCK) ? O_NONBLOCK : 0, &f);
+	if (r < 0)
+		return sn_ret(sc, r);
+	r = sn_install_fd(t, f, flags & SFD_CLOEXEC);
+	sn_file_put(f);
+	return sn_ret(sc, r);
+}
+
+SYSCALL(signalfd)
+{
+	return new_signalfd(t, sc, 0);
+}
+
+SYSCALL(signalfd4)
+{
+	return new_signalfd(t, sc, (int)sc->a[3]);
+}
+
+/* Where the rewritten read keeps rt_sigtimedwait's arguments: below the
+ * red zone of the thread's stack. */
+struct sigwait_area {
+	uint64_t set;
+	struct timespec zero;
+	siginfo_t info;
+};
+
+/* At the exit of the rt_sigtimedwait the read became: turn the siginfo
+ * into the struct signalfd_siginfo the application asked for. */
+static enum sn_action signalfd_done(struct sn_task *t, struct sn_sc *sc)
+{
+	if (sc->ret < 0) /* -EAGAIN: another reader took it first */
+		return SN_DONE;
+	struct sigwait_area area;
+	if (sn_copy_in(t, sc->scratch[0], &area, sizeof(area)) < 0) {
+		sc->ret = -EFAULT;
+		return SN_DONE;
+	}
+	struct signalfd_siginfo out;
+	memset(&out, 0, sizeof(out));
+	const siginfo_t *si = &area.info;
+	out.ssi_signo = (uint32_t)si->si_signo;
+	out.ssi_errno = si->si_errno;
+	out.ssi_code = si->si_code;
+	out.ssi_pid = (uint32_t)si->si_pid;
+	out.ssi_uid = si->si_uid;
+	out.ssi_status = si->si_status;
+	out.ssi_int = si->si_int;
+	out.ssi_ptr = (uint64_t)(uintptr_t)si->si_ptr;
+	out.ssi_addr = (uint64_t)(uintptr_t)si->si_addr;
+	if (si->si_signo == SIGCHLD) {
+		out.ssi_utime = (uint64_t)si->si_utime;
+		out.ssi_stime = (uint64_t)si->si_stime;
+	}
+	sc->ret = sn_copy_out(t, sc->scratch[1], &out, sizeof(out)) < 0
+			  ? -EFAULT
+			  : (long)sizeof(out);
+	return SN_DONE;
+}
+
+enum sn_action sn_signalfd_read(struct sn_task *t, struct sn_sc *sc,
+				struct sn_file *f, uint64_t buf, size_t len)
+{
+	if (len < sizeof(struct signalfd_siginfo))
+		return sn_ret(sc, -EINVAL);
+	uint64_t mask = sn_signalfd_mask(f);
+	if (!(sn_signals_pending(t->k, t->tid) & mask)) {
+		if (f->flags & O_NONBLOCK)
+			return sn_ret(sc, -EAGAIN);
+		return sn_wait_file(t, f, POLLIN);
+	}
+	/* Dequeue one signal on the host: the read becomes
+	 * rt_sigtimedwait(&mask, &info, &zero, 8). */
+	uint64_t at =
+		(t->regs.rsp - 128 - sizeof(struct sigwait_area)) & ~15ull;
+	struct sigwait_area area = { .set = mask };
+	if (sn_copy_out(t, at, &area, sizeof(area)) < 0)
+		return sn_ret(sc, -EFAULT);
+	t->regs.orig_rax = SYS_rt_sigtimedwait;
+	t->regs.rdi = at + offsetof(struct sigwait_area, set);
+	t->regs.rsi = at + offsetof(struct sigwait_area, info);
+	t->regs.rdx = at + offsetof(struct sigwait_area, zero);
+	t->regs.r10 = sizeof(uint64_t);
+	sc->regs_dirty = true;
+	sc->scratch[0] = at;
+	sc->scratch[1] = buf;
+	sc->hook = signalfd_done;
+	return SN_PASS_HOOK;
 }

@@ -177,6 +177,9 @@ SYSCALL(timerfd_settime);
 SYSCALL(timerfd_gettime);
 SYSCALL(signalfd);
 SYSCALL(signalfd4);
+/* read(2) of a signalfd (sys_signal.c). */
+enum sn_action sn_signalfd_read(struct sn_task *t, struct sn_sc *sc,
+				struct sn_file *f, uint64_t buf, size_t len);
 
 /* sys_socket.c */
 SYSCALL(socket);

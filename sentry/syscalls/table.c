@@ -140,6 +140,10 @@ static const struct sn_syscall_entry table[SN_NR_SYSCALLS] = {
 	E(timerfd_create, timerfd_create, "dx", FULL),
 	E(timerfd_settime, timerfd_settime, "dxpp", FULL),
 	E(timerfd_gettime, timerfd_gettime, "dp", FULL),
+	E(signalfd, signalfd, "dpu", PARTIAL,
+	  "read(2) only, one signal per read"),
+	E(signalfd4, signalfd4, "dpux", PARTIAL,
+	  "read(2) only, one signal per read"),
 	/* sockets */
 	E(socket, socket, "ddd", PARTIAL,
 	  "AF_UNIX; other families EAFNOSUPPORT"),

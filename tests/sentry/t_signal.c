@@ -1,9 +1,12 @@
 /* Differential test: signal semantics around syscalls the Sentry parks. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -125,5 +128,35 @@ int main(void)
 	}
 	printf("child interrupted code %d\n", WEXITSTATUS(st));
 	printf("alarm left %u\n", alarm(0));
+	/* signalfd: a blocked signal is read as a struct. */
+	sigset_t sfdset;
+	sigemptyset(&sfdset);
+	sigaddset(&sfdset, SIGUSR1);
+	sigaddset(&sfdset, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sfdset, NULL);
+	int sfd = signalfd(-1, &sfdset, SFD_NONBLOCK | SFD_CLOEXEC);
+	struct signalfd_siginfo ssi;
+	n = read(sfd, &ssi, sizeof(ssi));
+	err = errno;
+	printf("signalfd empty: %zd %s\n", n, strerrorname_np(err));
+	kill(getpid(), SIGTERM);
+	struct pollfd pfd = { sfd, POLLIN, 0 };
+	int pr = poll(&pfd, 1, 1000);
+	printf("signalfd poll: %d %x\n", pr, pfd.revents);
+	n = read(sfd, &ssi, sizeof(ssi));
+	printf("signalfd read: %zd signo %u code %d\n", n, ssi.ssi_signo,
+	       ssi.ssi_code);
+	child = fork();
+	if (child == 0) {
+		struct timespec d = { 0, 100000000 };
+		nanosleep(&d, NULL);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	fcntl(sfd, F_SETFL, 0);
+	n = read(sfd, &ssi, sizeof(ssi));
+	printf("signalfd blocking read: %zd signo %u from child %d\n", n,
+	       ssi.ssi_signo, (pid_t)ssi.ssi_pid == child);
+	waitpid(child, NULL, 0);
 	return 0;
 }
