@@ -9,6 +9,7 @@ const struct rs_command rs_commands[] = {
 	{ "do", "run a command in a throw-away sandbox", rs_cmd_do, false },
 	{ "syscalls", "list the Sentry's syscalls and their support", rs_cmd_syscalls, false },
 	{ "gofer", "serve the container's files (internal)", rs_cmd_gofer, true },
+	{ "boot", "run the Sentry (internal)", rs_cmd_boot, true },
 };
 
 const unsigned rs_commands_count = sizeof(rs_commands) / sizeof(rs_commands[0]);

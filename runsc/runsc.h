@@ -61,6 +61,7 @@ int rs_cmd_version(struct rs_global *global, int argc, char **argv);
 int rs_cmd_gofer(struct rs_global *global, int argc, char **argv);
 int rs_cmd_do(struct rs_global *global, int argc, char **argv);
 int rs_cmd_syscalls(struct rs_global *global, int argc, char **argv);
+int rs_cmd_boot(struct rs_global *global, int argc, char **argv);
 
 #define RS_VERSION "0.1.0"
 

@@ -60,3 +60,15 @@ check "the host / is read-only" bash -c '! "$1" do -- /bin/sh -c "echo x > /etc/
 check "a writable --rootfs takes writes" bash -c '
 	d=$(mktemp -d "$2/wr.XXXX"); mkdir -p "$d/bin"; cp /bin/busybox "$d/bin/"
 	"$1" do --rootfs "$d" -- /bin/busybox sh -c "echo w > /out" && [[ $(cat "$d/out") == w ]]; r=$?; rm -rf "$d"; exit $r' _ "$RUNSC" "$BUILD"
+check "runsc boot runs the Sentry on an inherited gofer socket" python3 -c '
+import socket, subprocess, sys
+runsc = sys.argv[1]
+a, b = socket.socketpair()
+g = subprocess.Popen([runsc, "gofer", "--rootfs", "/", "--sock-fd", str(a.fileno()), "--ro"], pass_fds=[a.fileno()])
+a.close()
+r = subprocess.run([runsc, "boot", "--gofer-fd", str(b.fileno()), "--ro", "--", "/bin/sh", "-c", "echo booted; exit 4"],
+                   pass_fds=[b.fileno()], capture_output=True, timeout=60)
+b.close()
+g.wait(timeout=60)
+sys.exit(0 if r.returncode == 4 and r.stdout == b"booted\n" else 1)' "$RUNSC"
+check "runsc boot without a gofer fd is a usage error" bash -c '! "$1" boot -- /bin/true 2>/dev/null' _ "$RUNSC"
