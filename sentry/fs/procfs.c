@@ -598,6 +598,7 @@ static int p_open_file(struct sn_task *t, const struct pnode *n,
 
 struct pdir {
 	char *rel;
+	struct stat st; /* as lstat reports it, so fstat agrees */
 };
 
 struct dirents {
@@ -743,8 +744,7 @@ static uint32_t pdir_poll(struct sn_file *f)
 
 static int pdir_stat(struct sn_file *f, struct stat *st)
 {
-	sn_file_generic_stat(f, st, S_IFDIR | 0555);
-	st->st_dev = 0x4;
+	*st = ((struct pdir *)f->priv)->st;
 	return 0;
 }
 
@@ -767,7 +767,6 @@ static const struct sn_file_ops pdir_ops = {
 static int p_open(struct sn_fs *fs, struct sn_task *t, const char *rel,
 		  int flags, mode_t mode, struct sn_file **out)
 {
-	(void)fs;
 	(void)mode;
 	struct pnode n;
 	int r = resolve(t->k, rel, &n);
@@ -781,6 +780,7 @@ static int p_open(struct sn_fs *fs, struct sn_task *t, const char *rel,
 			free(pd);
 			return -ENOMEM;
 		}
+		p_lstat(fs, t, rel, &pd->st);
 		*out = sn_file_new(t->k, &pdir_ops, flags & ~O_CREAT, pd);
 		if (*out == NULL) {
 			free(pd->rel);

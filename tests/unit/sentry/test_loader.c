@@ -65,7 +65,8 @@ static bool copy_in(struct fake *f, const char *host, const char *path)
 static int prepare(struct fake *f, const char *path, char *const *argv,
 		   struct sn_exec_image **img)
 {
-	char *const envp[] = { "A=1", NULL };
+	char env0[] = "A=1";
+	char *const envp[] = { env0, NULL };
 	return sn_exec_prepare(f->task, path, argv, envp, img);
 }
 
@@ -75,7 +76,8 @@ static void test_static_elf_and_shebang(void **state)
 	if (!copy_in(f, "/bin/busybox", "/bin/busybox"))
 		skip();
 	struct sn_exec_image *img;
-	char *const argv[] = { "sh", "arg", NULL };
+	char sh[] = "sh", arg[] = "arg";
+	char *const argv[] = { sh, arg, NULL };
 	assert_int_equal(prepare(f, "/bin/busybox", argv, &img), 0);
 	assert_false(img->has_interp);
 	assert_string_equal(img->path, "/bin/busybox");
@@ -84,7 +86,8 @@ static void test_static_elf_and_shebang(void **state)
 
 	const char *script = "#!  /bin/busybox   sh -e  \necho hi\n";
 	fake_write_file(f, "/script", script, strlen(script), 0755);
-	char *const sargv[] = { "./script", "a1", NULL };
+	char s0[] = "./script", s1[] = "a1";
+	char *const sargv[] = { s0, s1, NULL };
 	assert_int_equal(prepare(f, "/script", sargv, &img), 0);
 	/* binfmt_script: interp, its one argument, the script, argv[1..]. */
 	assert_int_equal(img->argc, 4);
@@ -103,7 +106,8 @@ static void test_dynamic_needs_interp(void **state)
 	if (!copy_in(f, "/bin/true", "/true"))
 		skip();
 	struct sn_exec_image *img;
-	char *const argv[] = { "true", NULL };
+	char t0[] = "true";
+	char *const argv[] = { t0, NULL };
 	assert_int_equal(prepare(f, "/true", argv, &img), -ENOENT);
 	if (!copy_in(f, "/lib64/ld-linux-x86-64.so.2",
 		     "/lib64/ld-linux-x86-64.so.2"))
@@ -118,7 +122,8 @@ static void test_refusals(void **state)
 {
 	struct fake *f = *state;
 	struct sn_exec_image *img;
-	char *const argv[] = { "x", NULL };
+	char x0[] = "x";
+	char *const argv[] = { x0, NULL };
 	fake_write_file(f, "/noexec", "#!/bin/sh\n", 10, 0644);
 	assert_int_equal(prepare(f, "/noexec", argv, &img), -EACCES);
 	fake_write_file(f, "/garbage", "garbage!", 8, 0755);
@@ -162,7 +167,8 @@ static void test_argument_limit(void **state)
 	char *big = malloc(SN_EXEC_ARGS_MAX + 1);
 	memset(big, 'a', SN_EXEC_ARGS_MAX);
 	big[SN_EXEC_ARGS_MAX] = 0;
-	char *const argv[] = { "s", big, NULL };
+	char a0[] = "s";
+	char *const argv[] = { a0, big, NULL };
 	struct sn_exec_image *img;
 	assert_int_equal(prepare(f, "/s", argv, &img), -E2BIG);
 	free(big);
