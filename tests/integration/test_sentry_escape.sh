@@ -23,6 +23,12 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 sys.exit(0 if s["denied"] >= 15 and s["app_crashes"] >= 1 else 1)' "$stats"
 
+# Every syscall with random arguments, each batch in a child that may
+# crash: the Sentry survives and the program completes.
+check "random syscalls do not take the Sentry down" bash -c \
+	'[[ $(timeout 120 "$1" do -- "$2" | tail -1) =~ ^survived\ [0-9]+$ ]]' \
+	_ "$RUNSC" "$BIN/t_hostile-static"
+
 # A root file system of our own: symlinks and ".." cannot leave it.
 root=$BUILD/escape-root.$$
 defer rm -rf "$root"
