@@ -41,7 +41,7 @@ void ns_tcp_cc_init(struct tcp_cc *cc, const struct tcp_cc_ops *ops)
 	cc->cwnd = TCP_INIT_CWND;
 	cc->ssthresh = TCP_INFINITE_SSTHRESH;
 	cc->cwnd_clamp = UINT32_MAX / 2;
-	cc->state = TCP_CA_OPEN;
+	cc->state = NS_CA_OPEN;
 	start_algorithm(cc, ops);
 }
 
@@ -50,7 +50,7 @@ void ns_tcp_cc_switch(struct tcp_cc *cc, const struct tcp_cc_ops *ops)
 	start_algorithm(cc, ops);
 }
 
-void ns_tcp_cc_set_state(struct tcp_cc *cc, enum tcp_ca_state state)
+void ns_tcp_cc_set_state(struct tcp_cc *cc, enum ns_ca_state state)
 {
 	if (cc->ops->set_state)
 		cc->ops->set_state(cc, state);
@@ -99,7 +99,7 @@ void ns_tcp_cc_enter_recovery(struct tcp_cc *cc, bool cwr)
 	cc->prr_delivered = 0;
 	cc->prr_out = 0;
 	cc->cwnd_cnt = 0;
-	ns_tcp_cc_set_state(cc, cwr ? TCP_CA_CWR : TCP_CA_RECOVERY);
+	ns_tcp_cc_set_state(cc, cwr ? NS_CA_CWR : NS_CA_RECOVERY);
 }
 
 void ns_tcp_cc_prr(struct tcp_cc *cc, uint32_t delivered, uint32_t in_flight,
@@ -137,10 +137,10 @@ void ns_tcp_cc_prr(struct tcp_cc *cc, uint32_t delivered, uint32_t in_flight,
 void ns_tcp_cc_end_recovery(struct tcp_cc *cc)
 {
 	if (cc->ssthresh < TCP_INFINITE_SSTHRESH &&
-	    (cc->state == TCP_CA_RECOVERY || cc->state == TCP_CA_CWR))
+	    (cc->state == NS_CA_RECOVERY || cc->state == NS_CA_CWR))
 		set_cwnd(cc, cc->ssthresh);
 	cc->cwnd_cnt = 0;
-	ns_tcp_cc_set_state(cc, TCP_CA_OPEN);
+	ns_tcp_cc_set_state(cc, NS_CA_OPEN);
 }
 
 void ns_tcp_cc_enter_loss(struct tcp_cc *cc, uint32_t in_flight)
@@ -148,7 +148,7 @@ void ns_tcp_cc_enter_loss(struct tcp_cc *cc, uint32_t in_flight)
 	/* Reduce ssthresh only once per episode: a timeout during recovery,
 	 * or a second timeout, keeps the value set when it began (Linux
 	 * tcp_enter_loss). */
-	if (cc->state <= TCP_CA_DISORDER) {
+	if (cc->state <= NS_CA_DISORDER) {
 		cc->prior_cwnd = cc->cwnd;
 		cc->prior_ssthresh = cc->ssthresh;
 		cc->ssthresh = cc->ops->ssthresh(cc);
@@ -157,7 +157,7 @@ void ns_tcp_cc_enter_loss(struct tcp_cc *cc, uint32_t in_flight)
 	 * marked lost: normally nothing, so the window is one segment. */
 	cc->cwnd = in_flight + 1;
 	cc->cwnd_cnt = 0;
-	ns_tcp_cc_set_state(cc, TCP_CA_LOSS);
+	ns_tcp_cc_set_state(cc, NS_CA_LOSS);
 }
 
 void ns_tcp_cc_undo(struct tcp_cc *cc)
@@ -168,14 +168,14 @@ void ns_tcp_cc_undo(struct tcp_cc *cc)
 			cc->ssthresh = cc->prior_ssthresh;
 	}
 	cc->cwnd_cnt = 0;
-	ns_tcp_cc_set_state(cc, TCP_CA_OPEN);
+	ns_tcp_cc_set_state(cc, NS_CA_OPEN);
 }
 
 void ns_tcp_cc_restart_after_idle(struct tcp_cc *cc, uint64_t idle_ns,
 				  uint64_t rto_ns, uint64_t now)
 {
 	if (cc->ops->cwnd_event)
-		cc->ops->cwnd_event(cc, TCP_CA_EVENT_CWND_RESTART, now);
+		cc->ops->cwnd_event(cc, NS_CA_EVENT_CWND_RESTART, now);
 	/* Remember 3/4 of the window as ssthresh (Linux
 	 * tcp_current_ssthresh) so that it is regained by slow start. */
 	uint32_t keep = (cc->cwnd >> 1) + (cc->cwnd >> 2);
@@ -193,6 +193,6 @@ void ns_tcp_cc_restart_after_idle(struct tcp_cc *cc, uint64_t idle_ns,
 void ns_tcp_cc_on_send(struct tcp_cc *cc, bool was_idle, uint64_t now)
 {
 	if (was_idle && cc->ops->cwnd_event)
-		cc->ops->cwnd_event(cc, TCP_CA_EVENT_TX_START, now);
+		cc->ops->cwnd_event(cc, NS_CA_EVENT_TX_START, now);
 	cc->last_send_ns = now;
 }

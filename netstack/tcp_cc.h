@@ -24,17 +24,17 @@
 #include <stdint.h>
 
 /* Linux's congestion-avoidance states (tcpi_ca_state values). */
-enum tcp_ca_state {
-	TCP_CA_OPEN = 0,
-	TCP_CA_DISORDER = 1,
-	TCP_CA_CWR = 2,
-	TCP_CA_RECOVERY = 3,
-	TCP_CA_LOSS = 4,
+enum ns_ca_state {
+	NS_CA_OPEN = 0,
+	NS_CA_DISORDER = 1,
+	NS_CA_CWR = 2,
+	NS_CA_RECOVERY = 3,
+	NS_CA_LOSS = 4,
 };
 
-enum tcp_ca_event {
-	TCP_CA_EVENT_TX_START, /* first transmission after an idle period */
-	TCP_CA_EVENT_CWND_RESTART,
+enum ns_ca_event {
+	NS_CA_EVENT_TX_START, /* first transmission after an idle period */
+	NS_CA_EVENT_CWND_RESTART,
 };
 
 #define TCP_INFINITE_SSTHRESH 0x7fffffffu
@@ -63,9 +63,9 @@ struct tcp_cc_ops {
 	/* Window growth on an ACK while cwnd-limited in Open/Disorder. */
 	void (*cong_avoid)(struct tcp_cc *cc, const struct tcp_cc_ack *ack);
 	/* Optional: told of state changes. */
-	void (*set_state)(struct tcp_cc *cc, enum tcp_ca_state state);
+	void (*set_state)(struct tcp_cc *cc, enum ns_ca_state state);
 	/* Optional. */
-	void (*cwnd_event)(struct tcp_cc *cc, enum tcp_ca_event ev,
+	void (*cwnd_event)(struct tcp_cc *cc, enum ns_ca_event ev,
 			   uint64_t now);
 	/* The window to return to when a reduction proves spurious. */
 	uint32_t (*undo_cwnd)(struct tcp_cc *cc);
@@ -85,7 +85,7 @@ struct tcp_cc {
 	uint32_t prior_ssthresh;
 	uint32_t prr_delivered; /* RFC 6937 */
 	uint32_t prr_out;
-	enum tcp_ca_state state;
+	enum ns_ca_state state;
 	uint64_t last_send_ns; /* last transmission, for TX_START */
 	uint64_t priv[TCP_CC_PRIV_WORDS];
 };
@@ -111,7 +111,7 @@ static inline bool ns_tcp_cc_in_slow_start(const struct tcp_cc *cc)
 	return cc->cwnd < cc->ssthresh;
 }
 
-void ns_tcp_cc_set_state(struct tcp_cc *cc, enum tcp_ca_state state);
+void ns_tcp_cc_set_state(struct tcp_cc *cc, enum ns_ca_state state);
 
 /* Slow start by `acked` segments, not beyond ssthresh (RFC 5681 3.1, as
  * Linux without ABC's limit). Returns the acked count left over for

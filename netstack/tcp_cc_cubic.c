@@ -211,19 +211,19 @@ static uint32_t cubic_ssthresh(struct tcp_cc *cc)
 	return ss > 2 ? ss : 2;
 }
 
-static void cubic_set_state(struct tcp_cc *cc, enum tcp_ca_state state)
+static void cubic_set_state(struct tcp_cc *cc, enum ns_ca_state state)
 {
 	/* A timeout starts over: the curve learned so far is stale. */
-	if (state == TCP_CA_LOSS) {
+	if (state == NS_CA_LOSS) {
 		cubic_reset(ca_of(cc));
 	}
 }
 
-static void cubic_cwnd_event(struct tcp_cc *cc, enum tcp_ca_event ev,
+static void cubic_cwnd_event(struct tcp_cc *cc, enum ns_ca_event ev,
 			     uint64_t now)
 {
 	struct cubic *ca = ca_of(cc);
-	if (ev != TCP_CA_EVENT_TX_START || ca->epoch_start == 0)
+	if (ev != NS_CA_EVENT_TX_START || ca->epoch_start == 0)
 		return;
 	/* Idle (application-limited) time does not count as time on the
 	 * curve: shift the epoch (RFC 9438 5.8). */

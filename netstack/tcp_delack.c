@@ -1,7 +1,7 @@
 /* Delayed ACKs: see tcp_delack.h. */
 #include "tcp_delack.h"
 
-/* Linux TCP_MSS_DEFAULT and TCP_MIN_MSS, the bounds of a "full" small
+/* Linux TCP_DEFAULT_MSS and TCP_MIN_MSS, the bounds of a "full" small
  * segment when measuring the peer's MSS. */
 #define MSS_DEFAULT 536u
 #define MIN_MSS	    88u

@@ -32,32 +32,32 @@ static void parse_one(const uint8_t *p, uint8_t optlen, bool syn,
 		      struct ns_tcp_opts *o)
 {
 	switch (p[0]) {
-	case TCPOPT_MSS:
+	case TCP_KIND_MSS:
 		/* A zero MSS means nothing; Linux ignores it too. */
 		if (optlen == LEN_MSS && syn && ns_get_be16(p + 2) != 0) {
 			o->mss = ns_get_be16(p + 2);
 			o->present |= TCP_OPT_F_MSS;
 		}
 		break;
-	case TCPOPT_WSCALE:
+	case TCP_KIND_WSCALE:
 		if (optlen == LEN_WSCALE && syn) {
 			o->wscale =
 				p[2] > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : p[2];
 			o->present |= TCP_OPT_F_WSCALE;
 		}
 		break;
-	case TCPOPT_SACK_PERM:
+	case TCP_KIND_SACK_PERM:
 		if (optlen == LEN_SACK_PERM && syn)
 			o->present |= TCP_OPT_F_SACK_PERM;
 		break;
-	case TCPOPT_TIMESTAMP:
+	case TCP_KIND_TS:
 		if (optlen == LEN_TS) {
 			o->ts_val = ns_get_be32(p + 2);
 			o->ts_ecr = ns_get_be32(p + 6);
 			o->present |= TCP_OPT_F_TS;
 		}
 		break;
-	case TCPOPT_SACK:
+	case TCP_KIND_SACK:
 		if (optlen >= LEN_SACK_BASE + LEN_SACK_BLOCK &&
 		    (optlen - LEN_SACK_BASE) % LEN_SACK_BLOCK == 0 && !syn)
 			parse_sack(p, optlen, o);
@@ -75,9 +75,9 @@ int ns_tcp_opt_parse(const uint8_t *p, size_t len, bool syn,
 	size_t i = 0;
 	while (i < len) {
 		uint8_t kind = p[i];
-		if (kind == TCPOPT_EOL)
+		if (kind == TCP_KIND_EOL)
 			break;
-		if (kind == TCPOPT_NOP) {
+		if (kind == TCP_KIND_NOP) {
 			i++;
 			continue;
 		}
@@ -127,7 +127,7 @@ size_t ns_tcp_opt_len(const struct ns_tcp_opts *o, bool syn)
 
 static uint8_t *put_ts(uint8_t *q, const struct ns_tcp_opts *o)
 {
-	*q++ = TCPOPT_TIMESTAMP;
+	*q++ = TCP_KIND_TS;
 	*q++ = LEN_TS;
 	ns_put_be32(q, o->ts_val);
 	ns_put_be32(q + 4, o->ts_ecr);
@@ -139,44 +139,44 @@ size_t ns_tcp_opt_build(uint8_t *buf, const struct ns_tcp_opts *o, bool syn)
 	uint8_t *q = buf;
 	if (syn) {
 		if (o->present & TCP_OPT_F_MSS) {
-			*q++ = TCPOPT_MSS;
+			*q++ = TCP_KIND_MSS;
 			*q++ = LEN_MSS;
 			ns_put_be16(q, o->mss);
 			q += 2;
 		}
 		if (o->present & TCP_OPT_F_TS) {
 			if (o->present & TCP_OPT_F_SACK_PERM) {
-				*q++ = TCPOPT_SACK_PERM;
+				*q++ = TCP_KIND_SACK_PERM;
 				*q++ = LEN_SACK_PERM;
 			} else {
-				*q++ = TCPOPT_NOP;
-				*q++ = TCPOPT_NOP;
+				*q++ = TCP_KIND_NOP;
+				*q++ = TCP_KIND_NOP;
 			}
 			q = put_ts(q, o);
 		} else if (o->present & TCP_OPT_F_SACK_PERM) {
-			*q++ = TCPOPT_NOP;
-			*q++ = TCPOPT_NOP;
-			*q++ = TCPOPT_SACK_PERM;
+			*q++ = TCP_KIND_NOP;
+			*q++ = TCP_KIND_NOP;
+			*q++ = TCP_KIND_SACK_PERM;
 			*q++ = LEN_SACK_PERM;
 		}
 		if (o->present & TCP_OPT_F_WSCALE) {
-			*q++ = TCPOPT_NOP;
-			*q++ = TCPOPT_WSCALE;
+			*q++ = TCP_KIND_NOP;
+			*q++ = TCP_KIND_WSCALE;
 			*q++ = LEN_WSCALE;
 			*q++ = o->wscale;
 		}
 		return (size_t)(q - buf);
 	}
 	if (o->present & TCP_OPT_F_TS) {
-		*q++ = TCPOPT_NOP;
-		*q++ = TCPOPT_NOP;
+		*q++ = TCP_KIND_NOP;
+		*q++ = TCP_KIND_NOP;
 		q = put_ts(q, o);
 	}
 	unsigned blocks = sack_blocks_that_fit(o);
 	if (blocks) {
-		*q++ = TCPOPT_NOP;
-		*q++ = TCPOPT_NOP;
-		*q++ = TCPOPT_SACK;
+		*q++ = TCP_KIND_NOP;
+		*q++ = TCP_KIND_NOP;
+		*q++ = TCP_KIND_SACK;
 		*q++ = (uint8_t)(LEN_SACK_BASE + LEN_SACK_BLOCK * blocks);
 		for (unsigned i = 0; i < blocks; i++) {
 			ns_put_be32(q, o->sack[i].start);

@@ -22,13 +22,13 @@
 #include <stdint.h>
 
 enum {
-	TCPOPT_EOL = 0,
-	TCPOPT_NOP = 1,
-	TCPOPT_MSS = 2,
-	TCPOPT_WSCALE = 3,
-	TCPOPT_SACK_PERM = 4,
-	TCPOPT_SACK = 5,
-	TCPOPT_TIMESTAMP = 8,
+	TCP_KIND_EOL = 0,
+	TCP_KIND_NOP = 1,
+	TCP_KIND_MSS = 2,
+	TCP_KIND_WSCALE = 3,
+	TCP_KIND_SACK_PERM = 4,
+	TCP_KIND_SACK = 5,
+	TCP_KIND_TS = 8,
 };
 
 /* Most option bytes a header can carry (data offset 15 words). */

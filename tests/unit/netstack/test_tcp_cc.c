@@ -32,7 +32,7 @@ static void test_initial_window_rfc6928(void **state)
 	ns_tcp_cc_init(&cc, &ns_tcp_cc_reno);
 	assert_int_equal(cc.cwnd, 10);
 	assert_int_equal(cc.ssthresh, TCP_INFINITE_SSTHRESH);
-	assert_int_equal(cc.state, TCP_CA_OPEN);
+	assert_int_equal(cc.state, NS_CA_OPEN);
 }
 
 static void ack(struct tcp_cc *cc, uint32_t acked, uint64_t now)
@@ -68,7 +68,7 @@ static void test_reno_halves_on_recovery_and_prr(void **state)
 	cc.ssthresh = 15;
 	ns_tcp_cc_enter_recovery(&cc, false);
 	assert_int_equal(cc.ssthresh, 10);
-	assert_int_equal(cc.state, TCP_CA_RECOVERY);
+	assert_int_equal(cc.state, NS_CA_RECOVERY);
 	assert_int_equal(cc.prior_cwnd, 20);
 	/* RFC 6937: while the pipe is above ssthresh, one segment goes out
 	 * per two delivered (ssthresh / RecoverFS = 1/2); the first ACK
@@ -91,7 +91,7 @@ static void test_reno_halves_on_recovery_and_prr(void **state)
 	assert_int_equal(cc.cwnd, 10);
 	ns_tcp_cc_end_recovery(&cc);
 	assert_int_equal(cc.cwnd, 10);
-	assert_int_equal(cc.state, TCP_CA_OPEN);
+	assert_int_equal(cc.state, NS_CA_OPEN);
 	/* A recovery that starts with the pipe already below ssthresh
 	 * (heavy loss): what was delivered plus one per ACK advancing
 	 * snd_una (Linux's PRR-SSRB). */
@@ -118,7 +118,7 @@ static void test_timeout_collapses_once_per_episode(void **state)
 	ns_tcp_cc_enter_loss(&cc, 0);
 	assert_int_equal(cc.cwnd, 1);
 	assert_int_equal(cc.ssthresh, 20);
-	assert_int_equal(cc.state, TCP_CA_LOSS);
+	assert_int_equal(cc.state, NS_CA_LOSS);
 	/* A second timeout keeps the ssthresh from the first. */
 	cc.cwnd = 2;
 	ns_tcp_cc_enter_loss(&cc, 0);
@@ -127,7 +127,7 @@ static void test_timeout_collapses_once_per_episode(void **state)
 	ns_tcp_cc_undo(&cc);
 	assert_int_equal(cc.cwnd, 40);
 	assert_int_equal(cc.ssthresh, TCP_INFINITE_SSTHRESH);
-	assert_int_equal(cc.state, TCP_CA_OPEN);
+	assert_int_equal(cc.state, NS_CA_OPEN);
 }
 
 static void test_restart_after_idle_rfc5681_4_1(void **state)
