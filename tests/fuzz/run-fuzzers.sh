@@ -17,7 +17,7 @@ for bin in "$@"; do
 	seeds=()
 	[[ -d $here/corpus/$name ]] && seeds=("$here/corpus/$name")
 	log=$out/$name.log
-	"$bin" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
+	"$bin" -max_total_time="$seconds" -print_final_stats=1 -timeout=60 \
 		-rss_limit_mb=2048 -artifact_prefix="$artifacts" \
 		"$work" "${seeds[@]}" >"$log" 2>&1
 	rc=$?
