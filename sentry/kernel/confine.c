@@ -42,6 +42,8 @@ static const int sentry_syscalls[] = {
 	SCMP_SYS(process_vm_readv),
 	SCMP_SYS(process_vm_writev),
 	SCMP_SYS(kill),
+	SCMP_SYS(rt_sigqueueinfo),
+	SCMP_SYS(rt_tgsigqueueinfo),
 	SCMP_SYS(tgkill),
 	SCMP_SYS(clock_gettime),
 	SCMP_SYS(gettimeofday),

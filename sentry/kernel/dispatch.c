@@ -172,6 +172,7 @@ static struct sn_proc *proc_fork(struct sn_task *parent, pid_t pid,
 	p->parent = (flags & CLONE_PARENT) && pp->parent ? pp->parent : pp;
 	p->vppid = p->parent->vpid;
 	sn_list_init(&p->threads);
+	sn_list_init(&p->ptimers);
 	p->memfd = -1;
 	p->stub_insn = pp->stub_insn;
 	p->creds = pp->creds;

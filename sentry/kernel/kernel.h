@@ -182,6 +182,7 @@ struct sn_proc {
 	size_t cmdline_len;
 	struct rlimit rlim[RLIM_NLIMITS];
 	struct sn_timer itimer; /* ITIMER_REAL / alarm */
+	struct sn_list ptimers; /* timer_create timers (kernel/ptimer.c) */
 	uint64_t itimer_interval;
 	uint64_t start_ns;
 	bool exited;

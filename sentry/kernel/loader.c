@@ -13,6 +13,7 @@
 
 #include "fs/fs.h"
 #include "kernel/exec.h"
+#include "kernel/ptimer.h"
 #include "runsc/log.h"
 
 #define PAGE	     4096ull
@@ -643,6 +644,7 @@ void sn_exec_finish(struct sn_kernel *k, pid_t tid, pid_t former)
 		}
 	}
 	sn_fdtable_close_on_exec(p->fdt);
+	sn_ptimer_delete_all(p);
 	p->stub_insn = SN_STUB_ENTRY;
 	p->execed = true;
 	int r = sn_mem_open(p);

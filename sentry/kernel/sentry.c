@@ -208,6 +208,7 @@ static struct sn_proc *new_init(struct sn_kernel *k,
 	p->k = k;
 	p->vpid = 1;
 	sn_list_init(&p->threads);
+	sn_list_init(&p->ptimers);
 	p->memfd = -1;
 	p->fdt = sn_fdtable_new();
 	p->fs = calloc(1, sizeof(*p->fs));

@@ -12,6 +12,7 @@
 
 #include "fs/fs.h"
 #include "kernel/kernel.h"
+#include "kernel/ptimer.h"
 
 /* ---- wait queues -------------------------------------------------------- */
 
@@ -214,6 +215,7 @@ void sn_proc_exit(struct sn_proc *p)
 		return;
 	p->exited = true;
 	sn_timer_cancel(&p->itimer);
+	sn_ptimer_delete_all(p);
 	sn_fdtable_put(p->fdt);
 	p->fdt = NULL;
 	sn_fsctx_put(p->fs);

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 
+#include "kernel/ptimer.h"
 #include "syscalls/syscalls.h"
 
 static enum sn_action after_kill(struct sn_task *t, struct sn_sc *sc)
@@ -235,4 +236,70 @@ enum sn_action sn_signalfd_read(struct sn_task *t, struct sn_sc *sc,
 	sc->scratch[1] = buf;
 	sc->hook = signalfd_done;
 	return SN_PASS_HOOK;
+}
+
+/* ---- POSIX timers ---------------------------------------------------------- */
+
+SYSCALL(timer_create)
+{
+	int clockid = (int)sc->a[0];
+	if (!sn_ptimer_clock_ours(clockid))
+		return SN_PASS; /* CPU-time clocks: the host's timers */
+	struct sigevent ev, *evp = NULL;
+	if (sc->a[1]) {
+		if (sn_copy_in(t, sc->a[1], &ev, sizeof(ev)) < 0)
+			return sn_ret(sc, -EFAULT);
+		evp = &ev;
+	}
+	int id = sn_ptimer_create(t, clockid, evp);
+	if (id < 0)
+		return sn_ret(sc, id);
+	if (sn_copy_out(t, sc->a[2], &id, sizeof(id)) < 0) {
+		sn_ptimer_delete(t, id);
+		return sn_ret(sc, -EFAULT);
+	}
+	return sn_ret(sc, 0);
+}
+
+SYSCALL(timer_settime)
+{
+	int id = (int)sc->a[0];
+	if (!sn_ptimer_id_ours(id))
+		return SN_PASS;
+	struct itimerspec nv, old;
+	if (sn_copy_in(t, sc->a[2], &nv, sizeof(nv)) < 0)
+		return sn_ret(sc, -EFAULT);
+	int r = sn_ptimer_settime(t, id, (int)sc->a[1], &nv, &old);
+	if (r == 0 && sc->a[3] &&
+	    sn_copy_out(t, sc->a[3], &old, sizeof(old)) < 0)
+		r = -EFAULT;
+	return sn_ret(sc, r);
+}
+
+SYSCALL(timer_gettime)
+{
+	int id = (int)sc->a[0];
+	if (!sn_ptimer_id_ours(id))
+		return SN_PASS;
+	struct itimerspec cur;
+	int r = sn_ptimer_gettime(t, id, &cur);
+	if (r == 0)
+		r = sn_copy_out(t, sc->a[1], &cur, sizeof(cur));
+	return sn_ret(sc, r);
+}
+
+SYSCALL(timer_getoverrun)
+{
+	int id = (int)sc->a[0];
+	if (!sn_ptimer_id_ours(id))
+		return SN_PASS;
+	return sn_ret(sc, sn_ptimer_getoverrun(t, id));
+}
+
+SYSCALL(timer_delete)
+{
+	int id = (int)sc->a[0];
+	if (!sn_ptimer_id_ours(id))
+		return SN_PASS;
+	return sn_ret(sc, sn_ptimer_delete(t, id));
 }

@@ -158,6 +158,11 @@ SYSCALL(kill);
 SYSCALL(alarm);
 SYSCALL(setitimer);
 SYSCALL(getitimer);
+SYSCALL(timer_create);
+SYSCALL(timer_settime);
+SYSCALL(timer_gettime);
+SYSCALL(timer_getoverrun);
+SYSCALL(timer_delete);
 
 /* sys_poll.c */
 SYSCALL(poll);

@@ -19,6 +19,16 @@ static void handler(int sig)
 	got = sig;
 }
 
+static volatile int timer_value, timer_code;
+
+static void info_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got = sig;
+	timer_value = si->si_value.sival_int;
+	timer_code = si->si_code;
+}
+
 static void install(int sig, int flags)
 {
 	struct sigaction sa = { .sa_handler = handler, .sa_flags = flags };
@@ -158,5 +168,27 @@ int main(void)
 	printf("signalfd blocking read: %zd signo %u from child %d\n", n,
 	       ssi.ssi_signo, (pid_t)ssi.ssi_pid == child);
 	waitpid(child, NULL, 0);
+	/* A POSIX timer's signal interrupts a read parked in the Sentry and
+	 * carries the timer's value. */
+	struct sigaction sa = { .sa_sigaction = info_handler,
+				.sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGRTMIN + 1, &sa, NULL);
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
+				.sigev_signo = SIGRTMIN + 1,
+				.sigev_value.sival_int = 77 };
+	timer_t tid;
+	printf("timer_create %d\n", timer_create(CLOCK_MONOTONIC, &sev, &tid));
+	struct itimerspec its = { .it_value = { 0, 100000000 } };
+	printf("timer_settime %d\n", timer_settime(tid, 0, &its, NULL));
+	int tp[2];
+	pipe(tp);
+	got = 0;
+	n = read(tp[0], &c, 1);
+	err = errno;
+	printf("read by timer: %zd %s got=%d value=%d si_timer=%d\n", n,
+	       strerrorname_np(err), got == SIGRTMIN + 1, timer_value,
+	       timer_code == SI_TIMER);
+	printf("timer_delete %d\n", timer_delete(tid));
 	return 0;
 }

@@ -30,6 +30,7 @@ void fake_init(struct fake *f)
 	p->vpid = 1;
 	p->memfd = -1;
 	sn_list_init(&p->threads);
+	sn_list_init(&p->ptimers);
 	p->fdt = sn_fdtable_new();
 	p->fs = calloc(1, sizeof(*p->fs));
 	p->fs->refs = 1;
