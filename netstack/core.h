@@ -54,6 +54,7 @@ struct ns_stack {
 	struct ns_rate_bucket icmp_global;
 	struct ns_rate_bucket icmp_host[NS_ICMP_HOST_BUCKETS];
 
+	struct ns_tcp_stack *tcp; /* TCP's tables (tcp.h) */
 	struct ns_port_table udp_ports;
 	struct ns_port_table ping_ports;
 	struct ns_list sockets; /* every socket, for introspection */

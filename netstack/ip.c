@@ -17,6 +17,7 @@
 
 const struct ns_ip_proto *const ns_ip_protos[256] = {
 	[IPPROTO_ICMP] = &ns_icmp4_proto,
+	[IPPROTO_TCP] = &ns_tcp_proto,
 	[IPPROTO_UDP] = &ns_udp_proto,
 	[IPPROTO_ICMPV6] = &ns_icmp6_proto,
 };

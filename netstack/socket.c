@@ -16,15 +16,14 @@
 #define DEFAULT_BUF 212992
 
 /* Which protocol serves a (type, protocol) pair; the first entry of a
- * type is its default (protocol 0). TCP adds
- *   { SOCK_STREAM, IPPROTO_TCP, 0, &ns_tcp_sock_ops },
- * in front. family 0 means both. */
+ * type is its default (protocol 0). family 0 means both. */
 static const struct {
 	int type;
 	int protocol;
 	int family;
 	const struct ns_sock_ops *ops;
 } ns_sock_protos[] = {
+	{ SOCK_STREAM, IPPROTO_TCP, 0, &ns_tcp_sock_ops },
 	{ SOCK_DGRAM, IPPROTO_UDP, 0, &ns_udp_sock_ops },
 	{ SOCK_DGRAM, IPPROTO_ICMP, AF_INET, &ns_ping_sock_ops },
 	{ SOCK_DGRAM, IPPROTO_ICMPV6, AF_INET6, &ns_ping_sock_ops },

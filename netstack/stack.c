@@ -9,6 +9,7 @@
 #include "eth.h"
 #include "ip.h"
 #include "ndp.h"
+#include "proto.h"
 #include "sock.h"
 
 /* Loopback packets delivered per exit; the rest waits for the next timer
@@ -83,6 +84,8 @@ int ns_stack_create(const struct ns_stack_config *config, struct ns_stack **out)
 		r = ns_reasm_init(&s->reasm6, true, s->cfg.reasm_mem_max,
 				  s->cfg.reasm_max_frags);
 	if (r == 0)
+		r = ns_tcp_stack_init(s);
+	if (r == 0)
 		r = add_loopback(s);
 	if (r < 0) {
 		ns_stack_destroy(s);
@@ -107,6 +110,7 @@ void ns_stack_destroy(struct ns_stack *s)
 		else
 			ns_sock_free(sk);
 	}
+	ns_tcp_stack_free(s);
 	ns_reasm_free(s, &s->reasm4);
 	ns_reasm_free(s, &s->reasm6);
 	ns_neigh_table_free(s);

@@ -16,7 +16,6 @@
  * Reading: ns_stack_stat() by id, ns_stack_stat_by_name() by name,
  * ns_stack_stats_foreach() for all of them (see netstack/stack.h).
  *
- * TCP adds its Tcp and TcpExt groups to this list.
  */
 #ifndef NETSTACK_STATS_H
 #define NETSTACK_STATS_H
@@ -175,6 +174,87 @@
 	X(Nd, RaAccepted)                                                     \
 	X(Nd, SlaacAddrs)   /* addresses created from prefixes */             \
 	X(Nd, SlaacIgnored) /* prefix information not usable */               \
+	/* TCP, RFC 4022 tcpGroup as in /proc/net/snmp. CurrEstab is a    \
+	 * gauge: connections in ESTABLISHED or CLOSE_WAIT now. */   \
+	X(Tcp, ActiveOpens)                                                   \
+	X(Tcp, PassiveOpens)                                                  \
+	X(Tcp, AttemptFails)                                                  \
+	X(Tcp, EstabResets)                                                   \
+	X(Tcp, CurrEstab)                                                     \
+	X(Tcp, InSegs)                                                        \
+	X(Tcp, OutSegs)                                                       \
+	X(Tcp, RetransSegs)                                                   \
+	X(Tcp, InErrs)                                                        \
+	X(Tcp, OutRsts)                                                       \
+	X(Tcp, InCsumErrors)                                                  \
+	/* TCP extras, /proc/net/netstat TcpExt (Linux names). */             \
+	X(TcpExt, SyncookiesSent)                                             \
+	X(TcpExt, SyncookiesRecv)                                             \
+	X(TcpExt, SyncookiesFailed)                                           \
+	X(TcpExt, EmbryonicRsts)                                              \
+	X(TcpExt, PruneCalled)                                                \
+	X(TcpExt, OfoPruned)                                                  \
+	X(TcpExt, TW)                                                         \
+	X(TcpExt, TWRecycled)                                                 \
+	X(TcpExt, TWKilled)                                                   \
+	X(TcpExt, PAWSEstab)                                                  \
+	X(TcpExt, DelayedACKs)                                                \
+	X(TcpExt, DelayedACKLost)                                             \
+	X(TcpExt, ListenOverflows)                                            \
+	X(TcpExt, ListenDrops)                                                \
+	X(TcpExt, TCPPureAcks)                                                \
+	X(TcpExt, TCPHPAcks)                                                  \
+	X(TcpExt, TCPRenoRecovery)                                            \
+	X(TcpExt, TCPSackRecovery)                                            \
+	X(TcpExt, TCPSACKReneging)                                            \
+	X(TcpExt, TCPSACKReorder)                                             \
+	X(TcpExt, TCPRenoReorder)                                             \
+	X(TcpExt, TCPFullUndo)                                                \
+	X(TcpExt, TCPDSACKUndo)                                               \
+	X(TcpExt, TCPLossUndo)                                                \
+	X(TcpExt, TCPLostRetransmit)                                          \
+	X(TcpExt, TCPFastRetrans)                                             \
+	X(TcpExt, TCPSlowStartRetrans)                                        \
+	X(TcpExt, TCPTimeouts)                                                \
+	X(TcpExt, TCPLossProbes)                                              \
+	X(TcpExt, TCPLossProbeRecovery)                                       \
+	X(TcpExt, TCPDSACKOldSent)                                            \
+	X(TcpExt, TCPDSACKOfoSent)                                            \
+	X(TcpExt, TCPDSACKRecv)                                               \
+	X(TcpExt, TCPAbortOnData)                                             \
+	X(TcpExt, TCPAbortOnClose)                                            \
+	X(TcpExt, TCPAbortOnTimeout)                                          \
+	X(TcpExt, TCPAbortOnLinger)                                           \
+	X(TcpExt, TCPSACKDiscard)                                             \
+	X(TcpExt, TCPSpuriousRTOs)                                            \
+	X(TcpExt, TCPReqQFullDoCookies)                                       \
+	X(TcpExt, TCPReqQFullDrop)                                            \
+	X(TcpExt, TCPRcvCoalesce)                                             \
+	X(TcpExt, TCPOFOQueue)                                                \
+	X(TcpExt, TCPOFODrop)                                                 \
+	X(TcpExt, TCPChallengeACK)                                            \
+	X(TcpExt, TCPSYNChallenge)                                            \
+	X(TcpExt, TCPFromZeroWindowAdv)                                       \
+	X(TcpExt, TCPToZeroWindowAdv)                                         \
+	X(TcpExt, TCPWantZeroWindowAdv)                                       \
+	X(TcpExt, TCPSynRetrans)                                              \
+	X(TcpExt, TCPOrigDataSent)                                            \
+	X(TcpExt, TCPACKSkippedSynRecv)                                       \
+	X(TcpExt, TCPACKSkippedPAWS)                                          \
+	X(TcpExt, TCPACKSkippedSeq)                                           \
+	X(TcpExt, TCPACKSkippedTimeWait)                                      \
+	X(TcpExt, TCPACKSkippedChallenge)                                     \
+	X(TcpExt, TCPWinProbe)                                                \
+	X(TcpExt, TCPKeepAlive)                                               \
+	X(TcpExt, TCPDelivered)                                               \
+	X(TcpExt, TCPZeroWindowDrop)                                          \
+	X(TcpExt, TCPRcvQDrop)                                                \
+	X(TcpExt, TCPTimeWaitOverflow)                                        \
+	X(TcpExt, TCPDeferAcceptDrop)                                         \
+	X(TcpExt, InBadHdrLen)	/* ours: data offset impossible */            \
+	X(TcpExt, InBadOptions) /* ours: an option's length lies */           \
+	X(TcpExt, InBadFlags)	/* ours: SYN+RST, SYN+FIN, no flags ... */    \
+	X(TcpExt, InNoSocket)	/* ours: no connection, RST answered */       \
 	/* UDP, /proc/net/snmp Udp and /proc/net/snmp6 Udp6*. */              \
 	X(Udp, InDatagrams)                                                   \
 	X(Udp, NoPorts)                                                       \

@@ -2,6 +2,7 @@
 #include "tcp_faultlink.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* The delivery time travels with the frame in its scratch area; the link
@@ -44,34 +45,31 @@ void tcp_fl_init(struct tcp_fl *fl, const struct tcp_fl_params *p,
 void tcp_fl_destroy(struct tcp_fl *fl)
 {
 	ns_pkt_free_list(fl->head);
-	fl->head = fl->tail = NULL;
+	ns_pkt_free_list(fl->late);
+	fl->head = fl->tail = fl->late = NULL;
 	fl->queued_bytes = 0;
 }
 
-/* Inserts in delivery order, searching from the tail: frames mostly
- * arrive in order. Equal times keep their sending order. */
-static void insert_sorted(struct tcp_fl *fl, struct ns_pkt *pkt)
+static void append(struct tcp_fl *fl, struct ns_pkt *pkt)
 {
-	uint64_t t = due_of(pkt);
 	pkt->next = NULL;
-	if (fl->tail == NULL || due_of(fl->tail) <= t) {
-		if (fl->tail)
-			fl->tail->next = pkt;
-		else
-			fl->head = pkt;
-		fl->tail = pkt;
-		return;
-	}
-	struct ns_pkt *prev = NULL, *cur = fl->head;
-	while (cur && due_of(cur) <= t) {
-		prev = cur;
-		cur = cur->next;
-	}
-	pkt->next = cur;
-	if (prev)
-		prev->next = pkt;
+	if (fl->tail)
+		fl->tail->next = pkt;
 	else
 		fl->head = pkt;
+	fl->tail = pkt;
+}
+
+/* Inserts into the late list in delivery order; equal times keep their
+ * sending order. */
+static void insert_late(struct tcp_fl *fl, struct ns_pkt *pkt)
+{
+	uint64_t t = due_of(pkt);
+	struct ns_pkt **pp = &fl->late;
+	while (*pp && due_of(*pp) <= t)
+		pp = &(*pp)->next;
+	pkt->next = *pp;
+	*pp = pkt;
 }
 
 /* A private, linear copy with one bit flipped somewhere. */
@@ -88,11 +86,15 @@ static struct ns_pkt *corrupt(struct tcp_fl *fl, struct ns_pkt *pkt)
 	return c;
 }
 
-static void enqueue(struct tcp_fl *fl, struct ns_pkt *pkt, uint64_t due)
+static void enqueue(struct tcp_fl *fl, struct ns_pkt *pkt, uint64_t due,
+		    bool late)
 {
 	set_due(pkt, due);
 	fl->queued_bytes += pkt->len;
-	insert_sorted(fl, pkt);
+	if (late)
+		insert_late(fl, pkt);
+	else
+		append(fl, pkt);
 }
 
 static int fl_xmit(void *ctx, struct ns_pkt *pkt)
@@ -123,12 +125,14 @@ static int fl_xmit(void *ctx, struct ns_pkt *pkt)
 		struct ns_pkt *d = ns_pkt_clone(pkt);
 		if (d) {
 			fl->stats.duplicated++;
-			enqueue(fl, d, due + 1);
+			enqueue(fl, d, due + 1, true);
 		}
 	}
+	bool late = false;
 	if (chance(fl, fl->p.reorder_ppm)) {
 		fl->stats.reordered++;
 		due += fl->p.reorder_ns;
+		late = true;
 	}
 	if (chance(fl, fl->p.corrupt_ppm)) {
 		fl->stats.corrupted++;
@@ -136,7 +140,7 @@ static int fl_xmit(void *ctx, struct ns_pkt *pkt)
 		if (pkt == NULL)
 			return 0;
 	}
-	enqueue(fl, pkt, due);
+	enqueue(fl, pkt, due, late);
 	return 0;
 }
 
@@ -146,7 +150,29 @@ const struct ns_link_ops tcp_fl_ops = {
 
 uint64_t tcp_fl_next(const struct tcp_fl *fl)
 {
-	return fl->head ? due_of(fl->head) : UINT64_MAX;
+	uint64_t t = fl->head ? due_of(fl->head) : UINT64_MAX;
+	if (fl->late && due_of(fl->late) < t)
+		t = due_of(fl->late);
+	return t;
+}
+
+/* The frame due first, unlinked, or NULL when none is due by now. */
+static struct ns_pkt *pop_due(struct tcp_fl *fl)
+{
+	bool from_late = fl->late && (fl->head == NULL ||
+				      due_of(fl->late) < due_of(fl->head));
+	struct ns_pkt *pkt = from_late ? fl->late : fl->head;
+	if (pkt == NULL || due_of(pkt) > *fl->now)
+		return NULL;
+	if (from_late) {
+		fl->late = pkt->next;
+	} else {
+		fl->head = pkt->next;
+		if (fl->head == NULL)
+			fl->tail = NULL;
+	}
+	pkt->next = NULL;
+	return pkt;
 }
 
 unsigned tcp_fl_deliver(struct tcp_fl *fl,
@@ -154,12 +180,8 @@ unsigned tcp_fl_deliver(struct tcp_fl *fl,
 			void *arg)
 {
 	unsigned n = 0;
-	while (fl->head && due_of(fl->head) <= *fl->now) {
-		struct ns_pkt *pkt = fl->head;
-		fl->head = pkt->next;
-		if (fl->head == NULL)
-			fl->tail = NULL;
-		pkt->next = NULL;
+	struct ns_pkt *pkt;
+	while ((pkt = pop_due(fl)) != NULL) {
 		fl->queued_bytes -= pkt->len;
 		fl->stats.delivered++;
 		memset(pkt->cb, 0, sizeof(pkt->cb));

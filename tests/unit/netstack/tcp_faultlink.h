@@ -40,8 +40,10 @@ struct tcp_fl {
 	uint64_t rng;
 	uint64_t busy_until; /* the bottleneck serialises frames */
 	uint32_t queued_bytes;
-	struct ns_pkt *head; /* in flight, sorted by delivery time */
-	struct ns_pkt *tail;
+	/* In flight: frames in sending order (their delivery times only
+	 * grow), and the few held back or duplicated, sorted by time. */
+	struct ns_pkt *head, *tail;
+	struct ns_pkt *late;
 	struct tcp_fl_stats stats;
 };
 
