@@ -9,15 +9,30 @@
 #include "kernel/kernel.h"
 #include "syscalls/table.h"
 
-static int fmt_string(struct sn_task *t, uint64_t addr, char *out, size_t cap)
+/* A string argument: NUL-terminated (len < 0), or a buffer of len bytes
+ * such as write's. At most 48 bytes are shown. */
+static int fmt_string(struct sn_task *t, uint64_t addr, long len, char *out,
+		      size_t cap)
 {
 	char s[64];
-	int n = sn_copy_in_str(t, addr, s, sizeof(s));
-	if (n == -EFAULT || addr == 0)
-		return snprintf(out, cap, "0x%llx", (unsigned long long)addr);
-	if (n < 0) {
-		s[sizeof(s) - 1] = 0;
-		n = (int)strlen(s);
+	int n;
+	bool more;
+	if (addr == 0)
+		return snprintf(out, cap, "NULL");
+	if (len >= 0) {
+		n = len > 48 ? 48 : (int)len;
+		more = len > 48;
+		if (sn_copy_in(t, addr, s, (size_t)n) < 0)
+			return snprintf(out, cap, "0x%llx",
+					(unsigned long long)addr);
+	} else {
+		n = sn_copy_in_str(t, addr, s, 49);
+		if (n == -EFAULT)
+			return snprintf(out, cap, "0x%llx",
+					(unsigned long long)addr);
+		more = n < 0;
+		if (n < 0)
+			n = 48;
 	}
 	char esc[160];
 	size_t k = 0;
@@ -37,14 +52,16 @@ static int fmt_string(struct sn_task *t, uint64_t addr, char *out, size_t cap)
 		}
 	}
 	esc[k] = 0;
-	return snprintf(out, cap, "\"%s\"%s", esc,
-			n >= (int)sizeof(s) - 1 ? "..." : "");
+	return snprintf(out, cap, "\"%s\"%s", esc, more ? "..." : "");
 }
 
-static int fmt_arg(struct sn_task *t, char kind, uint64_t v, char *out,
-		   size_t cap)
+static int fmt_arg(struct sn_task *t, char kind, uint64_t v, uint64_t next,
+		   char *out, size_t cap)
 {
 	switch (kind) {
+	case 'b':
+		return fmt_string(t, v, next > 4096 ? 4096 : (long)next, out,
+				  cap);
 	case 'd':
 		return snprintf(out, cap, "%lld", (long long)(int64_t)v);
 	case 'u':
@@ -52,7 +69,7 @@ static int fmt_arg(struct sn_task *t, char kind, uint64_t v, char *out,
 	case 'o':
 		return snprintf(out, cap, "0%llo", (unsigned long long)v);
 	case 's':
-		return fmt_string(t, v, out, cap);
+		return fmt_string(t, v, -1, out, cap);
 	case 'f':
 		return snprintf(out, cap, "0x%llx", (unsigned long long)v);
 	case 'p':
@@ -79,7 +96,8 @@ void sn_strace_syscall(struct sn_task *t, const struct sn_sc *sc, long ret)
 	for (int i = 0; i < 6 && args[i] && n < sizeof(line) - 200; i++) {
 		if (i)
 			n += (size_t)snprintf(line + n, sizeof(line) - n, ", ");
-		n += (size_t)fmt_arg(t, args[i], sc->a[i], line + n,
+		n += (size_t)fmt_arg(t, args[i], sc->a[i],
+				     i < 5 ? sc->a[i + 1] : 0, line + n,
 				     sizeof(line) - n);
 	}
 	if (ret < 0 && ret > -4096)

@@ -28,9 +28,9 @@
 static const struct sn_syscall_entry table[SN_NR_SYSCALLS] = {
 	/* files: I/O and fd table */
 	E(read, read, "dpu", FULL),
-	E(write, write, "dsu", FULL),
+	E(write, write, "dbu", FULL),
 	E(pread64, pread64, "dpud", FULL),
-	E(pwrite64, pwrite64, "dsud", FULL),
+	E(pwrite64, pwrite64, "dbud", FULL),
 	E(readv, readv, "dpd", FULL),
 	E(writev, writev, "dpd", FULL),
 	E(preadv, preadv, "dpdd", FULL),
@@ -153,7 +153,7 @@ static const struct sn_syscall_entry table[SN_NR_SYSCALLS] = {
 	E(accept, accept, "dpp", PARTIAL, "AF_UNIX"),
 	E(accept4, accept4, "dppx", PARTIAL, "AF_UNIX"),
 	E(connect, connect, "dpu", PARTIAL, "AF_UNIX"),
-	E(sendto, sendto, "dpuxpu", PARTIAL, "AF_UNIX"),
+	E(sendto, sendto, "dbuxpu", PARTIAL, "AF_UNIX"),
 	E(recvfrom, recvfrom, "dpuxpp", PARTIAL, "AF_UNIX"),
 	E(sendmsg, sendmsg, "dpx", PARTIAL,
 	  "AF_UNIX; SCM_RIGHTS, SCM_CREDENTIALS"),

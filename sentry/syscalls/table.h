@@ -12,7 +12,8 @@ struct sn_syscall_entry {
 	const char *name;
 	sn_syscall_fn fn;
 	/* One letter per argument for --strace: d int, u unsigned, x hex,
-	 * o octal, s string, p pointer, f open flags. */
+	 * o octal, s string, b buffer whose length is the next argument,
+	 * p pointer, f open flags. */
 	const char *args;
 	enum sn_support support;
 	const char *note;
