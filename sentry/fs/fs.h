@@ -253,6 +253,9 @@ bool sn_file_is_signalfd(const struct sn_file *f);
 uint64_t sn_signalfd_mask(const struct sn_file *f);
 void sn_signalfd_set_mask(struct sn_file *f, uint64_t mask);
 
+/* An anonymous regular file (memfd_create), O_RDWR. */
+int sn_memfd_new(struct sn_task *t, const char *name, struct sn_file **out);
+
 /* Convenience: a regular in-memory read-only file with the given content
  * (procfs uses it). Takes ownership of data (malloc'd). */
 struct sn_file *sn_memfile_new(struct sn_kernel *k, char *data, size_t len,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -203,6 +204,7 @@ static int t_readlink(struct sn_fs *fs, struct sn_task *t, const char *rel,
 struct topen {
 	struct tmpfs *fs;
 	struct tnode *node;
+	struct tmpfs *own_fs; /* memfd: the file system dies with the file */
 };
 
 static ssize_t reg_read(struct sn_file *f, struct sn_task *t, void *buf,
@@ -347,11 +349,15 @@ static ssize_t dir_read(struct sn_file *f, struct sn_task *t, void *buf,
 	return -EISDIR;
 }
 
+static void t_destroy(struct sn_fs *fsb);
+
 static void open_release(struct sn_file *f)
 {
 	struct topen *o = f->priv;
 	o->node->open--;
 	node_unref(o->node);
+	if (o->own_fs)
+		t_destroy(&o->own_fs->fs);
 	free(o);
 }
 
@@ -730,4 +736,28 @@ struct tnode *sn_tmpfs_lookup(struct sn_fs *fsb, const char *rel)
 		return NULL;
 	struct tnode *n;
 	return walk(fsb->priv, rel, &n, NULL, NULL) == 0 ? n : NULL;
+}
+
+int sn_memfd_new(struct sn_task *t, const char *name, struct sn_file **out)
+{
+	/* Each memfd gets its own one-node tmpfs, freed with the file. */
+	struct tmpfs *fs = sn_tmpfs_create(t->k, 0700);
+	if (fs == NULL)
+		return -ENOMEM;
+	struct tnode *n = sn_tnode_new(fs, S_IFREG | 0777, t->proc->creds.euid,
+				       t->proc->creds.egid);
+	if (n == NULL) {
+		t_destroy(&fs->fs);
+		return -ENOMEM;
+	}
+	int r = open_node(fs, t, n, O_RDWR, out);
+	if (r < 0) {
+		t_destroy(&fs->fs);
+		return r;
+	}
+	((struct topen *)(*out)->priv)->own_fs = fs;
+	char path[300];
+	snprintf(path, sizeof(path), "/memfd:%s (deleted)", name);
+	sn_file_set_path(*out, path);
+	return 0;
 }

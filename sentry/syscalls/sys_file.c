@@ -624,3 +624,75 @@ SYSCALL(fallocate)
 		return sn_ret(sc, f->ops->truncate(f, (uint64_t)end));
 	return sn_ret(sc, 0);
 }
+
+/* sync(2): the Sentry's files are the gofer's host files (written through
+ * at once) and memory; nothing is buffered here. */
+SYSCALL(sync_all)
+{
+	(void)t;
+	return sn_ret(sc, 0);
+}
+
+/* copy_file_range(2) through the Sentry, like sendfile. */
+SYSCALL(copy_file_range)
+{
+	struct sn_file *in = sn_task_file(t, (int)sc->a[0]);
+	struct sn_file *out = sn_task_file(t, (int)sc->a[2]);
+	if (in == NULL || out == NULL)
+		return sn_ret(sc, -EBADF);
+	if (sc->a[5] != 0)
+		return sn_ret(sc, -EINVAL);
+	if (in->ops->stream || out->ops->stream || in->ops->read == NULL ||
+	    out->ops->write == NULL || (in->flags & O_ACCMODE) == O_WRONLY ||
+	    (out->flags & O_ACCMODE) == O_RDONLY || (out->flags & O_APPEND))
+		return sn_ret(sc, -EINVAL);
+	int64_t ipos = in->pos, opos = out->pos;
+	if ((sc->a[1] && sn_copy_in(t, sc->a[1], &ipos, 8) < 0) ||
+	    (sc->a[3] && sn_copy_in(t, sc->a[3], &opos, 8) < 0))
+		return sn_ret(sc, -EFAULT);
+	if (ipos < 0 || opos < 0)
+		return sn_ret(sc, -EINVAL);
+	size_t count = sc->a[4] > IO_MAX ? IO_MAX : sc->a[4];
+	char *buf = sn_scratch(t->k, count ? count : 1);
+	if (buf == NULL)
+		return sn_ret(sc, -ENOMEM);
+	bool in_own = in->ops->own_pos && sc->a[1] == 0;
+	bool out_own = out->ops->own_pos && sc->a[3] == 0;
+	int64_t r0 = ipos;
+	ssize_t n = in->ops->read(in, t, buf, count, in_own ? NULL : &ipos);
+	if (n <= 0)
+		return sn_ret(sc, n);
+	ssize_t w =
+		out->ops->write(out, t, buf, (size_t)n, out_own ? NULL : &opos);
+	if (w < 0)
+		return sn_ret(sc, w);
+	ipos = r0 + w;
+	if (sc->a[1] ? sn_copy_out(t, sc->a[1], &ipos, 8) < 0
+		     : (!in_own && (in->pos = ipos, false)))
+		return sn_ret(sc, -EFAULT);
+	if (sc->a[3] ? sn_copy_out(t, sc->a[3], &opos, 8) < 0
+		     : (!out_own && (out->pos = opos, false)))
+		return sn_ret(sc, -EFAULT);
+	return sn_ret(sc, w);
+}
+
+/* memfd_create(2): an unlinked file of a private tmpfs, which the Sentry
+ * keeps; private mappings of it work, shared writable ones do not (see
+ * mmap). */
+SYSCALL(memfd_create)
+{
+	char name[256];
+	int r = sn_copy_in_str(t, sc->a[0], name, sizeof(name) - 6);
+	if (r < 0)
+		return sn_ret(sc, r == -ENAMETOOLONG ? -EINVAL : r);
+	unsigned flags = (unsigned)sc->a[1];
+	if (flags &
+	    ~0x1fu) /* CLOEXEC, ALLOW_SEALING, HUGETLB, NOEXEC_SEAL, EXEC */
+		return sn_ret(sc, -EINVAL);
+	struct sn_file *f;
+	if ((r = sn_memfd_new(t, name, &f)) < 0)
+		return sn_ret(sc, r);
+	r = sn_install_fd(t, f, flags & 1u);
+	sn_file_put(f);
+	return sn_ret(sc, r);
+}

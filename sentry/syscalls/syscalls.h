@@ -60,6 +60,9 @@ SYSCALL(sendfile);
 SYSCALL(flock);
 SYSCALL(fadvise64);
 SYSCALL(fallocate);
+SYSCALL(sync_all);
+SYSCALL(copy_file_range);
+SYSCALL(memfd_create);
 
 /* sys_fs.c */
 SYSCALL(open);

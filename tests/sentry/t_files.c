@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -137,6 +138,17 @@ int main(void)
 		     F_OK));
 	CHECK("EFAULT", open((const char *)8, O_RDONLY));
 	CHECK("EBADF", read(999, buf, 1));
+	int mfd = memfd_create("tfiles", MFD_CLOEXEC);
+	CHECK("memfd write", write(mfd, "memfd data", 10));
+	memset(buf, 0, sizeof(buf));
+	CHECK("memfd pread", pread(mfd, buf, 5, 6));
+	printf("memfd [%s]\n", buf);
+	char *mp = mmap(NULL, 10, PROT_READ, MAP_PRIVATE, mfd, 0);
+	printf("memfd mmap [%.5s]\n", mp == MAP_FAILED ? "fail" : mp);
+	char link[64] = { 0 };
+	snprintf(buf, sizeof(buf), "/proc/self/fd/%d", mfd);
+	CHECK("memfd readlink", readlink(buf, link, sizeof(link)));
+	printf("memfd link %s\n", link);
 	system("rm -rf /tmp/tfiles.1");
 	return 0;
 }

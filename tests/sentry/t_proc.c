@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,5 +110,17 @@ int main(int argc, char **argv)
 	uname(&u);
 	printf("uname %s %s\n", u.sysname, u.machine);
 	printf("getrandom %zd\n", getentropy(buf, 16) == 0 ? (ssize_t)16 : -1);
+	/* System V shared memory between a parent and its child. */
+	int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	char *mem = shmat(shm, NULL, 0);
+	mem[0] = 'p';
+	c = fork();
+	if (c == 0) {
+		mem[0] = 'c';
+		_exit(0);
+	}
+	waitpid(c, &st, 0);
+	printf("shm seen by parent %c rmid %d\n", mem[0],
+	       shmctl(shm, IPC_RMID, NULL));
 	return 0;
 }
