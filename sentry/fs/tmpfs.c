@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "fs/fs.h"
 #include "fs/tmpfs.h"
@@ -29,6 +30,7 @@ struct tnode *sn_tnode_new(struct tmpfs *fs, mode_t mode, uid_t uid, gid_t gid)
 	if (n == NULL)
 		return NULL;
 	sn_list_add_tail(&fs->nodes, &n->all);
+	n->backing_fd = -1;
 	n->mode = mode;
 	n->uid = uid;
 	n->gid = gid;
@@ -48,6 +50,10 @@ static void node_free(struct tnode *n)
 	}
 	free(n->data);
 	free(n->link);
+	if (n->backing_fd >= 0) {
+		close(n->backing_fd);
+		unlinkat(*n->backing_dir, n->backing_name, 0);
+	}
 	free(n);
 }
 
@@ -219,7 +225,14 @@ static ssize_t reg_read(struct sn_file *f, struct sn_task *t, void *buf,
 	size_t avail = n->size - (size_t)*off;
 	if (len > avail)
 		len = avail;
-	memcpy(buf, n->data + *off, len);
+	if (n->backing_fd >= 0) {
+		ssize_t r = pread(n->backing_fd, buf, len, (off_t)*off);
+		if (r < 0)
+			return -errno;
+		len = (size_t)r;
+	} else {
+		memcpy(buf, n->data + *off, len);
+	}
 	*off += (int64_t)len;
 	n->atime = now_ts();
 	return (ssize_t)len;
@@ -251,9 +264,17 @@ static ssize_t reg_write(struct sn_file *f, struct sn_task *t, const void *buf,
 	if (*off < 0 || (uint64_t)*off + len > (1ull << 34))
 		return -EFBIG;
 	size_t end = (size_t)*off + len;
-	if (reserve(n, end) < 0)
-		return -ENOSPC;
-	memcpy(n->data + *off, buf, len);
+	if (n->backing_fd >= 0) {
+		ssize_t r = pwrite(n->backing_fd, buf, len, (off_t)*off);
+		if (r < 0)
+			return -errno;
+		end = (size_t)*off + (size_t)r;
+		len = (size_t)r;
+	} else {
+		if (reserve(n, end) < 0)
+			return -ENOSPC;
+		memcpy(n->data + *off, buf, len);
+	}
 	if (end > n->size)
 		n->size = end;
 	*off = (int64_t)end;
@@ -265,6 +286,13 @@ static int tnode_truncate(struct tnode *n, uint64_t len)
 {
 	if (len > (1ull << 34))
 		return -EFBIG;
+	if (n->backing_fd >= 0) {
+		if (ftruncate(n->backing_fd, (off_t)len) < 0)
+			return -errno;
+		n->size = len;
+		n->mtime = n->ctime = now_ts();
+		return 0;
+	}
 	if (reserve(n, len) < 0)
 		return -ENOSPC;
 	if (len < n->size)
@@ -759,5 +787,31 @@ int sn_memfd_new(struct sn_task *t, const char *name, struct sn_file **out)
 	char path[300];
 	snprintf(path, sizeof(path), "/memfd:%s (deleted)", name);
 	sn_file_set_path(*out, path);
+	return 0;
+}
+
+struct tnode *sn_tmpfs_file_node(struct sn_file *f)
+{
+	if (f->ops != &reg_ops)
+		return NULL;
+	return ((struct topen *)f->priv)->node;
+}
+
+int sn_tnode_set_backing(struct tnode *n, int backing_fd, const int *dir,
+			 const char *name)
+{
+	if (ftruncate(backing_fd, (off_t)n->size) < 0 ||
+	    (n->size &&
+	     pwrite(backing_fd, n->data, n->size, 0) != (ssize_t)n->size)) {
+		int e = -errno;
+		close(backing_fd);
+		return e ? e : -EIO;
+	}
+	free(n->data);
+	n->data = NULL;
+	n->cap = 0;
+	n->backing_fd = backing_fd;
+	n->backing_dir = dir;
+	snprintf(n->backing_name, sizeof(n->backing_name), "%s", name);
 	return 0;
 }

@@ -30,6 +30,13 @@ struct tnode {
 	char *link;  /* symlinks */
 	void *fifo;  /* FIFOs: the shared pipe (fs/pipe.c) */
 	void *bound; /* sockets: the bound endpoint (fs/unix.c) */
+	/* Once mapped MAP_SHARED, a regular file's bytes move to a host
+	 * file in the application's own mount namespace (kernel/shm.c):
+	 * the Sentry reads and writes it through this fd, the application
+	 * maps it. -1 before. */
+	int backing_fd;
+	const int *backing_dir; /* the directory's fd in the Sentry */
+	char backing_name[32];
 };
 
 struct tmpfs {
@@ -44,6 +51,13 @@ int sn_tnode_link(struct tnode *dir, const char *name, struct tnode *n);
 void sn_tnode_stat(struct tmpfs *fs, const struct tnode *n, struct stat *st);
 /* The node at rel in a tmpfs, or NULL (also when fs is not a tmpfs). */
 struct tnode *sn_tmpfs_lookup(struct sn_fs *fs, const char *rel);
+
+/* The tmpfs node of an open regular tmpfs file, or NULL. */
+struct tnode *sn_tmpfs_file_node(struct sn_file *f);
+/* Moves the node's bytes into the host file backing_fd (named name in
+ * the application's shared-memory directory). Takes backing_fd. */
+int sn_tnode_set_backing(struct tnode *n, int backing_fd, const int *dir,
+			 const char *name);
 
 /* Device files by number (fs/devfs.c). */
 int sn_device_open(struct sn_kernel *k, dev_t rdev, int flags,

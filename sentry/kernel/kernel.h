@@ -218,7 +218,9 @@ struct sn_kernel {
 	void *unix_names; /* abstract and path socket names (fs/unix.c) */
 	char *cpuinfo;	  /* host /proc/cpuinfo, read before confinement */
 	int host_proc;	  /* O_PATH fd of the host's /proc */
-	dev_t next_dev;	  /* device numbers for mounted file systems */
+	int shm_dir;	  /* O_PATH fd of the apps' SN_SHM_DIR, -1 until used */
+	uint64_t shm_files;	 /* backing files made so far (their names) */
+	dev_t next_dev;		 /* device numbers for mounted file systems */
 	struct sn_file *devnull; /* for stdio slots without a host fd */
 };
 

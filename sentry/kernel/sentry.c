@@ -21,6 +21,7 @@
 #include "kernel/confine.h"
 #include "kernel/exec.h"
 #include "kernel/kernel.h"
+#include "kernel/shm.h"
 #include "platform/allowlist.h"
 #include "runsc/log.h"
 
@@ -60,6 +61,13 @@ static int stub_main(int go_fd, int err_fd, const char *hostname)
 	if (sn_stub_write(STUB_ROOT_TMP SN_STUB_PATH) < 0 ||
 	    mkdir(STUB_ROOT_TMP "/.old", 0700) < 0)
 		stub_fail(err_fd, "write stub");
+	/* Where shared file mappings get their host files (kernel/shm.c),
+	 * owned by the identity the Sentry keeps after confinement. */
+	if (mkdir(STUB_ROOT_TMP SN_SHM_DIR, 0700) < 0 ||
+	    mount("sentry-shm", STUB_ROOT_TMP SN_SHM_DIR, "tmpfs",
+		  MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0700,uid=65534,gid=65534") < 0)
+		stub_fail(err_fd, "mount shared-memory directory");
 	if (syscall(SYS_pivot_root, STUB_ROOT_TMP, STUB_ROOT_TMP "/.old") < 0)
 		stub_fail(err_fd, "pivot_root");
 	if (chdir("/") < 0 || umount2("/.old", MNT_DETACH) < 0 ||
@@ -277,6 +285,7 @@ static struct sn_kernel *kernel_new(const struct sn_config *cfg)
 	k->boot_realtime_ns = sn_realtime_now();
 	k->next_dev = 0x30;
 	k->cpuinfo = slurp("/proc/cpuinfo");
+	k->shm_dir = -1;
 	k->host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (k->host_proc < 0) {
 		free(k->cpuinfo);
@@ -302,6 +311,8 @@ static void kernel_free(struct sn_kernel *k)
 		k->plat->ops->destroy(k->plat);
 	sn_loop_free(k->loop);
 	free(k->cpuinfo);
+	if (k->shm_dir >= 0)
+		close(k->shm_dir);
 	close(k->host_proc);
 	free(k);
 }

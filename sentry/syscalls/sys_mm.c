@@ -3,13 +3,15 @@
  * address, length and protection, and at its exit the Sentry copies the
  * file's bytes in through /proc/<pid>/mem, which writes even read-only
  * pages. The application never holds the host fd of a mapped file.
- * Limits: MAP_SHARED is a private copy, so writes through a shared
- * writable file mapping are refused (ENODEV) rather than silently lost. */
+ * Shared writable mappings of the Sentry's own files (tmpfs, memfd) are
+ * real shared memory (kernel/shm.c); of gofer files they are refused
+ * (ENODEV) rather than silently lost; read-only shared ones are copies. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "kernel/shm.h"
 #include "syscalls/syscalls.h"
 
 #define PAGE 4096ull
@@ -65,7 +67,7 @@ SYSCALL(mmap)
 		if (acc != O_RDWR)
 			return sn_ret(sc, -EACCES);
 		if (!sn_file_is_zero_device(f))
-			return sn_ret(sc, -ENODEV);
+			return sn_shm_mmap(t, sc, f);
 	}
 	flags = (flags & ~(MAP_TYPE | MAP_DENYWRITE | MAP_EXECUTABLE)) |
 		MAP_ANONYMOUS;

@@ -43,6 +43,18 @@ res = []
 ts = [threading.Thread(target=lambda i=i: res.append(i)) for i in range(8)]
 [t.start() for t in ts]; [t.join() for t in ts]
 print(out, len(res))'
+	check "python3: multiprocessing pool and shared memory" expect "[0, 1, 4] 42 43" \
+		sbx python3 -c '
+import multiprocessing as mp
+from multiprocessing import shared_memory
+def sq(x): return x * x
+def inc(name):
+    t = shared_memory.SharedMemory(name=name); t.buf[1] = t.buf[0] + 1; t.close()
+if __name__ == "__main__":
+    with mp.Pool(2) as p: r = p.map(sq, range(3))
+    s = shared_memory.SharedMemory(create=True, size=16); s.buf[0] = 42
+    pr = mp.Process(target=inc, args=(s.name,)); pr.start(); pr.join()
+    print(r, s.buf[0], s.buf[1]); s.close(); s.unlink()'
 else
 	skip "python3: threads and subprocess" "no python3"
 fi

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/utsname.h>
@@ -106,6 +108,8 @@ int main(int argc, char **argv)
 		fds++;
 	printf("dup until EMFILE: %s after %d\n", strerrorname_np(errno),
 	       fds + 3 > 60);
+	for (int fd = 3; fd < 64; fd++)
+		close(fd);
 	struct utsname u;
 	uname(&u);
 	printf("uname %s %s\n", u.sysname, u.machine);
@@ -122,5 +126,31 @@ int main(int argc, char **argv)
 	waitpid(c, &st, 0);
 	printf("shm seen by parent %c rmid %d\n", mem[0],
 	       shmctl(shm, IPC_RMID, NULL));
+	/* POSIX shared memory (/dev/shm) and a memfd, mapped shared. */
+	shm_unlink("/tproc-shm");
+	int pfd = shm_open("/tproc-shm", O_CREAT | O_RDWR | O_EXCL, 0600);
+	int e = errno;
+	int mfd = memfd_create("tproc", 0);
+	int t1 = ftruncate(pfd, 8192), t2 = ftruncate(mfd, 4096);
+	printf("shm_open %d %s ftruncate %d %d\n", pfd >= 0,
+	       pfd >= 0 ? "" : strerrorname_np(e), t1, t2);
+	if (pfd < 0 || mfd < 0)
+		return 1;
+	char *a = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0);
+	char *b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	printf("mapped %d %d\n", a != MAP_FAILED, b != MAP_FAILED);
+	c = fork();
+	if (c == 0) {
+		strcpy(a + 4096, "child wrote");
+		strcpy(b, "through memfd");
+		_exit(0);
+	}
+	waitpid(c, &st, 0);
+	char back[16] = { 0 };
+	pread(pfd, back, 11, 4096);
+	printf("parent sees [%s] [%s] read() sees [%s]\n", a + 4096, b, back);
+	pwrite(mfd, "W", 1, 0);
+	printf("write() seen by the mapping [%c]\n", b[0]);
+	shm_unlink("/tproc-shm");
 	return 0;
 }

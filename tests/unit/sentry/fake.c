@@ -19,6 +19,7 @@ void fake_init(struct fake *f)
 	sn_list_init(&k->runq);
 	sn_list_init(&k->mounts);
 	k->host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	k->shm_dir = -1;
 	strcpy(k->hostname, "unit");
 	assert_int_equal(sn_loop_new(&k->loop), 0);
 	sn_vfs_mount(k, "/", sn_tmpfs_new(k), false);
