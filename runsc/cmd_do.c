@@ -1,8 +1,10 @@
-/* `runsc do [--rootfs DIR] [--ro] [--strace] [--stats FILE] -- CMD ARGS`:
+/* `runsc do [--rootfs DIR] [--ro] [--mount DEST=SRC[:ro]]... [--strace]
+ *           [--stats FILE] [--hostname NAME] -- CMD ARGS`:
  * runs CMD in a throw-away sandbox whose root is DIR (default: the host's
- * / read-only), served by a `runsc gofer` this command starts; prints the
- * program's output and exits with its status (128+N when killed by signal
- * N, as shells report it). */
+ * / read-only), with host directories SRC bind-mounted at DEST, all served
+ * by a `runsc gofer` this command starts; prints the program's output and
+ * exits with its status (128+N when killed by signal N, as shells report
+ * it). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,12 +26,17 @@
 
 extern char **environ;
 
+#define MAX_MOUNTS 16
+
 struct do_args {
 	const char *rootfs;
 	bool readonly;
 	bool strace;
 	const char *stats;
 	const char *hostname;
+	/* --mount DEST=SRC[:ro], as given (passed on to the gofer). */
+	const char *mounts[MAX_MOUNTS];
+	size_t nmounts;
 };
 
 /* Starts `runsc gofer` serving rootfs on one end of a socketpair and
@@ -52,7 +59,7 @@ static int start_gofer(const struct rs_global *g, const struct do_args *a,
 		char fd[16];
 		int child = dup(sv[1]); /* without O_CLOEXEC */
 		snprintf(fd, sizeof(fd), "%d", child);
-		const char *argv[16];
+		const char *argv[16 + 2 * MAX_MOUNTS];
 		int n = 0;
 		argv[n++] = "runsc";
 		if (g->debug)
@@ -68,6 +75,10 @@ static int start_gofer(const struct rs_global *g, const struct do_args *a,
 		argv[n++] = fd;
 		if (a->readonly)
 			argv[n++] = "--ro";
+		for (size_t i = 0; i < a->nmounts; i++) {
+			argv[n++] = "--mount";
+			argv[n++] = a->mounts[i];
+		}
 		argv[n] = NULL;
 		execv("/proc/self/exe", (char *const *)argv);
 		fprintf(stderr, "runsc: exec the gofer: %s\n", strerror(errno));
@@ -106,7 +117,14 @@ static void usage_error(const char *msg, const char *arg)
 	fprintf(stderr, "runsc do: %s `%s`\n", msg, arg);
 }
 
-enum { OPT_ROOTFS = 256, OPT_RO, OPT_STRACE, OPT_STATS, OPT_HOSTNAME };
+enum {
+	OPT_ROOTFS = 256,
+	OPT_RO,
+	OPT_STRACE,
+	OPT_STATS,
+	OPT_HOSTNAME,
+	OPT_MOUNT,
+};
 
 static const struct option do_options[] = {
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
@@ -114,6 +132,7 @@ static const struct option do_options[] = {
 	{ "strace", no_argument, NULL, OPT_STRACE },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+	{ "mount", required_argument, NULL, OPT_MOUNT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -143,6 +162,17 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 			break;
 		case OPT_HOSTNAME:
 			a.hostname = optarg;
+			break;
+		case OPT_MOUNT:
+			if (a.nmounts == MAX_MOUNTS || optarg[0] != '/' ||
+			    strchr(optarg, '=') == NULL) {
+				usage_error(
+					"--mount wants DEST=SRC[:ro] with an "
+					"absolute DEST:",
+					optarg);
+				return 1;
+			}
+			a.mounts[a.nmounts++] = optarg;
 			break;
 		case ':':
 			usage_error("flag needs a value:", argv[optind - 1]);
@@ -178,6 +208,26 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 		rs_error_print(err, "runsc do", stderr);
 		return 1;
 	}
+	/* The Sentry's view of the mounts: DEST and read-only-ness. */
+	struct sn_mount_spec specs[MAX_MOUNTS];
+	char dests[MAX_MOUNTS][PATH_MAX];
+	for (size_t i = 0; i < a.nmounts; i++) {
+		const char *eq = strchr(a.mounts[i], '=');
+		size_t dl = (size_t)(eq - a.mounts[i]);
+		if (dl >= PATH_MAX) {
+			usage_error("--mount destination too long:",
+				    a.mounts[i]);
+			return 1;
+		}
+		memcpy(dests[i], a.mounts[i], dl);
+		dests[i][dl] = 0;
+		size_t len = strlen(a.mounts[i]);
+		specs[i] = (struct sn_mount_spec){
+			.path = dests[i],
+			.readonly = len > 3 &&
+				    strcmp(a.mounts[i] + len - 3, ":ro") == 0,
+		};
+	}
 	char cwd[PATH_MAX];
 	bool host_root = strcmp(a.rootfs, "/") == 0;
 	struct sn_config cfg = {
@@ -186,6 +236,8 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 		.cwd = host_root && getcwd(cwd, sizeof(cwd)) ? cwd : "/",
 		.gofer_fd = sock,
 		.root_readonly = a.readonly,
+		.mounts = specs,
+		.nmounts = a.nmounts,
 		.stdio = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO },
 		.strace = a.strace,
 		.strace_fd = STDERR_FILENO,

@@ -84,3 +84,9 @@ b.close()
 g.wait(timeout=60)
 sys.exit(0 if r.returncode == 4 and r.stdout == b"booted\n" else 1)' "$RUNSC"
 check "runsc boot without a gofer fd is a usage error" bash -c '! "$1" boot -- /bin/true 2>/dev/null' _ "$RUNSC"
+check "bind mounts: read-only and read-write" bash -c '
+	d=$(mktemp -d "$2/mnt.XXXX"); echo inside > "$d/f"
+	out=$("$1" do --mount "/data=$d:ro" --mount "/rw=$d" -- /bin/sh -c \
+		"cat /data/f; echo x > /data/g 2>/dev/null || echo refused; echo y > /rw/g; cat /rw/g")
+	r=1; [[ $out == $'"'"'inside\nrefused\ny'"'"' && $(cat "$d/g") == y ]] && r=0
+	rm -rf "$d"; exit $r' _ "$RUNSC" "$BUILD"
