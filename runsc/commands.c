@@ -7,7 +7,7 @@ const struct rs_command rs_commands[] = {
 	{ "help", "show the subcommands and global flags", rs_cmd_help, false },
 	{ "version", "print the version", rs_cmd_version, false },
 	{ "do", "run a command in a throw-away sandbox", rs_cmd_do, false },
-	{ "syscalls", "list the Sentry's syscalls and their support", rs_cmd_syscalls, false },
+	{ "syscalls", "the Sentry's syscall table", rs_cmd_syscalls, false },
 	{ "gofer", "serve the container's files (internal)", rs_cmd_gofer, true },
 	{ "boot", "run the Sentry (internal)", rs_cmd_boot, true },
 };
