@@ -294,6 +294,7 @@ long sn_inject(struct sn_task *t, long nr, uint64_t a0, uint64_t a1,
 /* Strace (kernel/strace.c). */
 void sn_strace_syscall(struct sn_task *t, const struct sn_sc *sc, long ret);
 void sn_strace_signal(struct sn_task *t, int sig);
+void sn_strace_exec(struct sn_task *t, const char *path, int argc);
 
 /* Returns true when the errno value v (negative) says "would block". */
 static inline bool sn_is_again(long v)

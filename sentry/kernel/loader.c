@@ -660,6 +660,10 @@ void sn_exec_finish(struct sn_kernel *k, pid_t tid, pid_t former)
 		sn_exec_image_free(img);
 		return;
 	}
+	/* The trapped execve ends in this exec stop, not at a syscall
+	 * exit, and its arguments are gone with the old image. */
+	if (k->strace)
+		sn_strace_exec(t, img->path, img->argc);
 	set_cmdline(p, img);
 	sn_exec_image_free(img);
 	int sig = t->pending_sig;

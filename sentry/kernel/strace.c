@@ -126,3 +126,15 @@ void sn_strace_signal(struct sn_task *t, int sig)
 	ssize_t w = write(t->k->strace_fd, line, (size_t)n);
 	(void)w;
 }
+
+void sn_strace_exec(struct sn_task *t, const char *path, int argc)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line),
+			 "[%5d] execve(\"%s\", [%d args]) = 0\n", (int)t->vtid,
+			 path ? path : "?", argc);
+	if (n > (int)sizeof(line))
+		n = (int)sizeof(line);
+	ssize_t w = write(t->k->strace_fd, line, (size_t)n);
+	(void)w;
+}
