@@ -594,3 +594,52 @@ SYSCALL(getsockopt)
 		return sn_ret(sc, -EFAULT);
 	return sn_ret(sc, 0);
 }
+
+/* sendmmsg/recvmmsg: the single-message calls in a loop. Only the first
+ * message may wait (later ones are tried without blocking), and the count
+ * of messages done is returned as soon as one fails, as Linux does. */
+static enum sn_action multi(struct sn_task *t, struct sn_sc *sc, bool send)
+{
+	unsigned vlen = (unsigned)sc->a[2] > 1024 ? 1024 : (unsigned)sc->a[2];
+	int flags = (int)sc->a[3];
+	unsigned done = 0;
+	for (; done < vlen; done++) {
+		uint64_t hdr = sc->a[1] + (uint64_t)done * 64; /* mmsghdr */
+		struct umsghdr m;
+		struct iovec iov[IOV_MAX_LX];
+		size_t total;
+		int r = get_msghdr(t, hdr, &m, iov, &total);
+		enum sn_action a;
+		if (r < 0) {
+			a = sn_ret(sc, r);
+		} else if (send) {
+			a = do_send(t, sc, (int)sc->a[0], iov, (int)m.iovlen,
+				    total, m.name, m.namelen, m.control,
+				    m.controllen,
+				    done ? flags | MSG_DONTWAIT : flags);
+		} else {
+			a = do_recv(t, sc, (int)sc->a[0], iov, (int)m.iovlen,
+				    total, 0, 0, &m, hdr,
+				    done ? flags | MSG_DONTWAIT : flags);
+		}
+		if (a == SN_PARK)
+			return a; /* only when nothing was done yet */
+		if (sc->ret < 0)
+			return sn_ret(sc, done ? (long)done : sc->ret);
+		uint32_t len = (uint32_t)sc->ret;
+		if (sn_copy_out(t, hdr + 56, &len, sizeof(len)) < 0)
+			return sn_ret(sc, done ? (long)done : -EFAULT);
+	}
+	return sn_ret(sc, (long)done);
+}
+
+SYSCALL(sendmmsg)
+{
+	return multi(t, sc, true);
+}
+
+SYSCALL(recvmmsg)
+{
+	/* The timeout argument (a[4]) is not applied. */
+	return multi(t, sc, false);
+}

@@ -206,5 +206,7 @@ SYSCALL(getsockname);
 SYSCALL(getpeername);
 SYSCALL(setsockopt);
 SYSCALL(getsockopt);
+SYSCALL(sendmmsg);
+SYSCALL(recvmmsg);
 
 #endif

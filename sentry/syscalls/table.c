@@ -164,6 +164,9 @@ static const struct sn_syscall_entry table[SN_NR_SYSCALLS] = {
 	E(getpeername, getpeername, "dpp", PARTIAL, "AF_UNIX"),
 	E(setsockopt, setsockopt, "dddpu", PARTIAL, "SOL_SOCKET basics"),
 	E(getsockopt, getsockopt, "dddpp", PARTIAL, "SOL_SOCKET basics"),
+	E(sendmmsg, sendmmsg, "dpux", PARTIAL,
+	  "AF_UNIX; only the first message waits"),
+	E(recvmmsg, recvmmsg, "dpuxp", PARTIAL, "AF_UNIX; timeout not applied"),
 	/* memory */
 	E(mmap, mmap, "pxxxdx", PARTIAL,
 	  "files: private copies; shared writable file maps refused"),

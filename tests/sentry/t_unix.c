@@ -126,6 +126,28 @@ int main(void)
 	printf("sendto abstract %zd\n",
 	       sendto(d2, "dg", 2, 0, (struct sockaddr *)&ab, ablen));
 	printf("recv abstract %zd\n", recv(d, buf, 64, 0));
+	/* sendmmsg/recvmmsg on a datagram pair. */
+	socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+	struct iovec mi[3] = { { "a", 1 }, { "bb", 2 }, { "ccc", 3 } };
+	struct mmsghdr mm[3];
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < 3; i++) {
+		mm[i].msg_hdr.msg_iov = &mi[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	int sent = sendmmsg(sv[0], mm, 3, 0);
+	char rb[3][8];
+	struct iovec ri[3];
+	struct mmsghdr rm[3];
+	memset(rm, 0, sizeof(rm));
+	for (int i = 0; i < 3; i++) {
+		ri[i] = (struct iovec){ rb[i], sizeof(rb[i]) };
+		rm[i].msg_hdr.msg_iov = &ri[i];
+		rm[i].msg_hdr.msg_iovlen = 1;
+	}
+	int got_n = recvmmsg(sv[1], rm, 3, 0, NULL);
+	printf("mmsg sent %d got %d lens %u %u %u\n", sent, got_n,
+	       rm[0].msg_len, rm[1].msg_len, rm[2].msg_len);
 	unlink(path);
 	return 0;
 }
