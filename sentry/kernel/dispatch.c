@@ -52,7 +52,7 @@ void sn_complete(struct sn_task *t, enum sn_action a)
 		sn_task_parked(t);
 		/* A signal may have been queued since the syscall stopped:
 		 * do not sleep through it. */
-		if (k->sig_gen != t->sig_gen_seen) {
+		if (k->sig_gen != t->sig_gen_seen || t->sc.wait_sigmask_addr) {
 			t->sig_gen_seen = k->sig_gen;
 			sn_task_check_interrupt(t);
 		}

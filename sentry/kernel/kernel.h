@@ -109,6 +109,10 @@ struct sn_sc {
 	 * change it (and t->regs) and returns SN_DONE. */
 	enum sn_action (*hook)(struct sn_task *t, struct sn_sc *sc);
 	uint64_t scratch[6]; /* handler state across retries and hooks */
+	/* A wait with its own signal mask (ppoll, pselect6, epoll_pwait):
+	 * where the mask is in application memory, and its value. */
+	uint64_t wait_sigmask_addr;
+	uint64_t wait_sigmask;
 };
 
 /* ---- credentials, fs context ------------------------------------------- */

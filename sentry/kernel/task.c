@@ -315,7 +315,10 @@ void sn_task_parked(struct sn_task *t)
 /* Pending-and-unblocked test from /proc/<tid>/status: the mask lives in
  * the host kernel (rt_sigprocmask is allowlisted), so it is read only when
  * a signal may concern a parked task. */
-static bool signal_deliverable(struct sn_kernel *k, pid_t tid)
+/* mask_override (when non-NULL) replaces the thread's blocked set: a
+ * ppoll-style wait runs with its own mask. */
+static bool signal_deliverable(struct sn_kernel *k, pid_t tid,
+			       const uint64_t *mask_override)
 {
 	char buf[4096];
 	FILE *f = sn_host_proc_fopen(k, tid, "status");
@@ -331,6 +334,8 @@ static bool signal_deliverable(struct sn_kernel *k, pid_t tid)
 			blk = strtoull(buf + 7, NULL, 16);
 	}
 	fclose(f);
+	if (mask_override)
+		blk = *mask_override;
 	/* SIGKILL and SIGSTOP cannot be blocked. */
 	blk &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
 	return ((pnd | shd) & ~blk) != 0;
@@ -375,11 +380,32 @@ bool sn_signal_has_handler(struct sn_task *t, int sig)
 
 void sn_task_check_interrupt(struct sn_task *t)
 {
-	if (t->state != TS_PARKED || !signal_deliverable(t->k, t->tid))
+	struct sn_sc *sc = &t->sc;
+	if (t->state != TS_PARKED ||
+	    !signal_deliverable(t->k, t->tid,
+				sc->wait_sigmask_addr ? &sc->wait_sigmask
+						      : NULL))
 		return;
 	clear_waits(t);
 	sn_list_del(&t->runq_link);
 	t->on_runq = false;
+	t->k->stats.interrupted++;
+	if (sc->wait_sigmask_addr) {
+		/* A wait with its own signal mask (ppoll, pselect6,
+		 * epoll_pwait) becomes rt_sigsuspend of that mask: the host
+		 * kernel then delivers the signal under it and restores the
+		 * caller's mask after the handler, as Linux does for these
+		 * calls; the caller sees EINTR. */
+		t->regs.orig_rax = SYS_rt_sigsuspend;
+		t->regs.rdi = sc->wait_sigmask_addr;
+		t->regs.rsi = sizeof(uint64_t);
+		if (t->k->plat->ops->set_regs(t->k->plat, t->tid, &t->regs) ==
+		    0)
+			t->k->plat->ops->resume(t->k->plat, t->tid,
+						SN_RESUME_CONT, 0);
+		t->state = TS_RUNNING;
+		return;
+	}
 	/* Turn the parked syscall into a harmless getppid and stop at its
 	 * exit, where the result becomes -ERESTART* so that the host
 	 * kernel's signal delivery applies SA_RESTART exactly as Linux
@@ -390,7 +416,6 @@ void sn_task_check_interrupt(struct sn_task *t)
 		    0)
 		return;
 	t->state = TS_INTERRUPTED;
-	t->k->stats.interrupted++;
 }
 
 void sn_kernel_check_interrupts(struct sn_kernel *k)

@@ -90,12 +90,28 @@ static int get_timespec_ns(struct sn_task *t, uint64_t addr, int64_t *ns)
 	return 0;
 }
 
-/* ppoll/pselect6/epoll_pwait: the signal mask argument is not applied
- * (the mask lives in the host; see `runsc syscalls`). */
+/* Records the temporary signal mask of ppoll, pselect6 or epoll_pwait:
+ * while the task waits in the Sentry, signals it unblocks interrupt the
+ * wait (kernel/task.c turns it into rt_sigsuspend of that mask). */
+static int wait_mask(struct sn_task *t, struct sn_sc *sc, uint64_t addr,
+		     uint64_t size)
+{
+	if (addr == 0)
+		return 0;
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	if (sn_copy_in(t, addr, &sc->wait_sigmask, sizeof(uint64_t)) < 0)
+		return -EFAULT;
+	sc->wait_sigmask_addr = addr;
+	return 0;
+}
+
 SYSCALL(ppoll)
 {
 	int64_t ns;
 	int r = get_timespec_ns(t, sc->a[2], &ns);
+	if (r == 0)
+		r = wait_mask(t, sc, sc->a[3], sc->a[4]);
 	if (r < 0)
 		return sn_ret(sc, r);
 	return do_poll(t, sc, sc->a[0], sc->a[1], ns);
@@ -190,6 +206,14 @@ SYSCALL(pselect6)
 {
 	int64_t ns;
 	int r = get_timespec_ns(t, sc->a[4], &ns);
+	if (r == 0 && sc->a[5]) {
+		/* The sixth argument points at { sigset_t *ss; size_t len }. */
+		uint64_t ss[2];
+		if (sn_copy_in(t, sc->a[5], ss, sizeof(ss)) < 0)
+			r = -EFAULT;
+		else
+			r = wait_mask(t, sc, ss[0], ss[1]);
+	}
 	if (r < 0)
 		return sn_ret(sc, r);
 	uint64_t sets[3] = { sc->a[1], sc->a[2], sc->a[3] };
@@ -280,6 +304,9 @@ SYSCALL(epoll_wait)
 SYSCALL(epoll_pwait)
 {
 	int timeout = (int)sc->a[3];
+	int r = wait_mask(t, sc, sc->a[4], sc->a[5]);
+	if (r < 0)
+		return sn_ret(sc, r);
 	return do_epoll_wait(t, sc,
 			     timeout < 0 ? -1 : (int64_t)timeout * 1000000);
 }
@@ -288,6 +315,8 @@ SYSCALL(epoll_pwait2)
 {
 	int64_t ns;
 	int r = get_timespec_ns(t, sc->a[3], &ns);
+	if (r == 0)
+		r = wait_mask(t, sc, sc->a[4], sc->a[5]);
 	if (r < 0)
 		return sn_ret(sc, r);
 	return do_epoll_wait(t, sc, ns);

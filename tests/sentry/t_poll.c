@@ -1,6 +1,7 @@
 /* Differential test: poll, select, epoll, eventfd, timerfd. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
@@ -12,6 +13,14 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
 
 int main(void)
 {
@@ -90,6 +99,37 @@ int main(void)
 	printf("epoll_ctl del %d\n", epoll_ctl(ep, EPOLL_CTL_DEL, tfd, NULL));
 	r = epoll_ctl(ep, EPOLL_CTL_ADD, open("/etc/hostname", O_RDONLY), &ev);
 	printf("epoll_ctl regular file %d %s\n", r, strerrorname_np(errno));
+	/* ppoll with a mask that unblocks SIGUSR1: a signal sent while it
+	 * waits interrupts it (EINTR) and the handler runs; outside, the
+	 * signal stays blocked. */
+	sigset_t blocked, during;
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &blocked, NULL);
+	signal(SIGUSR1, on_usr1);
+	sigemptyset(&during);
+	int q[2];
+	pipe(q);
+	pid_t k = fork();
+	if (k == 0) {
+		for (int i = 0; i < 1000; i++) { /* bounded: 10 s */
+			kill(getppid(), SIGUSR1);
+			usleep(10000);
+			if (kill(getppid(), 0) < 0)
+				break;
+		}
+		_exit(0);
+	}
+	struct pollfd qf = { q[0], POLLIN, 0 };
+	int pr = ppoll(&qf, 1, NULL, &during);
+	int pe = errno;
+	printf("ppoll with mask: %d %s handled %d\n", pr, strerrorname_np(pe),
+	       usr1_seen > 0);
+	kill(k, SIGKILL);
+	waitpid(k, NULL, 0);
+	sigset_t now;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	printf("mask restored %d\n", sigismember(&now, SIGUSR1));
 	close(p[1]);
 	pf[0].events = POLLIN;
 	printf("poll hup: %d r=%x\n", poll(pf, 1, 0), pf[0].revents);
