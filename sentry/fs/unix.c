@@ -372,7 +372,8 @@ static int lookup_sock(struct sn_task *t, const struct sockaddr_un *addr,
 }
 
 int sn_unix_connect(struct sn_task *t, struct sn_file *f,
-		    const struct sockaddr_un *addr, socklen_t len)
+		    const struct sockaddr_un *addr, socklen_t len,
+		    struct sn_waitq **full)
 {
 	struct usock *s = f->priv, *l;
 	int r = lookup_sock(t, addr, len, &l);
@@ -389,8 +390,11 @@ int sn_unix_connect(struct sn_task *t, struct sn_file *f,
 		return -EISCONN;
 	if (s->state == U_LISTEN || l->state != U_LISTEN)
 		return s->state == U_LISTEN ? -EINVAL : -ECONNREFUSED;
-	if (l->nbacklog >= l->max_backlog)
+	if (l->nbacklog >= l->max_backlog) {
+		if (full)
+			*full = wq_of(l); /* accept wakes it with POLLOUT */
 		return -EAGAIN;
+	}
 	struct usock *c = usock_new(t->k, s->type);
 	if (c == NULL)
 		return -ENOMEM;
@@ -428,6 +432,7 @@ int sn_unix_accept(struct sn_task *t, struct sn_file *f, int flags,
 	sn_list_del(&c->backlog_link);
 	l->nbacklog--;
 	c->listener = NULL;
+	wake(l, POLLOUT); /* room for a connect waiting on a full backlog */
 	if (peer) {
 		struct usock *p = c->peer;
 		memset(peer, 0, sizeof(*peer));

@@ -30,8 +30,11 @@ int sn_unix_pair(struct sn_task *t, int type, int flags, struct sn_file **a,
 int sn_unix_bind(struct sn_task *t, struct sn_file *f,
 		 const struct sockaddr_un *addr, socklen_t len);
 int sn_unix_listen(struct sn_task *t, struct sn_file *f, int backlog);
+/* -EAGAIN when the listener's backlog is full; *full (if not NULL) is
+ * then the queue to wait on. */
 int sn_unix_connect(struct sn_task *t, struct sn_file *f,
-		    const struct sockaddr_un *addr, socklen_t len);
+		    const struct sockaddr_un *addr, socklen_t len,
+		    struct sn_waitq **full);
 /* Returns a new file for the next pending connection. */
 int sn_unix_accept(struct sn_task *t, struct sn_file *f, int flags,
 		   struct sn_file **out, struct sockaddr_un *peer,

@@ -150,12 +150,12 @@ SYSCALL(connect)
 	int r = get_addr(t, sc->a[1], sc->a[2], &a);
 	if (r < 0)
 		return sn_ret(sc, r);
-	r = sn_unix_connect(t, f, &a, (socklen_t)sc->a[2]);
-	/* A full backlog: a blocking connect waits for the listener to
-	 * accept, polling again at a short deadline (the listener's queue
-	 * is not reachable from here before the connection exists). */
-	if (r == -EAGAIN && !(f->flags & O_NONBLOCK)) {
-		sn_task_set_deadline(t, sn_now() + 1000000);
+	struct sn_waitq *full = NULL;
+	r = sn_unix_connect(t, f, &a, (socklen_t)sc->a[2], &full);
+	/* A full backlog: a blocking connect waits for an accept. */
+	if (r == -EAGAIN && !(f->flags & O_NONBLOCK) && full) {
+		if (sn_task_wait(t, full, POLLOUT) < 0)
+			return sn_ret(sc, -ENOMEM);
 		return SN_PARK;
 	}
 	return sn_ret(sc, r);

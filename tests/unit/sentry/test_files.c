@@ -169,13 +169,14 @@ static void test_unix_names(void **state)
 	assert_int_equal(sn_unix_bind(f->task, l, &addr, len), 0);
 	assert_int_equal(sn_unix_socket(f->k, SOCK_STREAM, 0, &c), 0);
 	assert_int_equal(sn_unix_bind(f->task, c, &addr, len), -EADDRINUSE);
-	assert_int_equal(sn_unix_connect(f->task, c, &addr, len),
+	assert_int_equal(sn_unix_connect(f->task, c, &addr, len, NULL),
 			 -ECONNREFUSED);
 	assert_int_equal(sn_unix_listen(f->task, l, 1), 0);
-	assert_int_equal(sn_unix_connect(f->task, c, &addr, len), 0);
+	assert_int_equal(sn_unix_connect(f->task, c, &addr, len, NULL), 0);
 	struct sn_file *c2;
 	assert_int_equal(sn_unix_socket(f->k, SOCK_STREAM, 0, &c2), 0);
-	assert_int_equal(sn_unix_connect(f->task, c2, &addr, len), -EAGAIN);
+	assert_int_equal(sn_unix_connect(f->task, c2, &addr, len, NULL),
+			 -EAGAIN);
 	assert_int_equal(sn_unix_accept(f->task, l, 0, &s, NULL, NULL), 0);
 	assert_int_equal(sn_unix_send(f->task, c, "hi", 2, NULL, 0, NULL), 2);
 	char buf[4];
@@ -185,7 +186,8 @@ static void test_unix_names(void **state)
 		2);
 	struct sn_file *d;
 	assert_int_equal(sn_unix_socket(f->k, SOCK_DGRAM, 0, &d), 0);
-	assert_int_equal(sn_unix_connect(f->task, d, &addr, len), -EPROTOTYPE);
+	assert_int_equal(sn_unix_connect(f->task, d, &addr, len, NULL),
+			 -EPROTOTYPE);
 	sn_file_put(d);
 	sn_file_put(s);
 	sn_file_put(c);
@@ -193,7 +195,7 @@ static void test_unix_names(void **state)
 	sn_file_put(l);
 	/* The socket node stays, but nobody listens there any more. */
 	assert_int_equal(sn_unix_socket(f->k, SOCK_STREAM, 0, &c), 0);
-	assert_int_equal(sn_unix_connect(f->task, c, &addr, len),
+	assert_int_equal(sn_unix_connect(f->task, c, &addr, len, NULL),
 			 -ECONNREFUSED);
 	sn_file_put(c);
 }
