@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -14,9 +15,14 @@
 
 static volatile sig_atomic_t got;
 
+/* Shared with children: set when the parent's handler ran. */
+static volatile int *handled;
+
 static void handler(int sig)
 {
 	got = sig;
+	if (handled)
+		*handled = sig;
 }
 
 static volatile int timer_value, timer_code;
@@ -53,11 +59,17 @@ int main(void)
 	/* With SA_RESTART the read restarts and gets the data a child
 	 * writes later. */
 	got = 0;
+	handled = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	install(SIGALRM, SA_RESTART);
 	pid_t child = fork();
 	if (child == 0) {
-		struct timespec ts = { 1, 500000000 };
-		nanosleep(&ts, NULL);
+		/* Write only once the alarm interrupted the parent's read
+		 * (bounded at 10 s). */
+		for (int i = 0; i < 1000 && !*handled; i++) {
+			struct timespec ts = { 0, 10000000 };
+			nanosleep(&ts, NULL);
+		}
 		write(p[1], "x", 1);
 		_exit(0);
 	}
