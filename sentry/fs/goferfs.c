@@ -3,7 +3,8 @@
  * read and written through the host fd the gofer donates, without a round
  * trip. Directories and symlinks met during path resolution are cached
  * (type, attributes, link target) until the Sentry itself changes the tree;
- * regular files are always asked afresh so sizes are current. */
+ * regular files are asked afresh so sizes are current, except on a
+ * read-only tree, where everything is cached. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -191,7 +192,11 @@ static int g_lstat(struct sn_fs *fs, struct sn_task *t, const char *rel,
 	if (r < 0)
 		return r;
 	attr_to_stat(g, &a, st);
-	if (S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode))
+	/* A read-only tree does not change under the sandbox: everything
+	 * is cached. In a writable one, file sizes and times move with
+	 * every write through a donated fd, so only directories and
+	 * symlinks (what path resolution needs) are. */
+	if (g->readonly || S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode))
 		cache_put(g, rel, st);
 	return 0;
 }
