@@ -1,6 +1,7 @@
 /* Escape attempts, run only inside the sandbox: every attempt must fail.
  * Prints one line per attempt and exits 0 only if all were blocked.
- * argv[1] (optional) is the Sentry's host pid. */
+ * argv[1] (optional) is the host pid of a process outside the sandbox
+ * (the test script's). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -76,8 +77,9 @@ int main(int argc, char **argv)
 	if (argc > 1) {
 		char p[64];
 		snprintf(p, sizeof(p), "/proc/%s/mem", argv[1]);
-		report("open sentry's /proc/pid/mem", open(p, O_RDONLY));
-		report("kill the sentry", kill(atoi(argv[1]), 0));
+		report("open a host process's /proc/pid/mem",
+		       open(p, O_RDONLY));
+		report("signal a host process", kill(atoi(argv[1]), 0));
 	}
 	/* Host fds: the application holds none beyond its own virtual ones. */
 	int found = 0;
