@@ -226,6 +226,8 @@ struct sn_kernel {
 	uint64_t shm_files;	 /* backing files made so far (their names) */
 	dev_t next_dev;		 /* device numbers for mounted file systems */
 	struct sn_file *devnull; /* for stdio slots without a host fd */
+	void *scratch;		 /* I/O payloads (syscalls/sys_file.c) */
+	size_t scratch_cap;
 };
 
 /* Task table. */

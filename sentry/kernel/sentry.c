@@ -311,6 +311,7 @@ static void kernel_free(struct sn_kernel *k)
 		k->plat->ops->destroy(k->plat);
 	sn_loop_free(k->loop);
 	free(k->cpuinfo);
+	free(k->scratch);
 	if (k->shm_dir >= 0)
 		close(k->shm_dir);
 	close(k->host_proc);

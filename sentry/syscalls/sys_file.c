@@ -20,20 +20,17 @@
 
 void *sn_scratch(struct sn_kernel *k, size_t len)
 {
-	static void *buf;
-	static size_t cap;
-	(void)k;
-	if (len <= cap)
-		return buf;
-	size_t n = cap ? cap : 65536;
+	if (len <= k->scratch_cap)
+		return k->scratch;
+	size_t n = k->scratch_cap ? k->scratch_cap : 65536;
 	while (n < len)
 		n *= 2;
-	void *p = realloc(buf, n);
+	void *p = realloc(k->scratch, n);
 	if (p == NULL)
 		return NULL;
-	buf = p;
-	cap = n;
-	return buf;
+	k->scratch = p;
+	k->scratch_cap = n;
+	return p;
 }
 
 enum sn_action sn_wait_file(struct sn_task *t, struct sn_file *f,

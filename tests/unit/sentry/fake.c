@@ -54,6 +54,7 @@ void fake_free(struct fake *f)
 	sn_vfs_unmount_all(f->k);
 	sn_loop_free(f->k->loop);
 	close(f->k->host_proc);
+	free(f->k->scratch);
 	free(f->k);
 }
 
