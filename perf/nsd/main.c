@@ -1,0 +1,168 @@
+/* nsd: the netstack host program. It brings the user-space stack up on a
+ * link driver and serves, on the stack, TCP echo (7), discard (9) and
+ * chargen (19), UDP echo (7), ICMP echo (the stack answers itself) and
+ * an HTTP/1.1 server (http.h), until SIGINT or SIGTERM; the flags are in
+ * options.h.
+ *
+ * Exit status: 0 after a signal, 1 when the host failed (a link or a
+ * socket could not be set up, the link died), 2 for bad flags.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+#include "control.h"
+#include "host.h"
+#include "http.h"
+#include "loop.h"
+#include "options.h"
+#include "stats.h"
+#include "svc.h"
+#include "udp_echo.h"
+
+#define IDLE_SWEEP_NS 1000000000ULL
+
+struct nsd {
+	struct nsd_host host;
+	struct nsd_loop loop;
+	struct nsd_server server;
+	struct nsd_counters counters;
+	struct nsd_stats_src stats;
+	struct nsd_svc_env env;
+	struct nsd_svc echo, discard, chargen, http;
+	struct nsd_udp_echo *udp4, *udp6;
+	struct nsd_control *control;
+};
+
+static void sweep(void *arg, uint64_t now)
+{
+	struct nsd *d = arg;
+	nsd_server_sweep(&d->server, now);
+}
+
+static void dump_stats(void *arg)
+{
+	char *json = nsd_stats_json(arg);
+	if (json != NULL)
+		fputs(json, stderr);
+	free(json);
+}
+
+/* Listeners and UDP sockets on both families. */
+static int start_services(struct nsd *d, const struct nsd_options *o,
+			  struct rs_error **err)
+{
+	d->env = (struct nsd_svc_env){ .counters = &d->counters,
+				       .stats_json = nsd_stats_json,
+				       .stats_arg = &d->stats };
+	d->echo = (struct nsd_svc){ &nsd_echo_ops, &d->env };
+	d->discard = (struct nsd_svc){ &nsd_discard_ops, &d->env };
+	d->chargen = (struct nsd_svc){ &nsd_chargen_ops, &d->env };
+	d->http = (struct nsd_svc){ &nsd_http_ops, &d->env };
+	const struct {
+		uint16_t port;
+		const struct nsd_svc *svc;
+	} tcp[] = {
+		{ 7, &d->echo },
+		{ 9, &d->discard },
+		{ 19, &d->chargen },
+		{ o->http_port, &d->http },
+	};
+	static const int families[] = { AF_INET, AF_INET6 };
+	for (size_t f = 0; f < 2; f++) {
+		for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++) {
+			int rc =
+				nsd_server_listen(&d->server, families[f],
+						  tcp[i].port, tcp[i].svc, err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	int rc = nsd_udp_echo_open(&d->loop, d->host.stack, AF_INET, 7,
+				   &d->counters, &d->udp4, err);
+	if (rc == 0)
+		rc = nsd_udp_echo_open(&d->loop, d->host.stack, AF_INET6, 7,
+				       &d->counters, &d->udp6, err);
+	if (rc == 0 && o->control != NULL)
+		rc = nsd_control_open(&d->loop, o->control, nsd_stats_json,
+				      &d->stats, &d->control, err);
+	return rc;
+}
+
+static void stop_services(struct nsd *d)
+{
+	nsd_control_close(d->control);
+	nsd_udp_echo_close(d->udp4);
+	nsd_udp_echo_close(d->udp6);
+	nsd_server_close(&d->server);
+	/* The resets and FINs of the closes leave before the link goes. */
+	nsd_loop_drain(&d->loop);
+}
+
+static int run(struct nsd *d, const struct nsd_options *o,
+	       struct rs_error **err)
+{
+	int rc = nsd_host_open(&d->host, o, err);
+	if (rc < 0)
+		return rc;
+	rc = nsd_loop_init(&d->loop, d->host.stack, d->host.link,
+			   d->host.ifindex, err);
+	if (rc < 0) {
+		nsd_host_close(&d->host);
+		return rc;
+	}
+	d->stats = (struct nsd_stats_src){ .stack = d->host.stack,
+					   .link = d->host.link,
+					   .counters = &d->counters };
+	nsd_server_init(&d->server, &d->loop, d->host.stack, &d->counters,
+			&(struct nsd_server_config){ .max_conns = o->max_conns,
+						     .idle_ns = o->idle_ns });
+	d->loop.tick = sweep;
+	d->loop.tick_arg = d;
+	d->loop.tick_ns = IDLE_SWEEP_NS;
+	d->loop.on_usr1 = dump_stats;
+	d->loop.usr1_arg = &d->stats;
+
+	rc = start_services(d, o, err);
+	if (rc == 0) {
+		printf("nsd: serving on %s (%s), http port %u\n",
+		       drv_info(d->host.link)->name, o->link_spec,
+		       o->http_port);
+		fflush(stdout);
+		rc = nsd_loop_run(&d->loop, err);
+	}
+	stop_services(d);
+	nsd_loop_fini(&d->loop);
+	nsd_host_close(&d->host);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct nsd_options o;
+	struct rs_error *err = NULL;
+	if (nsd_options_parse(argc, argv, &o, &err) < 0) {
+		rs_error_print(err, "nsd", stderr);
+		rs_error_free(err);
+		nsd_options_release(&o);
+		return 2;
+	}
+	if (o.help) {
+		nsd_options_usage(stdout);
+		nsd_options_release(&o);
+		return 0;
+	}
+	/* A peer that goes away must not kill nsd; writes use MSG_NOSIGNAL,
+	 * and this covers any other path. */
+	signal(SIGPIPE, SIG_IGN);
+	static struct nsd d;
+	int rc = run(&d, &o, &err);
+	if (rc < 0) {
+		rs_error_print(err, "nsd", stderr);
+		rs_error_free(err);
+	}
+	nsd_options_release(&o);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,30 @@
+/* The host's state as one JSON object (jansson), for GET /stats, the
+ * control socket and SIGUSR1:
+ *
+ *   {"nsd": {<counters.h, by name>},
+ *    "link": {"kind": "...", <every driver counter>},
+ *    "stack": {"Tcp.ActiveOpens": N, ...every netstack counter},
+ *    "sockets": [{"proto": "tcp", "family": 4|6, "state": "LISTEN",
+ *                 "local": "10.0.0.2:80", "remote": "...",
+ *                 "rx_queue": N, "tx_queue": N}, ...],
+ *    "socket_states": {"tcp": {"LISTEN": 8, ...}, "udp": {...}}}
+ */
+#ifndef NSD_STATS_H
+#define NSD_STATS_H
+
+#include "counters.h"
+#include "drivers/driver.h"
+#include "netstack/stack.h"
+
+struct nsd_stats_src {
+	const struct ns_stack *stack;
+	struct drv_link *link;
+	const struct nsd_counters *counters;
+};
+
+/* Returns the JSON text (compact, newline-terminated), malloc'ed for the
+ * caller to free, or NULL on ENOMEM. Matches char *(*)(void *) with src
+ * as the argument. */
+char *nsd_stats_json(void *src);
+
+#endif
