@@ -8,7 +8,8 @@ const struct rs_command rs_commands[] = {
 	{ "version", "print the version", rs_cmd_version, false },
 	{ "do", "run a command in a throw-away sandbox", rs_cmd_do, false },
 	{ "syscalls", "the Sentry's syscall table", rs_cmd_syscalls, false },
-	{ "gofer", "serve the container's files (internal)", rs_cmd_gofer, true },
+	{ "gofer", "serve the container's files (internal)", rs_cmd_gofer,
+	  true },
 	{ "boot", "run the Sentry (internal)", rs_cmd_boot, true },
 };
 
