@@ -9,6 +9,7 @@
 #                   (FUZZ=fuzz_<name> for one)
 #   make lint       clang-format --dry-run and cppcheck over the tree
 #   make deps       apt-get install what the build and the tests need
+#   make demo       the main job: a sandboxed workload on embedded defaults
 #
 # Sources are found by wildcard, so adding a .c file to a component needs no
 # edit here. A component may add flags or sources in <component>/build.mk.
@@ -177,7 +178,7 @@ LIBS := $(foreach c,$(COMPONENTS),$(call lib_of,$(c)))
 EXTRA_BINS ?=
 -include $(wildcard perf/build.mk)
 
-.PHONY: all libs unit-build unit integration test asan fuzz fuzz-build lint deps \
+.PHONY: all libs unit-build unit integration test asan fuzz fuzz-build lint deps demo \
 	clean distclean check-pkgs format $(addprefix lib,$(COMPONENTS))
 all: $(LIBS) $(O)/runsc $(UNIT_BINS) $(EXTRA_BINS)
 	@echo "built: $(O)/runsc; drivers: $(DRIVERS_BUILT)"
@@ -260,6 +261,11 @@ format:
 
 deps:
 	@tests/install-deps.sh
+
+# The main job: a sandboxed workload on embedded defaults (perf/demo.sh).
+demo: deps
+	@$(MAKE) --no-print-directory -j$$(nproc) $(O)/runsc
+	@RUNSC=$(O)/runsc perf/demo.sh
 
 clean:
 	rm -rf $(O)
