@@ -78,6 +78,8 @@ int ns_eth_output(struct ns_nic *nic, struct ns_pkt *pkt, const uint8_t dst[6],
 	}
 	if (pkt->flags & NS_PKT_F_CSUM_PARTIAL)
 		pkt->csum_start += NS_ETH_HLEN;
+	if (pkt->gso_size)
+		pkt->hdr_len += NS_ETH_HLEN;
 	memcpy(h, dst, 6);
 	memcpy(h + 6, nic->info.mac, 6);
 	ns_put_be16(h + 12, ethertype);

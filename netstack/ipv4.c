@@ -290,7 +290,8 @@ int ns_ip4_output(struct ns_stack *stack, const struct ns_dst *dst,
 	}
 	bool strict = tx->pmtudisc == NS_PMTUDISC_DO ||
 		      tx->pmtudisc == NS_PMTUDISC_PROBE;
-	if (tot > dst->mtu) {
+	/* A TCP super-segment is cut to the MTU by the link (TSO). */
+	if (tot > dst->mtu && pkt->gso_size == 0) {
 		if (strict) {
 			NS_INC(stack, Ip, FragFails);
 			ns_pkt_free(pkt);
@@ -306,6 +307,8 @@ int ns_ip4_output(struct ns_stack *stack, const struct ns_dst *dst,
 	}
 	if (pkt->flags & NS_PKT_F_CSUM_PARTIAL)
 		pkt->csum_start += IP4_HLEN;
+	if (pkt->gso_size)
+		pkt->hdr_len += IP4_HLEN;
 	/* Linux sets DF on anything it need not fragment unless the
 	 * socket said IP_PMTUDISC_DONT (RFC 1191). */
 	uint16_t frag = tx->pmtudisc == NS_PMTUDISC_DONT ? 0 : IP_DF;

@@ -369,7 +369,8 @@ int ns_ip6_output(struct ns_stack *stack, const struct ns_dst *dst,
 		ns_pkt_free(pkt);
 		return -EMSGSIZE;
 	}
-	if (pkt->len + IP6_HLEN > dst->mtu) {
+	/* A TCP super-segment is cut to the MTU by the link (TSO). */
+	if (pkt->len + IP6_HLEN > dst->mtu && pkt->gso_size == 0) {
 		if (tx->pmtudisc == NS_PMTUDISC_DO ||
 		    tx->pmtudisc == NS_PMTUDISC_PROBE) {
 			NS_INC(stack, Ip6, FragFails);
@@ -386,6 +387,8 @@ int ns_ip6_output(struct ns_stack *stack, const struct ns_dst *dst,
 	}
 	if (pkt->flags & NS_PKT_F_CSUM_PARTIAL)
 		pkt->csum_start += IP6_HLEN;
+	if (pkt->gso_size)
+		pkt->hdr_len += IP6_HLEN;
 	NS_ADD(stack, Ip6, OutOctets, pkt->len);
 	return ns_ip_finish_output(stack, dst, pkt, true, tx->flags);
 }

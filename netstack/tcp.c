@@ -14,7 +14,9 @@
 #include "tcp_seq.h"
 
 #define EHASH_INITIAL 256u
-#define EHASH_MAX     (1u << 22)
+/* Spare 64 KiB send-buffer chunks a stack keeps (4 MiB). */
+#define TCP_CHUNK_CACHE 64
+#define EHASH_MAX	(1u << 22)
 
 /* ---- Per-stack state -------------------------------------------------- */
 
@@ -37,6 +39,12 @@ int ns_tcp_stack_init(struct ns_stack *stack)
 	ns_port_table_init(&ts->ports, NS_EPHEMERAL_LO, NS_EPHEMERAL_HI);
 	ns_list_init(&ts->tw_fifo);
 	ns_timer_init(&ts->tw_timer, ns_tcp_tw_timer);
+	ts->chunks = ns_tcp_chunk_pool_new(TCP_CHUNK_CACHE);
+	if (ts->chunks == NULL) {
+		free(ts->ehash);
+		free(ts);
+		return -ENOMEM;
+	}
 	stack->tcp = ts;
 	return 0;
 }
@@ -51,6 +59,7 @@ void ns_tcp_stack_free(struct ns_stack *stack)
 		struct tcp_tw *tw = ns_container_of(pos, struct tcp_tw, fifo);
 		free(tw);
 	}
+	ns_tcp_chunk_pool_close(ts->chunks);
 	free(ts->ehash);
 	free(ts);
 	stack->tcp = NULL;
@@ -58,19 +67,35 @@ void ns_tcp_stack_free(struct ns_stack *stack)
 
 /* ---- Established table ------------------------------------------------ */
 
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+/* The established table's hash: a multiply-xorshift mix keyed by the
+ * stack's secret, computed per segment, so cheap (Linux keys jhash with
+ * a random seed for the same table); SipHash stays for what must be
+ * unpredictable (ISNs, cookies). */
 static uint32_t conn_hash(struct ns_stack *stack, const struct ns_addr *laddr,
 			  uint16_t lport, const struct ns_addr *raddr,
 			  uint16_t rport)
 {
-	struct {
-		struct ns_addr l, r;
-		uint16_t lp, rp;
-	} key;
-	memcpy(&key.l, laddr, sizeof(key.l));
-	memcpy(&key.r, raddr, sizeof(key.r));
-	key.lp = lport;
-	key.rp = rport;
-	return (uint32_t)ns_keyed_hash(&stack->hash_key, &key, sizeof(key));
+	const struct ns_hash_key *k = &stack->hash_key;
+	uint64_t h = k->k0 ^ ((uint64_t)lport << 16 | rport);
+	h = mix(h, load64(laddr->b));
+	h = mix(h, load64(laddr->b + 8));
+	h = mix(h, load64(raddr->b));
+	h = mix(h, load64(raddr->b + 8) ^ k->k1);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 /* Doubles the table when chains would grow past two entries on average;
@@ -649,7 +674,7 @@ static int tcp_init(struct ns_sock *sk)
 	sk->sndbuf = TCP_WMEM_DEFAULT;
 	ns_list_init(&tp->queue_node);
 	ns_list_init(&tp->conn.node);
-	ns_tcp_sndbuf_init(&tp->sndq, 0);
+	ns_tcp_sndbuf_init(&tp->sndq, 0, tcp_stack(sk->stack)->chunks);
 	ns_tcp_rcvq_init(&tp->rcvq);
 	ns_tcp_rcv_sack_init(&tp->rsack);
 	ns_tcp_sb_init(&tp->sb);

@@ -184,6 +184,7 @@ struct ns_tcp_stack {
 	uint32_t tw_count;
 	struct ns_timer tw_timer;
 	uint32_t port_hint; /* RFC 6056 algorithm 3's running offset */
+	struct tcp_chunk_pool *chunks; /* send-buffer chunks for reuse */
 	/* Stack-wide challenge-ACK budget per second (RFC 5961 7). */
 	uint64_t challenge_stamp;
 	uint32_t challenge_count;

@@ -1018,7 +1018,8 @@ static void synsent_rcv(struct tcp_sock *tp, struct tcp_seg *seg)
 		return;
 	}
 	tp->snd_una = seg->ack;
-	tp->snd_wnd = (uint32_t)seg->wnd << tp->snd_wscale;
+	/* RFC 7323 2.2: the window of a SYN is never scaled. */
+	tp->snd_wnd = seg->wnd;
 	tp->max_window = tp->snd_wnd;
 	tp->snd_wl1 = seg->seq;
 	tp->snd_wl2 = seg->ack;
@@ -1096,7 +1097,7 @@ static struct tcp_sock *cookie_child(struct tcp_sock *lp, struct tcp_seg *seg)
 	c->iss = seg->ack - 1;
 	c->snd_una = c->iss;
 	c->snd_nxt = seg->ack;
-	ns_tcp_sndbuf_init(&c->sndq, seg->ack);
+	ns_tcp_sndbuf_init(&c->sndq, seg->ack, c->sndq.pool);
 	c->irs = seg->seq - 1;
 	c->rcv_nxt = c->copied_seq = seg->seq;
 	c->rwin.rcv_nxt = c->rwin.rcv_wup = seg->seq;

@@ -13,14 +13,56 @@
 
 struct tcp_chunk {
 	struct ns_buf buf;	/* refcount: the send buffer + packets */
-	struct tcp_chunk *next; /* valid while the send buffer holds it */
-	uint32_t seq;		/* sequence of data[0] */
-	uint32_t used;		/* bytes written */
+	struct tcp_chunk *next; /* send buffer's list, or the pool's */
+	struct tcp_chunk_pool *pool;
+	uint32_t seq;  /* sequence of data[0] */
+	uint32_t used; /* bytes written */
 };
+
+struct tcp_chunk_pool *ns_tcp_chunk_pool_new(uint32_t max_free)
+{
+	struct tcp_chunk_pool *p = calloc(1, sizeof(*p));
+	if (p) {
+		p->users = 1;
+		p->max_free = max_free;
+		p->open = true;
+	}
+	return p;
+}
+
+static void pool_unref(struct tcp_chunk_pool *p)
+{
+	if (--p->users == 0)
+		free(p);
+}
+
+void ns_tcp_chunk_pool_close(struct tcp_chunk_pool *p)
+{
+	if (p == NULL)
+		return;
+	p->open = false;
+	while (p->free) {
+		struct tcp_chunk *c = p->free;
+		p->free = c->next;
+		free(c);
+	}
+	p->nfree = 0;
+	pool_unref(p);
+}
 
 static void chunk_release(struct ns_buf *buf)
 {
-	free(buf->owner);
+	struct tcp_chunk *c = buf->owner;
+	struct tcp_chunk_pool *p = c->pool;
+	if (p && p->open && p->nfree < p->max_free) {
+		c->next = p->free;
+		p->free = c;
+		p->nfree++;
+		return;
+	}
+	free(c);
+	if (p)
+		pool_unref(p);
 }
 
 static uint32_t chunk_size_for(size_t want)
@@ -33,11 +75,23 @@ static uint32_t chunk_size_for(size_t want)
 	return size;
 }
 
-static struct tcp_chunk *chunk_new(uint32_t seq, uint32_t size)
+static struct tcp_chunk *chunk_new(struct tcp_chunk_pool *pool, uint32_t seq,
+				   uint32_t size)
 {
-	struct tcp_chunk *c = malloc(sizeof(*c) + size);
-	if (c == NULL)
-		return NULL;
+	struct tcp_chunk *c;
+	if (pool && size == CHUNK_MAX && pool->free) {
+		c = pool->free;
+		pool->free = c->next;
+		pool->nfree--;
+	} else {
+		c = malloc(sizeof(*c) + size);
+		if (c == NULL)
+			return NULL;
+		/* Only full-sized chunks go back to a pool. */
+		c->pool = pool && size == CHUNK_MAX ? pool : NULL;
+		if (c->pool)
+			c->pool->users++;
+	}
 	ns_buf_init_external(&c->buf, (uint8_t *)(c + 1), size, chunk_release,
 			     c);
 	c->next = NULL;
@@ -46,9 +100,12 @@ static struct tcp_chunk *chunk_new(uint32_t seq, uint32_t size)
 	return c;
 }
 
-void ns_tcp_sndbuf_init(struct tcp_sndbuf *sb, uint32_t seq)
+void ns_tcp_sndbuf_init(struct tcp_sndbuf *sb, uint32_t seq,
+			struct tcp_chunk_pool *pool)
 {
-	*sb = (struct tcp_sndbuf){ .una_seq = seq, .end_seq = seq };
+	*sb = (struct tcp_sndbuf){ .una_seq = seq,
+				   .end_seq = seq,
+				   .pool = pool };
 }
 
 void ns_tcp_sndbuf_destroy(struct tcp_sndbuf *sb)
@@ -59,7 +116,7 @@ void ns_tcp_sndbuf_destroy(struct tcp_sndbuf *sb)
 		ns_buf_unref(&c->buf);
 		c = next;
 	}
-	ns_tcp_sndbuf_init(sb, sb->end_seq);
+	ns_tcp_sndbuf_init(sb, sb->end_seq, sb->pool);
 }
 
 /* Room at the end of the tail chunk, making a new chunk when it is full.
@@ -72,8 +129,9 @@ static struct tcp_chunk *tail_with_room(struct tcp_sndbuf *sb, size_t want)
 	if (t && t->used < t->buf.size)
 		return t;
 	size_t buffered = ns_tcp_sndbuf_bytes(sb);
-	struct tcp_chunk *c = chunk_new(
-		sb->end_seq, chunk_size_for(want > buffered ? want : buffered));
+	struct tcp_chunk *c =
+		chunk_new(sb->pool, sb->end_seq,
+			  chunk_size_for(want > buffered ? want : buffered));
 	if (c == NULL)
 		return NULL;
 	if (t)

@@ -16,6 +16,7 @@
 #ifndef NETSTACK_TCP_SNDBUF_H
 #define NETSTACK_TCP_SNDBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,6 +25,26 @@
 
 struct tcp_chunk;
 
+/* A cache of full-sized (64 KiB) chunks shared by a stack's send buffers:
+ * bulk senders would otherwise free and allocate one per 64 KiB, which
+ * makes the allocator return memory to the kernel and fault it back in.
+ * A chunk may outlive its stack (a packet referencing it sits in another
+ * stack's receive queue), so the cache counts its users: the stack and
+ * every chunk it handed out; the last one frees it. */
+struct tcp_chunk_pool {
+	uint32_t users;
+	uint32_t nfree;
+	uint32_t max_free;
+	bool open; /* the stack still exists */
+	struct tcp_chunk *free;
+};
+
+/* Creates a pool keeping at most max_free spare chunks, or NULL. */
+struct tcp_chunk_pool *ns_tcp_chunk_pool_new(uint32_t max_free);
+/* The stack is going: spare chunks are freed, the pool goes with the
+ * last chunk still in use. */
+void ns_tcp_chunk_pool_close(struct tcp_chunk_pool *pool);
+
 struct tcp_sndbuf {
 	struct tcp_chunk *head; /* oldest chunk, holds una_seq */
 	struct tcp_chunk *tail; /* the chunk being appended to */
@@ -31,14 +52,17 @@ struct tcp_sndbuf {
 	uint32_t una_seq;	/* sequence of the first byte held */
 	uint32_t end_seq;	/* sequence after the last byte written */
 	uint32_t nchunks;
+	struct tcp_chunk_pool *pool; /* borrowed; may be NULL */
 };
 
 /* Copies len bytes of the application's message to dst; 0 or -EFAULT.
  * Called several times per write, in order. */
 typedef int (*ns_tcp_copy_in_fn)(void *ctx, void *dst, size_t len);
 
-/* The buffer starts at sequence seq (the ISN + 1). */
-void ns_tcp_sndbuf_init(struct tcp_sndbuf *sb, uint32_t seq);
+/* The buffer starts at sequence seq (the ISN + 1); full-sized chunks come
+ * from pool when it is not NULL. */
+void ns_tcp_sndbuf_init(struct tcp_sndbuf *sb, uint32_t seq,
+			struct tcp_chunk_pool *pool);
 
 /* Drops every chunk reference. */
 void ns_tcp_sndbuf_destroy(struct tcp_sndbuf *sb);
