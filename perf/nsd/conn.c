@@ -313,7 +313,8 @@ static void conn_start(struct nsd_listener *l, struct ns_socket *sock)
 	nsd_list_add_tail(&s->conns, &c->node);
 	s->nconns++;
 	s->counters->conns_accepted++;
-	s->counters->conns_open++;
+	if (++s->counters->conns_open > s->counters->conns_open_max)
+		s->counters->conns_open_max = s->counters->conns_open;
 	/* Data may have arrived with the handshake. */
 	nsd_loop_wake(s->loop, &c->task);
 }

@@ -11,6 +11,7 @@
 #define NSD_COUNTERS(X)                                                        \
 	X(conns_accepted)    /* TCP connections accepted */                    \
 	X(conns_open)	     /* open now: a gauge, not a count */              \
+	X(conns_open_max)    /* the most open at once */                       \
 	X(conns_closed)	     /* every close, whatever the reason */            \
 	X(conns_reset)	     /* ended by the peer: ECONNRESET, EPIPE */        \
 	X(conns_failed)	     /* ended by another error (ETIMEDOUT ...) */      \
@@ -29,6 +30,7 @@
 	X(http_body_received)  /* request body bytes (uploads) */              \
 	X(udp_echoed)                                                          \
 	X(udp_dropped) /* replies the stack refused (-EAGAIN ...) */           \
+	X(link_down)   /* the link went down (ENETDOWN), waited out */         \
 	X(alloc_failures)
 
 struct nsd_counters {

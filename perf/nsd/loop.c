@@ -51,9 +51,11 @@ static void on_signal(struct nsd_fd_handler *h, uint32_t events)
 }
 
 int nsd_loop_init(struct nsd_loop *l, struct ns_stack *stack,
-		  struct drv_link *link, int ifindex, struct rs_error **err)
+		  struct drv_link *link, int ifindex,
+		  struct nsd_counters *counters, struct rs_error **err)
 {
 	memset(l, 0, sizeof(*l));
+	l->counters = counters;
 	l->stack = stack;
 	l->link = link;
 	l->ifindex = ifindex;
@@ -183,6 +185,14 @@ static int pump_rx(struct nsd_loop *l)
 	struct ns_pkt *pkts[RX_BATCH];
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		int n = drv_rx_burst(l->link, pkts, RX_BATCH);
+		/* The interface went down (the packet socket reports it
+		 * once); the kernel delivers frames again when it comes back
+		 * up, and until then the stack's timers carry on, as a
+		 * kernel's connections survive a link flap. */
+		if (n == -ENETDOWN) {
+			l->counters->link_down++;
+			break;
+		}
 		if (n < 0)
 			return n;
 		if (n == 0)

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "drivers/driver.h"
 #include "netstack/stack.h"
 #include "runsc/error.h"
@@ -38,8 +39,9 @@ struct nsd_fd_handler {
 };
 
 struct nsd_loop {
-	struct ns_stack *stack; /* borrowed */
-	struct drv_link *link;	/* borrowed */
+	struct ns_stack *stack;	       /* borrowed */
+	struct drv_link *link;	       /* borrowed */
+	struct nsd_counters *counters; /* borrowed */
 	int ifindex;
 	uint64_t now; /* CLOCK_MONOTONIC ns at the start of this round */
 
@@ -62,9 +64,12 @@ struct nsd_loop {
 
 /* Sets the loop up over a stack and the link of its NIC `ifindex`, and
  * blocks SIGINT, SIGTERM and SIGUSR1 for the process (they arrive through
- * the signalfd). Returns 0 or a negative errno with *err set. */
+ * the signalfd). The link going down (-ENETDOWN) is counted in
+ * counters->link_down and waited out; any other link error ends the loop.
+ * Returns 0 or a negative errno with *err set. */
 int nsd_loop_init(struct nsd_loop *l, struct ns_stack *stack,
-		  struct drv_link *link, int ifindex, struct rs_error **err);
+		  struct drv_link *link, int ifindex,
+		  struct nsd_counters *counters, struct rs_error **err);
 
 /* Closes the loop's fds. Registered handlers must be gone. */
 void nsd_loop_fini(struct nsd_loop *l);

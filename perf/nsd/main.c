@@ -108,14 +108,15 @@ static int run(struct nsd *d, const struct nsd_options *o,
 	if (rc < 0)
 		return rc;
 	rc = nsd_loop_init(&d->loop, d->host.stack, d->host.link,
-			   d->host.ifindex, err);
+			   d->host.ifindex, &d->counters, err);
 	if (rc < 0) {
 		nsd_host_close(&d->host);
 		return rc;
 	}
 	d->stats = (struct nsd_stats_src){ .stack = d->host.stack,
 					   .link = d->host.link,
-					   .counters = &d->counters };
+					   .counters = &d->counters,
+					   .ifindex = d->host.ifindex };
 	nsd_server_init(&d->server, &d->loop, d->host.stack, &d->counters,
 			&(struct nsd_server_config){ .max_conns = o->max_conns,
 						     .idle_ns = o->idle_ns });

@@ -54,6 +54,11 @@ static void format_endpoint(char *buf, size_t len, int family,
 
 /* Every json_object_set_new below returns -1 only on ENOMEM; the result
  * is then caught once, when the text is produced. */
+struct nic_ctx {
+	int ifindex;
+	json_t *addrs;
+};
+
 static int add_socket(void *arg, const struct ns_socket_info *info)
 {
 	json_t *root = arg;
@@ -95,6 +100,35 @@ static void add_link_counter(const char *name, uint64_t value, void *arg)
 	json_object_set_new(arg, name, json_integer((json_int_t)value));
 }
 
+static int add_addr(void *arg, const struct ns_ifaddr *ifa)
+{
+	struct nic_ctx *ctx = arg;
+	if (ifa->ifindex != ctx->ifindex)
+		return 0;
+	char a[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 8];
+	inet_ntop(ifa->family, ifa->addr, a, sizeof(a));
+	snprintf(text, sizeof(text), "%s/%u", a, ifa->prefix_len);
+	json_array_append_new(ctx->addrs, json_string(text));
+	return 0;
+}
+
+/* The NIC over the link: name, MAC, MTU and addresses (IPv6 ones whether
+ * tentative or not, as `ip addr` lists them). */
+static json_t *nic_json(const struct nsd_stats_src *src)
+{
+	struct ns_nic_info info;
+	if (ns_stack_nic_info(src->stack, src->ifindex, &info) < 0)
+		return json_null();
+	char mac[18];
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", info.mac[0],
+		 info.mac[1], info.mac[2], info.mac[3], info.mac[4],
+		 info.mac[5]);
+	struct nic_ctx ctx = { .ifindex = src->ifindex, .addrs = json_array() };
+	ns_stack_foreach_addr(src->stack, add_addr, &ctx);
+	return json_pack("{s:s,s:s,s:I,s:o}", "name", info.name, "mac", mac,
+			 "mtu", (json_int_t)info.mtu, "addrs", ctx.addrs);
+}
+
 char *nsd_stats_json(void *arg)
 {
 	const struct nsd_stats_src *src = arg;
@@ -109,6 +143,8 @@ char *nsd_stats_json(void *arg)
 			    json_integer((json_int_t)src->counters->name));
 	NSD_COUNTERS(NSD_COUNTER_JSON_)
 #undef NSD_COUNTER_JSON_
+
+	json_object_set_new(root, "nic", nic_json(src));
 
 	json_t *link = json_object();
 	json_object_set_new(root, "link", link);

@@ -2,6 +2,8 @@
  * control socket and SIGUSR1:
  *
  *   {"nsd": {<counters.h, by name>},
+ *    "nic": {"name": "vs", "mac": "02:..", "mtu": 1500,
+ *            "addrs": ["10.0.0.2/24", "fe80::../64", ...]},
  *    "link": {"kind": "...", <every driver counter>},
  *    "stack": {"Tcp.ActiveOpens": N, ...every netstack counter},
  *    "sockets": [{"proto": "tcp", "family": 4|6, "state": "LISTEN",
@@ -20,6 +22,7 @@ struct nsd_stats_src {
 	const struct ns_stack *stack;
 	struct drv_link *link;
 	const struct nsd_counters *counters;
+	int ifindex; /* the NIC over the link */
 };
 
 /* Returns the JSON text (compact, newline-terminated), malloc'ed for the
