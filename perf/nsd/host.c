@@ -86,9 +86,10 @@ int nsd_host_open(struct nsd_host *h, const struct nsd_options *o,
 		  struct rs_error **err)
 {
 	memset(h, 0, sizeof(*h));
+	/* drv_open's errors name the spec or the interface themselves. */
 	int rc = drv_open(o->link_spec, &h->link, err);
 	if (rc < 0)
-		return rs_error_wrap(err, "link `%s`", o->link_spec);
+		return rc;
 	struct ns_stack_config sc = {
 		.clock = host_clock,
 		.random = host_random,

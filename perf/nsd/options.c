@@ -71,16 +71,16 @@ static int parse_prefix(const char *flag, const char *arg, int family,
 	unsigned max = family == AF_INET ? 32 : 128;
 	char buf[INET6_ADDRSTRLEN + 8];
 	if (strlen(arg) >= sizeof(buf))
-		return rs_error_set(err, EINVAL, "%s `%s`: not an %s address",
-				    flag, arg, what);
+		return rs_error_set(err, 0, "%s `%s`: not an %s address", flag,
+				    arg, what);
 	strcpy(buf, arg);
 	char *slash = strchr(buf, '/');
 	if (slash != NULL)
 		*slash = '\0';
 	memset(out, 0, sizeof(*out));
 	if (inet_pton(family, buf, out->addr) != 1)
-		return rs_error_set(err, EINVAL, "%s `%s`: not an %s address",
-				    flag, arg, what);
+		return rs_error_set(err, 0, "%s `%s`: not an %s address", flag,
+				    arg, what);
 	unsigned len = max;
 	if (slash != NULL) {
 		char *end;
@@ -88,7 +88,7 @@ static int parse_prefix(const char *flag, const char *arg, int family,
 		unsigned long v = strtoul(slash + 1, &end, 10);
 		if (errno || slash[1] < '0' || slash[1] > '9' || *end != '\0' ||
 		    v > max)
-			return rs_error_set(err, EINVAL,
+			return rs_error_set(err, 0,
 					    "%s `%s`: prefix length must be "
 					    "0 to %u",
 					    flag, arg, max);
@@ -108,8 +108,8 @@ static int parse_uint(const char *flag, const char *arg, unsigned long min,
 	unsigned long v = strtoul(arg, &end, 10);
 	if (errno || *arg == '\0' || *end != '\0' || *arg == '-' ||
 	    *arg == '+' || v < min || v > max)
-		return rs_error_set(err, EINVAL, "%s `%s`: want %lu to %lu",
-				    flag, arg, min, max);
+		return rs_error_set(err, 0, "%s `%s`: want %lu to %lu", flag,
+				    arg, min, max);
 	*out = v;
 	return 0;
 }
@@ -123,23 +123,23 @@ static int build_spec(const struct link_flags *lf, char **spec,
 		      struct rs_error **err)
 {
 	if (lf->driver == NULL)
-		return rs_error_set(err, EINVAL, "--driver is required");
+		return rs_error_set(err, 0, "--driver is required");
 	bool plain = strcmp(lf->driver, "tap") == 0 ||
 		     strcmp(lf->driver, "afpacket") == 0;
 	if (plain && lf->iface == NULL)
-		return rs_error_set(err, EINVAL, "--driver %s needs --iface",
+		return rs_error_set(err, 0, "--driver %s needs --iface",
 				    lf->driver);
 	if (!plain && lf->iface != NULL)
-		return rs_error_set(err, EINVAL,
+		return rs_error_set(err, 0,
 				    "--iface goes with --driver tap or "
 				    "afpacket; a spec string names the "
 				    "interface itself");
 	if (lf->pcap_filter != NULL && lf->pcap == NULL)
-		return rs_error_set(err, EINVAL, "--pcap-filter needs --pcap");
+		return rs_error_set(err, 0, "--pcap-filter needs --pcap");
 	if (lf->fault != NULL && lf->fault[0] == '\0')
-		return rs_error_set(err, EINVAL, "--fault: empty options");
+		return rs_error_set(err, 0, "--fault: empty options");
 	if (lf->iface != NULL && lf->iface[0] == '\0')
-		return rs_error_set(err, EINVAL, "--iface: empty name");
+		return rs_error_set(err, 0, "--iface: empty name");
 
 	int rc = 0;
 	if (strcmp(lf->driver, "tap") == 0) {
@@ -175,8 +175,8 @@ static int build_spec(const struct link_flags *lf, char **spec,
 	return 0;
 }
 
-int nsd_options_parse(int argc, char **argv, struct nsd_options *o,
-		      struct rs_error **err)
+static int parse(int argc, char **argv, struct nsd_options *o,
+		 struct rs_error **err)
 {
 	enum {
 		OPT_DRIVER = 256,
@@ -241,7 +241,7 @@ int nsd_options_parse(int argc, char **argv, struct nsd_options *o,
 					  c == OPT_ADDR ? AF_INET : AF_INET6,
 					  &a, err);
 			if (rc == 0 && o->naddrs == NSD_MAX_ADDRS)
-				rc = rs_error_set(err, EINVAL,
+				rc = rs_error_set(err, 0,
 						  "%s: at most %d addresses",
 						  flag, NSD_MAX_ADDRS);
 			if (rc == 0)
@@ -253,7 +253,7 @@ int nsd_options_parse(int argc, char **argv, struct nsd_options *o,
 			bool v6 = c == OPT_GW6;
 			if (inet_pton(v6 ? AF_INET6 : AF_INET, optarg,
 				      v6 ? o->gw6 : o->gw) != 1)
-				rc = rs_error_set(err, EINVAL,
+				rc = rs_error_set(err, 0,
 						  "%s `%s`: not an %s address",
 						  v6 ? "--gw6" : "--gw", optarg,
 						  v6 ? "IPv6" : "IPv4");
@@ -289,7 +289,7 @@ int nsd_options_parse(int argc, char **argv, struct nsd_options *o,
 			break;
 		case OPT_CONTROL:
 			if (optarg[0] == '\0')
-				rc = rs_error_set(err, EINVAL,
+				rc = rs_error_set(err, 0,
 						  "--control: empty path");
 			o->control = optarg;
 			break;
@@ -301,19 +301,18 @@ int nsd_options_parse(int argc, char **argv, struct nsd_options *o,
 			o->help = true;
 			return 0;
 		case ':':
-			rc = rs_error_set(err, EINVAL,
-					  "flag `%s` needs a value",
+			rc = rs_error_set(err, 0, "flag `%s` needs a value",
 					  argv[optind - 1]);
 			break;
 		default:
-			rc = rs_error_set(err, EINVAL, "unknown flag `%s`",
+			rc = rs_error_set(err, 0, "unknown flag `%s`",
 					  argv[optind - 1]);
 		}
 		if (rc < 0)
 			return rc;
 	}
 	if (optind < argc)
-		return rs_error_set(err, EINVAL, "unexpected argument `%s`",
+		return rs_error_set(err, 0, "unexpected argument `%s`",
 				    argv[optind]);
 	static const struct {
 		unsigned port;
@@ -321,10 +320,20 @@ int nsd_options_parse(int argc, char **argv, struct nsd_options *o,
 	} taken[] = { { 7, "echo" }, { 9, "discard" }, { 19, "chargen" } };
 	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
 		if (o->http_port == taken[i].port)
-			return rs_error_set(err, EINVAL,
+			return rs_error_set(err, 0,
 					    "--http-port %u: taken by %s",
 					    taken[i].port, taken[i].name);
 	return build_spec(&lf, &o->link_spec, err);
+}
+
+int nsd_options_parse(int argc, char **argv, struct nsd_options *o,
+		      struct rs_error **err)
+{
+	/* A mistake of the user's is reported as its message alone
+	 * (rs_error_set without an errno, which returns -1), and as -EINVAL
+	 * to the caller. */
+	int rc = parse(argc, argv, o, err);
+	return rc == -1 ? -EINVAL : rc;
 }
 
 void nsd_options_release(struct nsd_options *o)
