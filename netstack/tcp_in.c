@@ -556,6 +556,12 @@ static bool rmem_schedule(struct tcp_sock *tp, const struct ns_pkt *pkt)
 		return true;
 	struct ns_stack *stack = tp->sk.stack;
 	TCPX_INC(stack, PruneCalled);
+	/* Linux tcp_prune_queue: first compact what is in order, then give
+	 * up out-of-order data from the top. */
+	if (ns_tcp_rcvq_collapse(&tp->rcvq))
+		TCPX_INC(stack, TCPRcvCollapsed);
+	if (tp->rcvq.mem + need <= limit)
+		return true;
 	if (tp->rcvq.ofo_head) {
 		uint32_t n = ns_tcp_ofo_prune(
 			&tp->rcvq, limit > need ? limit - need : 0, &tp->rsack);

@@ -118,15 +118,15 @@ static ssize_t recv_urg(struct tcp_sock *tp, struct msghdr *msg, int flags,
 }
 
 /* Bytes readable before the urgent mark, skipping the urgent byte when
- * it is next and not read inline (Linux tcp_recvmsg's urg handling). */
+ * it is next and not read inline (Linux tcp_recvmsg's urg handling: the
+ * byte leaves the stream whether or not MSG_OOB read it). */
 static uint32_t urg_limit(struct tcp_sock *tp, uint32_t want, bool peek)
 {
-	if (!(tp->urg_data & (TCP_URG_VALID | TCP_URG_NOTYET)) ||
-	    (tp->sk.opt & NS_SO_OOBINLINE))
+	if (tp->urg_data == 0 || (tp->sk.opt & NS_SO_OOBINLINE))
 		return want;
 	uint32_t off = tp->urg_seq - tp->copied_seq;
-	if (off == 0 && (tp->urg_data & TCP_URG_VALID) && !peek &&
-	    tp->rcvq.inq.bytes) {
+	if (off == 0 && (tp->urg_data & (TCP_URG_VALID | TCP_URG_READ)) &&
+	    !peek && tp->rcvq.inq.bytes) {
 		ns_tcp_rcvq_skip(&tp->rcvq, 1);
 		tp->copied_seq++;
 		return want;
@@ -183,8 +183,7 @@ ssize_t ns_tcp_recvmsg(struct ns_sock *sk, struct msghdr *msg, int flags,
 	if (got > 0) {
 		if (!peek) {
 			tp->copied_seq += (uint32_t)got;
-			if ((tp->urg_data & TCP_URG_READ) &&
-			    seq_gt(tp->copied_seq, tp->urg_seq))
+			if (tp->urg_data && seq_gt(tp->copied_seq, tp->urg_seq))
 				tp->urg_data = 0;
 			space_adjust(tp);
 			ns_tcp_cleanup_rbuf(tp, (uint32_t)got);

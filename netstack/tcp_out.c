@@ -340,12 +340,10 @@ void ns_tcp_syn_setup(struct tcp_sock *tp)
 		tp->rwin.rcv_wscale = ns_tcp_listener_wscale(tp);
 	else
 		tp->rwin.rcv_wscale = 0;
+	/* Linux 6.1 tcp_select_initial_window: the buffer's space in whole
+	 * segments, at most 65535 (64240 for the defaults). */
 	uint32_t space = ns_tcp_win_from_space((uint32_t)tp->sk.rcvbuf);
-	/* Room for the sender's initial window of 10 segments (Linux
-	 * TCP_DEFAULT_INIT_RCVWND). */
 	uint32_t win = ns_tcp_initial_window(space, advmss);
-	if (win > 10 * advmss)
-		win = 10 * advmss;
 	tp->rwin.rcv_wnd = win;
 	tp->rwin.rcv_ssthresh = win;
 	tp->rwin.window_clamp = ns_tcp_win_from_space(
@@ -363,7 +361,7 @@ void ns_tcp_send_syn(struct tcp_sock *tp)
 		tp->snd_una = tp->iss;
 		tp->snd_nxt = tp->iss + 1;
 		ns_tcp_sndbuf_destroy(&tp->sndq);
-		ns_tcp_sndbuf_init(&tp->sndq, tp->iss + 1);
+		ns_tcp_sndbuf_init(&tp->sndq, tp->iss + 1, tp->sndq.pool);
 	} else {
 		TCPX_INC(stack, TCPSynRetrans);
 		TCP_INC(stack, RetransSegs);
@@ -384,7 +382,7 @@ void ns_tcp_send_synack(struct tcp_sock *tp)
 		ns_tcp_syn_setup(tp);
 		tp->snd_una = tp->iss;
 		tp->snd_nxt = tp->iss + 1;
-		ns_tcp_sndbuf_init(&tp->sndq, tp->iss + 1);
+		ns_tcp_sndbuf_init(&tp->sndq, tp->iss + 1, tp->sndq.pool);
 	} else {
 		TCPX_INC(stack, TCPSynRetrans);
 		TCP_INC(stack, RetransSegs);
@@ -517,8 +515,6 @@ void ns_tcp_send_cookie_synack(struct tcp_sock *lp, const struct tcp_seg *seg)
 	(void)mss;
 	uint32_t space = ns_tcp_win_from_space((uint32_t)lp->sk.rcvbuf);
 	uint32_t win = ns_tcp_initial_window(space, advmss);
-	if (win > 10 * advmss)
-		win = 10 * advmss;
 	reply(stack, seg, isn, seg->seq + 1, TCPHDR_SYN | TCPHDR_ACK,
 	      (uint16_t)win, &o, true, ns_sock_ttl(&lp->sk, &seg->saddr),
 	      lp->sk.tos, oif);

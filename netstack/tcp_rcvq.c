@@ -242,6 +242,61 @@ uint32_t ns_tcp_ofo_prune(struct tcp_rcvq *rq, uint32_t limit,
 	return dropped;
 }
 
+#define COLLAPSE_CHUNK 65536u
+
+uint32_t ns_tcp_rcvq_collapse(struct tcp_rcvq *rq)
+{
+	struct ns_pkt_queue old = rq->inq;
+	uint32_t old_count = old.count;
+	if (old_count < 2)
+		return 0;
+	ns_pkt_queue_init(&rq->inq);
+	uint32_t mem = rq->mem;
+	while (old.first) {
+		uint32_t seq = ns_tcp_cb(old.first)->seq;
+		uint32_t n =
+			old.bytes < COLLAPSE_CHUNK ? old.bytes : COLLAPSE_CHUNK;
+		struct ns_pkt *pkt = ns_pkt_alloc(0, 0);
+		struct ns_buf *buf = n ? ns_buf_alloc(n) : NULL;
+		if (pkt == NULL || buf == NULL) {
+			ns_pkt_free(pkt);
+			/* Keep what is left as it was. */
+			while (old.first)
+				ns_pkt_queue_push(&rq->inq,
+						  ns_pkt_queue_pop(&old));
+			rq->mem = mem;
+			return 0;
+		}
+		uint32_t done = 0;
+		while (done < n) {
+			struct ns_pkt *src = old.first;
+			uint32_t take =
+				src->len < n - done ? src->len : n - done;
+			ns_pkt_copy_out(src, 0, buf->data + done, take);
+			done += take;
+			if (take == src->len) {
+				mem -= ns_tcp_cb(src)->truesize;
+				ns_pkt_free(ns_pkt_queue_pop(&old));
+			} else {
+				ns_pkt_pull(src, take);
+				ns_tcp_cb(src)->seq += take;
+				old.bytes -= take;
+			}
+		}
+		ns_pkt_append_frag(pkt, buf, buf->data, n);
+		ns_buf_unref(buf);
+		struct tcp_cb *cb = ns_tcp_cb(pkt);
+		cb->seq = seq;
+		cb->end_seq = seq + n;
+		cb->fin = 0;
+		cb->truesize = ns_tcp_truesize(pkt);
+		mem += cb->truesize;
+		ns_pkt_queue_push(&rq->inq, pkt);
+	}
+	rq->mem = mem;
+	return old_count > rq->inq.count ? old_count - rq->inq.count : 0;
+}
+
 ssize_t ns_tcp_rcvq_read(struct tcp_rcvq *rq, uint32_t len,
 			 ns_tcp_copy_out_fn copy, void *ctx, bool peek)
 {

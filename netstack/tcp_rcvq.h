@@ -89,6 +89,12 @@ void ns_tcp_ofo_purge(struct tcp_rcvq *rq, struct tcp_rcv_sack *rs);
 uint32_t ns_tcp_ofo_prune(struct tcp_rcvq *rq, uint32_t limit,
 			  struct tcp_rcv_sack *rs);
 
+/* Linux tcp_collapse: copies the in-order data into compact packets (one
+ * fragment of up to 64 KiB each), so that many small or head-heavy
+ * packets stop costing their structures. Returns the packets saved, or 0
+ * when memory ran out (the queue is unchanged where not yet rebuilt). */
+uint32_t ns_tcp_rcvq_collapse(struct tcp_rcvq *rq);
+
 /* Copies out up to len bytes of pkt from offset off; returns the bytes
  * copied (fewer when the destination ends) or -EFAULT. */
 typedef ssize_t (*ns_tcp_copy_out_fn)(void *ctx, const struct ns_pkt *pkt,

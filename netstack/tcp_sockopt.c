@@ -393,8 +393,7 @@ int ns_tcp_ioctl(struct ns_sock *sk, unsigned long cmd, void *arg)
 			v = 0;
 		break;
 	case SIOCATMARK:
-		v = (tp->urg_data & (TCP_URG_VALID | TCP_URG_NOTYET)) &&
-		    tp->urg_seq == tp->copied_seq;
+		v = tp->urg_data && tp->urg_seq == tp->copied_seq;
 		break;
 	default:
 		return -ENOTTY;

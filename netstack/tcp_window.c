@@ -77,11 +77,11 @@ uint8_t ns_tcp_choose_wscale(uint32_t max_space)
 
 uint32_t ns_tcp_initial_window(uint32_t space, uint32_t mss)
 {
-	uint32_t win = space < 65535 ? space : 65535;
-	/* A whole number of segments, as Linux rounds it. */
-	if (mss && win > mss)
-		win = win / mss * mss;
-	return win;
+	/* A whole number of segments, as Linux rounds it, then at most
+	 * what the unscaled field holds. */
+	if (mss && space > mss)
+		space = space / mss * mss;
+	return space < 65535 ? space : 65535;
 }
 
 void ns_tcp_grow_rcv_ssthresh(struct tcp_rwin *w, uint32_t len,

@@ -230,6 +230,7 @@
 	X(TcpExt, TCPReqQFullDoCookies)                                       \
 	X(TcpExt, TCPReqQFullDrop)                                            \
 	X(TcpExt, TCPRcvCoalesce)                                             \
+	X(TcpExt, TCPRcvCollapsed)                                            \
 	X(TcpExt, TCPOFOQueue)                                                \
 	X(TcpExt, TCPOFODrop)                                                 \
 	X(TcpExt, TCPChallengeACK)                                            \

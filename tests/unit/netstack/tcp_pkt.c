@@ -2,6 +2,7 @@
 #include "tcp_pkt.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <string.h>
@@ -110,7 +111,7 @@ void tp_send(struct tp_peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 	tcp[12] = (uint8_t)((hlen / 4) << 4);
 	tcp[13] = flags;
 	ns_put_be16(tcp + 14, win);
-	ns_put_be16(tcp + 18, 0);
+	ns_put_be16(tcp + 18, p->urg);
 	if (len)
 		memcpy(tcp + hlen, data, len);
 	tp_send_raw(p, tcp, hlen + len, false);
@@ -194,4 +195,123 @@ uint64_t tp_next_timer(struct tp_peer *p, uint64_t max)
 		delta = max;
 	nt_solo_advance(&p->solo, delta);
 	return delta;
+}
+
+/* ---- Connections ---------------------------------------------------------- */
+
+static struct ns_tcp_opts conn_opts(const struct tp_conn *c, bool syn)
+{
+	struct ns_tcp_opts o = { 0 };
+	if (syn) {
+		o.present |= TCP_OPT_F_MSS;
+		o.mss = c->peer_mss;
+		if (c->peer_ws) {
+			o.present |= TCP_OPT_F_WSCALE;
+			o.wscale = c->peer_ws;
+		}
+		if (c->sack)
+			o.present |= TCP_OPT_F_SACK_PERM;
+	}
+	if (c->ts) {
+		o.present |= TCP_OPT_F_TS;
+		o.ts_val = c->peer_ts;
+		o.ts_ecr = c->stack_ts;
+	}
+	return o;
+}
+
+void tp_cexpect(struct tp_peer *p, struct tp_conn *c, struct tp_seg *s)
+{
+	tp_expect(p, s);
+	if (s->opts.present & TCP_OPT_F_TS)
+		c->stack_ts = s->opts.ts_val;
+}
+
+void tp_csend(struct tp_peer *p, struct tp_conn *c, uint8_t flags,
+	      const void *data, size_t len)
+{
+	c->peer_ts++;
+	struct ns_tcp_opts o = conn_opts(c, flags & TP_SYN);
+	tp_send(p, flags, c->peer_seq, (flags & TP_ACK) ? c->stack_seq : 0,
+		c->peer_win, &o, data, len);
+	c->peer_seq += (uint32_t)len + ((flags & TP_SYN) ? 1 : 0) +
+		       ((flags & TP_FIN) ? 1 : 0);
+}
+
+void tp_cack(struct tp_peer *p, struct tp_conn *c, uint32_t ack,
+	     const struct ns_tcp_sack_block *b, unsigned nb)
+{
+	c->peer_ts++;
+	struct ns_tcp_opts o = conn_opts(c, false);
+	for (unsigned i = 0; i < nb; i++)
+		o.sack[i] = b[i];
+	if (nb) {
+		o.present |= TCP_OPT_F_SACK;
+		o.nsack = (uint8_t)nb;
+	}
+	tp_send(p, TP_ACK, c->peer_seq, ack, c->peer_win, &o, NULL, 0);
+}
+
+void tp_establish(struct tp_peer *p, struct tp_conn *c, bool passive,
+		  unsigned opts)
+{
+	memset(c, 0, sizeof(*c));
+	c->ts = opts & TP_OPT_TS;
+	c->sack = opts & TP_OPT_SACK;
+	c->peer_ws = (opts & TP_OPT_WS) ? 4 : 0;
+	c->peer_mss = 1460;
+	c->peer_win = 65535;
+	c->peer_seq = 1000000;
+	c->peer_ts = 100;
+	int family = p->v6 ? AF_INET6 : AF_INET;
+	struct sockaddr_storage ss;
+	struct tp_seg s;
+	if (passive) {
+		assert_int_equal(ns_socket_create(tp_stack(p), family,
+						  SOCK_STREAM, 0, &c->l),
+				 0);
+		if (p->rcvbuf)
+			assert_int_equal(ns_socket_setsockopt(
+						 c->l, SOL_SOCKET, SO_RCVBUF,
+						 &p->rcvbuf, sizeof(p->rcvbuf)),
+					 0);
+		socklen_t len = tp_addr(p, false, p->dport, &ss);
+		assert_int_equal(
+			ns_socket_bind(c->l, (struct sockaddr *)&ss, len), 0);
+		assert_int_equal(ns_socket_listen(c->l, 16), 0);
+		tp_csend(p, c, TP_SYN, NULL, 0);
+		tp_cexpect(p, c, &s);
+		assert_int_equal(s.flags, TP_SYN | TP_ACK);
+		c->stack_seq = s.seq + 1;
+		tp_csend(p, c, TP_ACK, NULL, 0);
+		assert_int_equal(ns_socket_accept(c->l, &c->s, NULL, NULL, 0),
+				 0);
+	} else {
+		assert_int_equal(ns_socket_create(tp_stack(p), family,
+						  SOCK_STREAM, 0, &c->s),
+				 0);
+		socklen_t len = tp_addr(p, false, p->dport, &ss);
+		assert_int_equal(
+			ns_socket_bind(c->s, (struct sockaddr *)&ss, len), 0);
+		len = tp_addr(p, true, p->sport, &ss);
+		assert_int_equal(
+			ns_socket_connect(c->s, (struct sockaddr *)&ss, len),
+			-EINPROGRESS);
+		tp_cexpect(p, c, &s);
+		assert_int_equal(s.flags, TP_SYN);
+		c->stack_seq = s.seq + 1;
+		tp_csend(p, c, TP_SYN | TP_ACK, NULL, 0);
+		tp_cexpect(p, c, &s);
+		assert_int_equal(s.flags, TP_ACK);
+	}
+	tp_expect_none(p);
+}
+
+void tp_conn_close(struct tp_conn *c)
+{
+	if (c->s)
+		ns_socket_close(c->s);
+	if (c->l)
+		ns_socket_close(c->l);
+	c->s = c->l = NULL;
 }

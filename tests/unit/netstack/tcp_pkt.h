@@ -27,6 +27,8 @@ struct tp_peer {
 	uint16_t sport; /* the peer's port */
 	uint16_t dport; /* the stack's port */
 	uint8_t ttl;
+	uint16_t urg; /* urgent pointer of the segments the peer sends */
+	int rcvbuf;   /* SO_RCVBUF for tp_establish's socket, 0: default */
 };
 
 /* A segment as seen on the wire. */
@@ -72,6 +74,46 @@ static inline struct ns_stack *tp_stack(struct tp_peer *p)
 {
 	return p->solo.e.stack;
 }
+
+/* A connection between the stack's socket and the hand-driven peer. */
+struct tp_conn {
+	struct ns_socket *s; /* the stack's end */
+	struct ns_socket *l; /* its listener (passive opens) or NULL */
+	uint32_t peer_seq;   /* next sequence number the peer sends */
+	uint32_t stack_seq;  /* next sequence number expected from the stack */
+	uint32_t peer_ts;    /* the peer's timestamp clock */
+	uint32_t stack_ts;   /* the stack's last TSval, echoed back */
+	uint16_t peer_win;   /* window field the peer advertises */
+	uint16_t peer_mss;
+	uint8_t peer_ws;
+	bool ts, sack;
+};
+
+/* tp_establish options */
+enum {
+	TP_OPT_TS = 1u << 0,
+	TP_OPT_SACK = 1u << 1,
+	TP_OPT_WS = 1u << 2, /* the peer scales by 2^4 */
+};
+
+/* Opens a connection: passive (the stack listens on dport and accepts
+ * the peer's SYN) or active (the stack connects to the peer). The peer
+ * offers MSS 1460 and the options in `opts`. */
+void tp_establish(struct tp_peer *p, struct tp_conn *c, bool passive,
+		  unsigned opts);
+/* The peer sends a segment with its current sequence number, ACK of
+ * everything received and its window; data advances peer_seq (SYN and
+ * FIN count one). */
+void tp_csend(struct tp_peer *p, struct tp_conn *c, uint8_t flags,
+	      const void *data, size_t len);
+/* The peer acknowledges ack, with SACK blocks when nb > 0. */
+void tp_cack(struct tp_peer *p, struct tp_conn *c, uint32_t ack,
+	     const struct ns_tcp_sack_block *b, unsigned nb);
+/* Takes the next segment of the stack and records its timestamp for the
+ * peer's echo; fails when there is none. */
+void tp_cexpect(struct tp_peer *p, struct tp_conn *c, struct tp_seg *s);
+/* Closes the stack's socket(s) and the peer. */
+void tp_conn_close(struct tp_conn *c);
 
 /* An address of the stack (local) or the peer, for socket calls. */
 socklen_t tp_addr(const struct tp_peer *p, bool peer, uint16_t port,

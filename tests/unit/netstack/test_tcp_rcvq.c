@@ -261,6 +261,37 @@ static void test_prune_drops_highest_and_fixes_sack(void **state)
 	assert_int_equal(rq.mem, 0);
 }
 
+static void test_collapse_compacts_in_order_data(void **state)
+{
+	(void)state;
+	struct tcp_rcvq rq;
+	ns_tcp_rcvq_init(&rq);
+	/* Packets whose head has no tailroom cannot coalesce on arrival. */
+	for (uint32_t i = 0; i < 100; i++) {
+		struct ns_pkt *pkt = ns_pkt_alloc(0, 700);
+		uint8_t *d = ns_pkt_put(pkt, 700);
+		for (uint32_t j = 0; j < 700; j++)
+			d[j] = byte_at(i * 700 + j);
+		struct tcp_cb *cb = ns_tcp_cb(pkt);
+		cb->seq = i * 700;
+		cb->end_seq = cb->seq + 700;
+		cb->fin = 0;
+		ns_tcp_rcvq_queue(&rq, pkt);
+	}
+	uint32_t before = rq.mem;
+	assert_true(ns_tcp_rcvq_collapse(&rq) >= 98);
+	assert_int_equal(rq.inq.count, 2); /* 70000 bytes: 64 KiB + rest */
+	assert_true(rq.mem < before);
+	assert_int_equal(rq.inq.bytes, 70000);
+	uint8_t *out = malloc(70000);
+	struct sink s = { out, 0, 70000, false };
+	assert_int_equal(ns_tcp_rcvq_read(&rq, 70000, copy_to_sink, &s, false),
+			 70000);
+	assert_stream(out, 0, 70000);
+	assert_int_equal(rq.mem, 0);
+	free(out);
+}
+
 /* xorshift for reproducible chaos */
 static uint32_t rnd(uint32_t *x)
 {
@@ -328,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_ofo_overlap_cases_and_dsack),
 		cmocka_unit_test(test_ofo_fin_becomes_in_order),
 		cmocka_unit_test(test_prune_drops_highest_and_fixes_sack),
+		cmocka_unit_test(test_collapse_compacts_in_order_data),
 		cmocka_unit_test(test_random_segments_reassemble_exactly),
 	};
 	return cmocka_run_group_tests_name("netstack/tcp_rcvq", tests, NULL,

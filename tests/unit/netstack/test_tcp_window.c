@@ -95,7 +95,9 @@ static void test_wscale_and_initial_window(void **state)
 	/* Linux's default tcp_rmem[2] of 6 MB gives the familiar 7. */
 	assert_int_equal(ns_tcp_choose_wscale(6291456), 7);
 	assert_int_equal(ns_tcp_choose_wscale(UINT32_MAX), 14);
-	assert_int_equal(ns_tcp_initial_window(131072, MSS), 65535 / MSS * MSS);
+	/* Linux's 64240 for a 1460 MSS and the default buffer. */
+	assert_int_equal(ns_tcp_initial_window(65536, 1460), 64240);
+	assert_int_equal(ns_tcp_initial_window(131072, MSS), 65535);
 	assert_int_equal(ns_tcp_initial_window(10000, MSS), 10000 / MSS * MSS);
 }
 
