@@ -518,12 +518,11 @@ void ns_tcp_tw_kill(struct ns_stack *stack, struct tcp_tw *tw)
 	free(tw);
 }
 
-void ns_tcp_time_wait(struct tcp_sock *tp)
+void ns_tcp_time_wait(struct tcp_sock *tp, bool fin_wait2)
 {
 	struct ns_sock *sk = &tp->sk;
 	struct ns_stack *stack = sk->stack;
 	struct ns_tcp_stack *ts = tcp_stack(stack);
-	bool fin_wait2 = sk->state == NS_TCP_FIN_WAIT2;
 	struct tcp_tw *tw = NULL;
 	if (ts->tw_count >= TCP_MAX_TW_BUCKETS)
 		TCPX_INC(stack, TCPTimeWaitOverflow);
@@ -950,7 +949,7 @@ static void tcp_close(struct ns_sock *sk)
 			ns_tcp_send_active_reset(tp);
 			ns_tcp_done(tp);
 		} else {
-			ns_tcp_time_wait(tp);
+			ns_tcp_time_wait(tp, true);
 		}
 		return;
 	}

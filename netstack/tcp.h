@@ -342,8 +342,9 @@ void ns_tcp_done(struct tcp_sock *tp);
 /* Aborts with a pending error (positive errno), e.g. ECONNRESET. */
 void ns_tcp_reset(struct tcp_sock *tp, int err);
 /* Enters TIME_WAIT: replaces the socket by a tcp_tw (or, when the table
- * is full, just closes). */
-void ns_tcp_time_wait(struct tcp_sock *tp);
+ * is full, just closes). fin_wait2: an orphan whose FIN was acknowledged
+ * still waits for the peer's (Linux's FIN_WAIT2 substate). */
+void ns_tcp_time_wait(struct tcp_sock *tp, bool fin_wait2);
 
 /* Established-table operations. */
 int ns_tcp_hash(struct tcp_sock *tp);

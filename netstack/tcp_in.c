@@ -755,7 +755,7 @@ static void fin_received(struct tcp_sock *tp)
 		break;
 	case NS_TCP_FIN_WAIT2:
 		ns_tcp_send_ack(tp);
-		ns_tcp_time_wait(tp);
+		ns_tcp_time_wait(tp, false);
 		return;
 	default:
 		break;
@@ -848,13 +848,16 @@ static bool fin_acked(const struct tcp_sock *tp)
 	return tp->fin_sent && tp->snd_una == tp->sndq.end_seq + 1;
 }
 
-/* The orphan FIN_WAIT2 timer (Linux tcp_fin_time). */
-static void enter_fin_wait2(struct tcp_sock *tp)
+/* Our FIN was acknowledged in FIN_WAIT_1. An orphan waits for the peer's
+ * FIN in a TIME_WAIT record (Linux tcp_time_wait(TCP_FIN_WAIT2)) unless
+ * that FIN came with this very ACK: then the socket stays to process it
+ * (Linux, "we could lose such FIN otherwise"). */
+static void enter_fin_wait2(struct tcp_sock *tp, bool fin_follows)
 {
 	ns_tcp_set_state(tp, NS_TCP_FIN_WAIT2);
 	tp->sk.shutdown |= NS_SHUT_WR;
 	ns_sock_wake(&tp->sk, EPOLLOUT | EPOLLHUP);
-	if (!tp->sk.user_closed)
+	if (!tp->sk.user_closed || fin_follows)
 		return;
 	if (tp->linger2 < 0) {
 		TCPX_INC(tp->sk.stack, TCPAbortOnLinger);
@@ -862,7 +865,7 @@ static void enter_fin_wait2(struct tcp_sock *tp)
 		ns_tcp_done(tp);
 		return;
 	}
-	ns_tcp_time_wait(tp);
+	ns_tcp_time_wait(tp, true);
 }
 
 /* RFC 9293 3.10.7.4 for SYN_RECV and the synchronized states. Consumes
@@ -933,7 +936,7 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 	switch (tp->sk.state) {
 	case NS_TCP_FIN_WAIT1:
 		if (fin_acked(tp)) {
-			enter_fin_wait2(tp);
+			enter_fin_wait2(tp, seg->flags & TCPHDR_FIN);
 			if (tp->sk.state == NS_TCP_CLOSE ||
 			    tp->sk.state == NS_TCP_TIME_WAIT ||
 			    !tp->conn.hashed)
@@ -942,7 +945,7 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 		break;
 	case NS_TCP_CLOSING:
 		if (fin_acked(tp)) {
-			ns_tcp_time_wait(tp);
+			ns_tcp_time_wait(tp, false);
 			return;
 		}
 		break;

@@ -599,7 +599,7 @@ int ns_tcp_retransmit(struct tcp_sock *tp, uint32_t i)
 	struct seg_spec s = { .seq = seq,
 			      .len = len,
 			      .flags = TCPHDR_ACK | (fin ? TCPHDR_FIN : 0) };
-	if (seq + len == tp->sndq.end_seq)
+	if (len && seq + len == tp->sndq.end_seq)
 		s.flags |= TCPHDR_PSH;
 	int r = transmit(tp, &s);
 	if (r < 0)
@@ -722,7 +722,8 @@ static uint32_t write_xmit(struct tcp_sock *tp, uint32_t limit_segs,
 			.flags = TCPHDR_ACK | (fin ? TCPHDR_FIN : 0),
 			.gso_size = len > mss ? (uint16_t)mss : 0
 		};
-		if (seq + len == tp->sndq.end_seq)
+		/* PSH ends a write's data; a bare FIN carries none (Linux). */
+		if (len && seq + len == tp->sndq.end_seq)
 			s.flags |= TCPHDR_PSH;
 		bool was_idle = tp->sb.count == 0;
 		uint32_t records = tp->sb.count;
