@@ -365,8 +365,10 @@ static void recovery(struct tcp_sock *tp, const struct tcp_seg *seg,
 	if (cc->state == NS_CA_RECOVERY || cc->state == NS_CA_CWR) {
 		ns_tcp_cc_prr(cc, delivered, in_flight, flag & ACK_UNA_ADVANCED,
 			      newly_lost > 0);
-	} else if (delivered && tp->cwnd_limited) {
-		/* RFC 7661: only a window that was used grows. */
+	} else if ((flag & ACK_UNA_ADVANCED) && delivered && tp->cwnd_limited) {
+		/* RFC 5681: the window grows with data acknowledged in
+		 * order (Linux tcp_may_raise_cwnd), and RFC 7661: only a
+		 * window that was used. */
 		ns_tcp_cc_cong_avoid(cc, &a);
 	}
 	(void)prior_in_flight;

@@ -283,6 +283,7 @@ void tp_establish(struct tp_peer *p, struct tp_conn *c, bool passive,
 		tp_cexpect(p, c, &s);
 		assert_int_equal(s.flags, TP_SYN | TP_ACK);
 		c->stack_seq = s.seq + 1;
+		tp_advance(p, p->rtt);
 		tp_csend(p, c, TP_ACK, NULL, 0);
 		assert_int_equal(ns_socket_accept(c->l, &c->s, NULL, NULL, 0),
 				 0);
@@ -300,6 +301,7 @@ void tp_establish(struct tp_peer *p, struct tp_conn *c, bool passive,
 		tp_cexpect(p, c, &s);
 		assert_int_equal(s.flags, TP_SYN);
 		c->stack_seq = s.seq + 1;
+		tp_advance(p, p->rtt);
 		tp_csend(p, c, TP_SYN | TP_ACK, NULL, 0);
 		tp_cexpect(p, c, &s);
 		assert_int_equal(s.flags, TP_ACK);

@@ -29,6 +29,8 @@ struct tp_peer {
 	uint8_t ttl;
 	uint16_t urg; /* urgent pointer of the segments the peer sends */
 	int rcvbuf;   /* SO_RCVBUF for tp_establish's socket, 0: default */
+	uint64_t rtt; /* time tp_establish lets pass before the peer's
+			 answer to the stack's SYN or SYN-ACK */
 };
 
 /* A segment as seen on the wire. */
