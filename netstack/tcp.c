@@ -680,6 +680,9 @@ static int tcp_init(struct ns_sock *sk)
 	ns_tcp_rtt_init(&tp->rtt);
 	ns_tcp_cc_init(&tp->cc, ns_tcp_cc_default());
 	ns_tcp_rack_init(&tp->rack);
+	/* A half-open connection may have to ACK before it knows the
+	 * peer's segment size (ns_tcp_init_connection refines it). */
+	ns_tcp_delack_init(&tp->delack, TCP_DEFAULT_MSS);
 	tp->mss_clamp = TCP_DEFAULT_MSS;
 	tp->mss_cache = TCP_DEFAULT_MSS;
 	tp->keepidle = TCP_KEEPIDLE_DEFAULT;

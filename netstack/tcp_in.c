@@ -573,7 +573,7 @@ static bool rmem_schedule(struct tcp_sock *tp, const struct ns_pkt *pkt)
 	return tp->rcvq.mem + need <= limit;
 }
 
-static void fin_received(struct tcp_sock *tp);
+static bool fin_received(struct tcp_sock *tp);
 
 /* The receiver's RTT for buffer auto-tuning (Linux tcp_rcv_rtt_measure
  * and _ts): from the echo of our timestamp on full-sized segments, else
@@ -602,8 +602,9 @@ static void rcv_rtt_measure(struct tcp_sock *tp, const struct tcp_seg *seg,
 	ns_tcp_rcv_rtt_sample(&tp->tune, (uint64_t)ticks * NS_MSEC);
 }
 
-/* In-order data of seg (already trimmed to start at rcv_nxt). */
-static void queue_in_order(struct tcp_sock *tp, struct tcp_seg *seg)
+/* In-order data of seg (already trimmed to start at rcv_nxt). Returns
+ * true when the socket is gone (its FIN ended an orphan). */
+static bool queue_in_order(struct tcp_sock *tp, struct tcp_seg *seg)
 {
 	struct ns_stack *stack = tp->sk.stack;
 	struct ns_pkt *pkt = seg->pkt;
@@ -626,7 +627,6 @@ static void queue_in_order(struct tcp_sock *tp, struct tcp_seg *seg)
 		ns_tcp_ofo_purge(&tp->rcvq, &tp->rsack);
 	} else if (tp->rcvq.ofo_head) {
 		fin = ns_tcp_ofo_drain(&tp->rcvq, &tp->rcv_nxt, &tp->rsack);
-		tp->bytes_received += 0;
 	}
 	tp->rwin.rcv_nxt = tp->rcv_nxt;
 	if (len) {
@@ -640,19 +640,18 @@ static void queue_in_order(struct tcp_sock *tp, struct tcp_seg *seg)
 					 rcv_free_space(tp));
 		ns_sock_wake(&tp->sk, EPOLLIN | EPOLLRDNORM);
 	}
-	if (fin)
-		fin_received(tp);
+	return fin && fin_received(tp);
 }
 
 /* Linux tcp_data_queue: in order, old, out of order, or beyond the
- * window. */
-static void data_queue(struct tcp_sock *tp, struct tcp_seg *seg)
+ * window. Returns true when the socket is gone. */
+static bool data_queue(struct tcp_sock *tp, struct tcp_seg *seg)
 {
 	struct ns_stack *stack = tp->sk.stack;
 	uint32_t seq = seg->seq + ((seg->flags & TCPHDR_SYN) ? 1 : 0);
 	uint32_t end = seg->end_seq;
 	if (seq == end)
-		return; /* nothing but an ACK */
+		return false; /* nothing but an ACK */
 	tp->data_segs_in++;
 	if (seq_leq(end, tp->rcv_nxt)) {
 		/* Wholly old: a retransmission we already have. */
@@ -665,7 +664,7 @@ static void data_queue(struct tcp_sock *tp, struct tcp_seg *seg)
 					  ns_tcp_receive_window(&tp->rwin),
 					  TCP_MAX_QUICKACKS);
 		tp->delack.pending |= TCP_ACK_NOW;
-		return;
+		return false;
 	}
 	uint32_t win_end = tp->rwin.rcv_nxt + ns_tcp_receive_window(&tp->rwin);
 	if (seq_geq(seq, win_end) && seg->len) {
@@ -673,14 +672,14 @@ static void data_queue(struct tcp_sock *tp, struct tcp_seg *seg)
 		TCPX_INC(stack, TCPZeroWindowDrop);
 		ns_tcp_delack_enter_quick(&tp->delack, 0, TCP_MAX_QUICKACKS);
 		tp->delack.pending |= TCP_ACK_NOW;
-		return;
+		return false;
 	}
 	if (seq_leq(seq, tp->rcv_nxt)) {
 		/* In order, perhaps with an old head to cut. */
 		if (ns_tcp_receive_window(&tp->rwin) == 0 && seg->len) {
 			TCPX_INC(stack, TCPZeroWindowDrop);
 			tp->delack.pending |= TCP_ACK_NOW;
-			return;
+			return false;
 		}
 		uint32_t old = tp->rcv_nxt - seq;
 		if (old) {
@@ -698,20 +697,21 @@ static void data_queue(struct tcp_sock *tp, struct tcp_seg *seg)
 		if (!rmem_schedule(tp, seg->pkt)) {
 			TCPX_INC(stack, TCPRcvQDrop);
 			tp->delack.pending |= TCP_ACK_NOW;
-			return;
+			return false;
 		}
 		bool had_ofo = tp->rcvq.ofo_head != NULL;
-		queue_in_order(tp, seg);
+		if (queue_in_order(tp, seg))
+			return true;
 		/* A hole filled: tell the sender at once (RFC 5681 4.2). */
 		if (had_ofo)
 			tp->delack.pending |= TCP_ACK_NOW;
-		return;
+		return false;
 	}
 	/* Out of order (RFC 9293 3.10.7.4: keep it, ACK now). */
 	if (!rmem_schedule(tp, seg->pkt)) {
 		TCPX_INC(stack, TCPOFODrop);
 		tp->delack.pending |= TCP_ACK_NOW;
-		return;
+		return false;
 	}
 	struct ns_pkt *pkt = seg->pkt;
 	seg->pkt = NULL;
@@ -734,10 +734,12 @@ static void data_queue(struct tcp_sock *tp, struct tcp_seg *seg)
 		tp->rsack.has_dsack = false;
 	}
 	tp->delack.pending |= TCP_ACK_NOW;
+	return false;
 }
 
-/* RFC 9293 3.10.7.4 eighth: the FIN is in order. */
-static void fin_received(struct tcp_sock *tp)
+/* RFC 9293 3.10.7.4 eighth: the FIN is in order. Returns true when the
+ * socket is gone (an orphan reached TIME_WAIT). */
+static bool fin_received(struct tcp_sock *tp)
 {
 	struct ns_sock *sk = &tp->sk;
 	sk->shutdown |= NS_SHUT_RD;
@@ -755,14 +757,19 @@ static void fin_received(struct tcp_sock *tp)
 		tp->delack.pending |= TCP_ACK_NOW;
 		ns_tcp_set_state(tp, NS_TCP_CLOSING);
 		break;
-	case NS_TCP_FIN_WAIT2:
+	case NS_TCP_FIN_WAIT2: {
+		bool orphan = sk->user_closed;
 		ns_tcp_send_ack(tp);
 		ns_tcp_time_wait(tp, false);
-		return;
+		if (orphan)
+			return true;
+		break;
+	}
 	default:
 		break;
 	}
 	ns_sock_wake(sk, EPOLLIN | EPOLLRDNORM | EPOLLRDHUP);
+	return false;
 }
 
 /* ---- Synchronized states -------------------------------------------------- */
@@ -853,21 +860,23 @@ static bool fin_acked(const struct tcp_sock *tp)
 /* Our FIN was acknowledged in FIN_WAIT_1. An orphan waits for the peer's
  * FIN in a TIME_WAIT record (Linux tcp_time_wait(TCP_FIN_WAIT2)) unless
  * that FIN came with this very ACK: then the socket stays to process it
- * (Linux, "we could lose such FIN otherwise"). */
-static void enter_fin_wait2(struct tcp_sock *tp, bool fin_follows)
+ * (Linux, "we could lose such FIN otherwise"). Returns true when the
+ * socket is gone. */
+static bool enter_fin_wait2(struct tcp_sock *tp, bool fin_follows)
 {
 	ns_tcp_set_state(tp, NS_TCP_FIN_WAIT2);
 	tp->sk.shutdown |= NS_SHUT_WR;
 	ns_sock_wake(&tp->sk, EPOLLOUT | EPOLLHUP);
 	if (!tp->sk.user_closed || fin_follows)
-		return;
+		return false;
 	if (tp->linger2 < 0) {
 		TCPX_INC(tp->sk.stack, TCPAbortOnLinger);
 		ns_tcp_send_active_reset(tp);
 		ns_tcp_done(tp);
-		return;
+		return true;
 	}
 	ns_tcp_time_wait(tp, true);
+	return true;
 }
 
 /* RFC 9293 3.10.7.4 for SYN_RECV and the synchronized states. Consumes
@@ -937,13 +946,9 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 	}
 	switch (tp->sk.state) {
 	case NS_TCP_FIN_WAIT1:
-		if (fin_acked(tp)) {
-			enter_fin_wait2(tp, seg->flags & TCPHDR_FIN);
-			if (tp->sk.state == NS_TCP_CLOSE ||
-			    tp->sk.state == NS_TCP_TIME_WAIT ||
-			    !tp->conn.hashed)
-				return;
-		}
+		if (fin_acked(tp) &&
+		    enter_fin_wait2(tp, seg->flags & TCPHDR_FIN))
+			return;
 		break;
 	case NS_TCP_CLOSING:
 		if (fin_acked(tp)) {
@@ -977,12 +982,9 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 			ns_tcp_done(tp);
 			return;
 		}
-		data_queue(tp, seg);
-		if (tp->sk.state == NS_TCP_CLOSE || !tp->conn.hashed)
+		if (data_queue(tp, seg) || tp->sk.state == NS_TCP_CLOSE)
 			return;
 	}
-	if (tp->sk.state == NS_TCP_TIME_WAIT)
-		return;
 	/* Whatever the ACK and the window allow now goes out, then the ACK
 	 * we owe, unless data already carried it. */
 	ns_tcp_push(tp);
@@ -1047,9 +1049,8 @@ static void synsent_rcv(struct tcp_sock *tp, struct tcp_seg *seg)
 	/* Data on the SYN-ACK, if any, is queued like any other. */
 	seg->flags &= (uint8_t)~TCPHDR_SYN;
 	seg->seq++;
-	if (seg->len || (seg->flags & TCPHDR_FIN))
-		data_queue(tp, seg);
-	if (tp->sk.state == NS_TCP_CLOSE)
+	/* The user holds a connecting socket: it cannot go here. */
+	if ((seg->len || (seg->flags & TCPHDR_FIN)) && data_queue(tp, seg))
 		return;
 	ns_tcp_send_ack(tp);
 	ns_tcp_push(tp);

@@ -45,6 +45,7 @@ void ns_tcp_chunk_pool_close(struct tcp_chunk_pool *p)
 		struct tcp_chunk *c = p->free;
 		p->free = c->next;
 		free(c);
+		p->users--; /* each chunk counted as a user */
 	}
 	p->nfree = 0;
 	pool_unref(p);

@@ -19,7 +19,7 @@ uint32_t ns_tcp_window_allowed(const struct tcp_rwin *w, uint32_t free,
 			       uint32_t full, uint32_t rcv_mss)
 {
 	uint32_t full_space = w->window_clamp < full ? w->window_clamp : full;
-	uint32_t mss = rcv_mss;
+	uint32_t mss = rcv_mss ? rcv_mss : 1;
 	if (mss > full_space) {
 		mss = full_space;
 		if (mss == 0)

@@ -56,6 +56,8 @@ static void test_sws_avoidance_offers_zero_not_slivers(void **state)
 	assert_int_equal(ns_tcp_window_allowed(&w, 1000, 60000, MSS), 0);
 	/* Less than 1/16 of a large buffer, though above an MSS. */
 	assert_int_equal(ns_tcp_window_allowed(&w, 3000, 100000, MSS), 0);
+	/* An unknown peer MSS (0) is not a divisor. */
+	assert_int_equal(ns_tcp_window_allowed(&w, 30000, 60000, 0), 30000);
 	/* A quarter free is offered. */
 	assert_true(ns_tcp_window_allowed(&w, 25000, 100000, MSS) > 0);
 }
