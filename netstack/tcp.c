@@ -274,9 +274,11 @@ static void port_insert(struct ns_stack *stack, struct ns_sock *sk,
 
 /* Linux inet_csk_bind_conflict: another socket on the port whose
  * addresses overlap ours conflicts unless both allow reuse
- * (SO_REUSEADDR, and neither listening; or SO_REUSEPORT on both). */
+ * (SO_REUSEADDR, and the other is not listening; or SO_REUSEPORT on
+ * both). Listening re-runs the check, so a listener and a socket bound
+ * beside it with SO_REUSEADDR cannot both listen. */
 static bool bind_conflict(struct ns_stack *stack, const struct ns_sock *sk,
-			  uint16_t port, bool listening)
+			  uint16_t port)
 {
 	struct ns_tcp_stack *ts = tcp_stack(stack);
 	struct ns_list *pos;
@@ -290,8 +292,7 @@ static bool bind_conflict(struct ns_stack *stack, const struct ns_sock *sk,
 		    o->bound_ifindex != sk->bound_ifindex)
 			continue;
 		bool o_listen = o->state == NS_TCP_LISTEN;
-		if ((o->opt & sk->opt & NS_SO_REUSEADDR) && !o_listen &&
-		    !listening)
+		if ((o->opt & sk->opt & NS_SO_REUSEADDR) && !o_listen)
 			continue;
 		if (o->opt & sk->opt & NS_SO_REUSEPORT)
 			continue;
@@ -337,7 +338,7 @@ static int tcp_get_port(struct ns_sock *sk, uint16_t port)
 		}
 		if (port == 0)
 			return -EADDRINUSE;
-	} else if (bind_conflict(stack, sk, port, false)) {
+	} else if (bind_conflict(stack, sk, port)) {
 		return -EADDRINUSE;
 	}
 	port_insert(stack, sk, port);
@@ -813,7 +814,7 @@ static int tcp_listen(struct ns_sock *sk, int backlog)
 		int r = tcp_get_port(sk, 0);
 		if (r < 0)
 			return r;
-	} else if (bind_conflict(sk->stack, sk, sk->lport, true)) {
+	} else if (bind_conflict(sk->stack, sk, sk->lport)) {
 		/* Linux inet_csk_listen_start re-checks the port: a socket
 		 * bound with SO_REUSEADDR may not listen beside another. */
 		return -EADDRINUSE;

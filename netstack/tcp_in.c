@@ -444,6 +444,10 @@ static bool tcp_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 	}
 	if (flag & ACK_OLD)
 		return true;
+	/* Linux tcp_ack: any ACK that is not old shows the peer alive,
+	 * answering keepalive and zero-window probes included. */
+	tp->probes_out = 0;
+	tp->rcv_tstamp = stack->now;
 	if (flag & ACK_UNA_ADVANCED) {
 		uint32_t acked_bytes = seg->ack - prior_una;
 		tp->bytes_acked += acked_bytes;
@@ -452,8 +456,6 @@ static bool tcp_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 		ns_tcp_sndbuf_ack(&tp->sndq,
 				  seq_min(seg->ack, tp->sndq.end_seq));
 		tp->retransmits = 0;
-		tp->probes_out = 0;
-		tp->rcv_tstamp = stack->now;
 		if (tp->reno_dupacks) {
 			/* One ACK fills the hole, the rest were duplicates. */
 			tp->reno_dupacks = d.acked > tp->reno_dupacks

@@ -110,6 +110,20 @@ static bool write_timeout(struct tcp_sock *tp)
 	return !tp->user_timeout_ms && tp->retransmits >= limit;
 }
 
+/* Linux tcp_clamp_rto_to_user_timeout: the next RTO fires no later than
+ * TCP_USER_TIMEOUT after the first retransmission. */
+static uint64_t clamp_to_user_timeout(const struct tcp_sock *tp)
+{
+	uint64_t rto = ns_tcp_rtt_timeout(&tp->rtt);
+	if (!tp->user_timeout_ms || !tp->retrans_stamp)
+		return rto;
+	uint64_t elapsed = tp->sk.stack->now - tp->retrans_stamp;
+	uint64_t limit = (uint64_t)tp->user_timeout_ms * NS_MSEC;
+	if (elapsed >= limit)
+		return NS_MSEC;
+	return limit - elapsed < rto ? limit - elapsed : rto;
+}
+
 static void syn_timeout(struct tcp_sock *tp)
 {
 	struct ns_stack *stack = tp->sk.stack;
@@ -186,7 +200,7 @@ static void retransmit_timer(struct tcp_sock *tp)
 	ns_tcp_rtt_backoff(&tp->rtt);
 	tp->retransmits++;
 	ns_tcp_rtx_arm(tp, TCP_RTX_RETRANS,
-		       stack->now + ns_tcp_rtt_timeout(&tp->rtt));
+		       stack->now + clamp_to_user_timeout(tp));
 }
 
 /* RFC 9293 3.8.6.1, Linux tcp_probe_timer. */
