@@ -179,7 +179,10 @@ static void run_ready(struct nsd_loop *l)
 	}
 }
 
-/* Frames from the link into the stack. Returns 0 or the link's error. */
+/* Frames from the link into the stack, each burst followed by the tasks
+ * it woke: a burst of coalesced (GRO) frames can carry megabytes, and the
+ * services must read them (opening the receive window) and answer before
+ * the next one. Returns 0 or the link's error. */
 static int pump_rx(struct nsd_loop *l)
 {
 	struct ns_pkt *pkts[RX_BATCH];
@@ -198,6 +201,7 @@ static int pump_rx(struct nsd_loop *l)
 		if (n == 0)
 			break;
 		ns_stack_input_burst(l->stack, l->ifindex, pkts, (unsigned)n);
+		run_ready(l);
 	}
 	return 0;
 }

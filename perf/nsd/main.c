@@ -7,6 +7,7 @@
  * Exit status: 0 after a signal, 1 when the host failed (a link or a
  * socket could not be set up, the link died), 2 for bad flags.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,14 @@ int main(int argc, char **argv)
 		nsd_options_release(&o);
 		return 0;
 	}
+	/* Packet buffers (64 KiB and more with GRO) come and go at line
+	 * rate. glibc would give the heap back after each burst (brk) and
+	 * the next receive would fault every page in again: measured on tap,
+	 * a fifth of nsd's time in page faults and bulk uploads 30% slower.
+	 * Keep the heap, and keep such buffers out of mmap. */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	/* A peer that goes away must not kill nsd; writes use MSG_NOSIGNAL,
 	 * and this covers any other path. */
 	signal(SIGPIPE, SIG_IGN);
