@@ -40,7 +40,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$here/../build}
-runs=3 seconds=3 bytes=$((4 << 30)) drivers=afpacket profile= rps=0
+runs=3 seconds=3 bytes=$((4 << 30)) drivers=afpacket profile='' rps=0
 while (($#)); do
 	case $1 in
 	--rps)
@@ -271,10 +271,10 @@ echo
 echo "medians over $runs runs (ratio = nsd / kernel, taken per run; targets: >= 0.5, goal 0.8):"
 printf '  %-22s %10s %10s %8s\n' "" nsd kernel ratio
 for d in ${drivers//,/ }; do
-	printf '  %-22s %10s %10s %8s\n' "$d download Gbit/s" "$(values $d.down)" "$(values k.down)" "$(ratios $d.down k.down)"
-	printf '  %-22s %10s %10s %8s\n' "$d download vs nginx" "$(values $d.down)" "$(values nginx.down)" "$(ratios $d.down nginx.down)"
-	printf '  %-22s %10s %10s %8s\n' "$d upload Gbit/s" "$(values $d.up)" "$(values k.up)" "$(ratios $d.up k.up)"
-	printf '  %-22s %10s %10s %8s\n' "$d req/s (1 KiB)" "$(values $d.rps)" "$(values k.rps)" "$(ratios $d.rps k.rps)"
+	printf '  %-22s %10s %10s %8s\n' "$d download Gbit/s" "$(values "$d.down")" "$(values k.down)" "$(ratios "$d.down" k.down)"
+	printf '  %-22s %10s %10s %8s\n' "$d download vs nginx" "$(values "$d.down")" "$(values nginx.down)" "$(ratios "$d.down" nginx.down)"
+	printf '  %-22s %10s %10s %8s\n' "$d upload Gbit/s" "$(values "$d.up")" "$(values k.up)" "$(ratios "$d.up" k.up)"
+	printf '  %-22s %10s %10s %8s\n' "$d req/s (1 KiB)" "$(values "$d.rps")" "$(values k.rps)" "$(ratios "$d.rps" k.rps)"
 done
 
 if [[ -n $profile ]]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables serve the sourcing scripts
 # Helpers to run perf/nsd against the Linux kernel in network namespaces,
 # shared by tests/integration/test_nsd*.sh and perf/net-bench.sh. Source
 # tests/integration/lib.sh first (setup_ns, veth_pair, defer, wait_for).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The live suite of tests/integration/test_nsd_{afpacket,tap}.sh: real
 # clients in the kernel's namespace against a running nsd (nsd-lib.sh),
 # whatever the driver. Every client call is bounded by a timeout.
@@ -118,7 +119,9 @@ live_500_wrk() {
 	local out
 	out=$(cli timeout 30 wrk -t 2 -c 500 -d 2s --timeout 10s "http://$NSD_V4/bytes/1000" 2>&1) || return 1
 	if grep -qE 'Socket errors|Non-2xx' <<<"$out" || ! grep -q 'Requests/sec' <<<"$out"; then
-		sed 's/^/# /' <<<"$out" >&2
+		while IFS= read -r line; do
+			echo "# $line"
+		done <<<"$out" >&2
 		return 1
 	fi
 	local peak

@@ -33,8 +33,10 @@ setup_ns srv cli
 nsd_veth "$srv" "$cli"
 base=(--driver afpacket --iface vs --addr "$NSD_V4/24")
 
-check "--help prints the usage and exits 0" \
-	bash -c '"$0" --help | grep -q "^usage: nsd"' "$NSD"
+usage_ok() {
+	"$NSD" --help | grep -q "^usage: nsd"
+}
+check "--help prints the usage and exits 0" usage_ok
 check "no flags: --driver is required" refused 2 "--driver is required"
 check "unknown flag" refused 2 "--bogus" "${base[@]}" --bogus
 check "flag without its value" refused 2 "--addr" "${base[@]}" --addr
@@ -56,7 +58,7 @@ check "a control path that is not a socket" refused 1 "not a socket" "${base[@]}
 # Limits: three connections at most, idle ones reset after a second.
 nsd_start "$srv" limits "${base[@]}" --max-conns 3 --idle-timeout 1 || exit 1
 pids=()
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	# Silent clients: connected, sending nothing, for up to 20 s.
 	(exec ip netns exec "$cli" socat -T 20 -u "TCP:$NSD_V4:7" /dev/null) 2>/dev/null &
 	pids+=($!)
