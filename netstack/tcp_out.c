@@ -731,7 +731,7 @@ static uint32_t write_xmit(struct tcp_sock *tp, uint32_t limit_segs,
 			break;
 		if (transmit(tp, &s) < 0) {
 			/* Nothing went out: the records go again. */
-			tp->sb.count = records;
+			ns_tcp_sb_unsend(&tp->sb, records);
 			break;
 		}
 		if (was_idle && tp->lsndtime &&

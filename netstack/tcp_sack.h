@@ -138,6 +138,14 @@ static inline uint32_t ns_tcp_sb_in_flight(const struct tcp_sb *sb)
  * send the segment). */
 int ns_tcp_sb_sent(struct tcp_sb *sb, uint32_t seq, uint32_t end, uint64_t now);
 
+/* Forgets the records added since the count was count (they were never
+ * sent after all). Fresh records carry no flags, so no other count
+ * changes. */
+static inline void ns_tcp_sb_unsend(struct tcp_sb *sb, uint32_t count)
+{
+	sb->count = count;
+}
+
 /* Record i was retransmitted at now. */
 void ns_tcp_sb_retransmitted(struct tcp_sb *sb, uint32_t i, uint64_t now);
 
