@@ -70,6 +70,16 @@ live_tcp_echo() {
 	}
 }
 
+# The same with netcat (OpenBSD's): -N shuts the socket down at the end of
+# its input, then nc reads until the server closes.
+live_nc_echo() {
+	local addr=$1 udp
+	cli timeout 30 nc -N "$addr" 7 <"$TEST_TMP/echo.in" >"$TEST_TMP/nc.out" || return 1
+	cmp -s "$TEST_TMP/echo.in" "$TEST_TMP/nc.out" || return 1
+	udp=$(printf 'netcat datagram' | cli timeout 10 nc -u -w 1 "$addr" 7) || return 1
+	[[ $udp == "netcat datagram" ]]
+}
+
 live_discard() {
 	local before after
 	before=$(nsd_json 'd["nsd"]["bytes_received"]') || return 1
@@ -200,6 +210,8 @@ nsd_live_suite() {
 	check "UDP echo over IPv6 (small, and fragmented)" live_udp_echo "$NSD_V6"
 	check "TCP echo of 4 MiB over IPv4" live_tcp_echo "$NSD_V4"
 	check "TCP echo of 4 MiB over IPv6" live_tcp_echo "$NSD_V6"
+	check "netcat: TCP and UDP echo over IPv4" live_nc_echo "$NSD_V4"
+	check "netcat: TCP and UDP echo over IPv6" live_nc_echo "$NSD_V6"
 	check "discard takes 8 MiB" live_discard
 	check "chargen sends RFC 864 lines" live_chargen
 	check "curl downloads 200 MiB over IPv4, sha256 matches" live_download "http://$NSD_V4" $big

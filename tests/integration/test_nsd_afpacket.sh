@@ -11,7 +11,7 @@
 . "$(dirname "$0")/../../perf/nsd/nsd-live.sh"
 
 require_root
-require_cmd curl socat wrk openssl python3 ping
+require_cmd curl socat nc wrk openssl python3 ping
 [[ -x $NSD ]] || {
 	skip "$(basename "$0")" "no $NSD (make all)"
 	exit 0
