@@ -88,14 +88,15 @@ static void conn_free(struct nsd_conn *c, bool reset)
 	resume_listeners(s);
 }
 
-/* A socket call failed: the connection is gone. */
+/* A socket call failed and the connection is gone, or nsd ran out of
+ * memory for it and resets it rather than leave it stalled. */
 static void conn_fail(struct nsd_conn *c, int err)
 {
 	if (err == -ECONNRESET || err == -EPIPE)
 		c->srv->counters->conns_reset++;
 	else
 		c->srv->counters->conns_failed++;
-	conn_free(c, false);
+	conn_free(c, err == -ENOMEM);
 }
 
 /* ---- moving bytes -------------------------------------------------------- */
@@ -124,7 +125,7 @@ static bool conn_offer(struct nsd_conn *c)
 }
 
 /* Reads from the socket into the input buffer. Returns 1 on progress, 0
- * when nothing could be read, or a negative errno. */
+ * when nothing could be read, or a negative errno (-ENOMEM: no buffer). */
 static int conn_read(struct nsd_conn *c)
 {
 	if (c->in_eof)
@@ -133,7 +134,7 @@ static int conn_read(struct nsd_conn *c)
 		c->in = malloc(NSD_CONN_BUF);
 		if (c->in == NULL) {
 			c->srv->counters->alloc_failures++;
-			return 0;
+			return -ENOMEM;
 		}
 	}
 	if (c->in_tail == NSD_CONN_BUF) {
@@ -163,7 +164,8 @@ static int conn_read(struct nsd_conn *c)
 }
 
 /* Produces output when the buffer is empty and sends what it holds.
- * Returns 1 on progress, 0 when nothing moved, or a negative errno. */
+ * Returns 1 on progress, 0 when nothing moved, or a negative errno
+ * (-ENOMEM: no buffer). */
 static int conn_write(struct nsd_conn *c)
 {
 	int progress = 0;
@@ -172,7 +174,7 @@ static int conn_write(struct nsd_conn *c)
 			c->out = malloc(NSD_CONN_BUF);
 			if (c->out == NULL) {
 				c->srv->counters->alloc_failures++;
-				return 0;
+				return -ENOMEM;
 			}
 		}
 		size_t n = c->svc->ops->output(c->st, c->out, NSD_CONN_BUF);
