@@ -123,8 +123,9 @@ live_upload() {
 	}
 }
 
-# 500 connections at once: wrk holds 500 keep-alive connections, then
-# curl makes 500 parallel transfers of distinct sizes, each checked.
+# 500 connections at once: wrk holds 500 keep-alive connections; then
+# curl makes 500 transfers of distinct sizes, each checked, 300 at a time
+# (curl's largest --parallel-max).
 live_500_wrk() {
 	local out
 	out=$(cli timeout 30 wrk -t 2 -c 500 -d 2s --timeout 10s "http://$NSD_V4/bytes/1000" 2>&1) || return 1
@@ -220,7 +221,7 @@ nsd_live_suite() {
 	check "curl uploads 200 MiB over IPv4, nsd's sha256 matches" live_upload "http://$NSD_V4" "$TEST_TMP/up.bin" length
 	check "curl uploads 200 MiB chunked over IPv6, nsd's sha256 matches" live_upload "http://[$NSD_V6]" "$TEST_TMP/up.bin" chunked
 	check "wrk holds 500 concurrent connections without an error" live_500_wrk
-	check "500 parallel curl transfers all complete and correct" live_500_curl
+	check "500 curl transfers, 300 in parallel, all complete and correct" live_500_curl
 	check "a half-closed client gets the whole response" live_half_close
 	check "a client killed mid-download: reset counted" live_peer_reset
 	check "an upload cut short: counted as incomplete" live_upload_cut
