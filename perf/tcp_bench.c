@@ -6,10 +6,11 @@
  *
  * Bulk: one connection; each round the sender writes up to 4 x 64 KiB (as
  * far as the window allows), the frames cross the link, the receiver
- * reads all there is; Gbit/s of payload per CPU second. Links: MTU 1500 "plain" (checksums in software, one frame per
- * segment, as a tap without offloads), MTU 1500 "trusted" (no checksums,
- * as gVisor's in-process links), MTU 1500 with TSO/GRO (64 KiB
- * super-segments cross the link, as veth does), and MTU 65535.
+ * reads all there is; Gbit/s of payload per CPU second. Links: MTU 1500
+ * "plain" (checksums in software, one frame per segment, as a tap without
+ * offloads), MTU 1500 "trusted" (no checksums, as gVisor's in-process
+ * links), MTU 1500 with TSO/GRO (64 KiB super-segments cross the link, as
+ * veth does), and MTU 65535.
  *
  * Short connections: connect, 100-byte request, 100-byte response, the
  * server closes, the client reads EOF and closes; connections per CPU

@@ -1,22 +1,25 @@
 /* libFuzzer harness for the netstack below TCP: arbitrary frames into a
  * stack with sockets open, so input reaches ARP, NDP/SLAAC, IPv4/IPv6
  * with extension headers and reassembly, ICMP errors mapped to sockets,
- * UDP and ping sockets; and time passes so timers run.
+ * UDP and ping sockets, TCP (listeners on port 80, an active open, and
+ * the connections accepted); and time passes so timers run. (TCP in depth,
+ * with a peer that tracks sequence numbers: fuzz_netstack_tcp.c.)
  *
  * The input is a list of records: op (1 byte), length (1 byte), bytes.
  *   op % 6 == 0: inject the bytes as a frame;
- *   1: the same after fixing the IPv4 header checksum and the UDP, ICMP
- *      or ICMPv6 checksum, so mutations reach past checksum checks;
+ *   1: the same after fixing the IPv4 header checksum and the UDP, TCP,
+ *      ICMP or ICMPv6 checksum, so mutations reach past checksum checks;
  *   2: prepend an Ethernet header to us (EtherType from the first two
  *      bytes) and fix checksums, then inject;
  *   3: advance the clock by bytes[0] * 100 ms and run timers;
- *   4: read every socket (normal and error queues);
+ *   4: read every socket (normal and error queues), accept;
  *   5: send from the sockets (bytes[0] chooses sizes, so datagrams also
  *      fragment and hit unresolved neighbours).
  * Frames the stack sends are dropped. Every input gets a fresh stack, so
  * a run is reproducible; teardown frees everything (LeakSanitizer checks
  * that nothing escapes). */
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -36,7 +39,7 @@ struct world {
 	uint64_t now;
 	struct ns_stack *stack;
 	int ifindex;
-	struct ns_socket *socks[8];
+	struct ns_socket *socks[16];
 	int nsocks;
 };
 
@@ -80,6 +83,21 @@ static void add_sock(struct world *w, int family, int proto,
 		ns_socket_bind(s, bind_to, blen);
 	if (peer)
 		ns_socket_connect(s, peer, plen);
+	w->socks[w->nsocks++] = s;
+}
+
+static void add_tcp(struct world *w, int family, const struct sockaddr *addr,
+		    socklen_t len, bool listener)
+{
+	struct ns_socket *s;
+	if (ns_socket_create(w->stack, family, SOCK_STREAM, 0, &s) < 0)
+		return;
+	if (listener) {
+		ns_socket_bind(s, addr, len);
+		ns_socket_listen(s, 2);
+	} else {
+		ns_socket_connect(s, addr, len);
+	}
 	w->socks[w->nsocks++] = s;
 }
 
@@ -137,6 +155,13 @@ static int world_init(struct world *w)
 		 NULL, 0);
 	add_sock(w, AF_INET6, IPPROTO_ICMPV6, (struct sockaddr *)&id6,
 		 sizeof(id6), NULL, 0);
+	struct sockaddr_in l4 = { .sin_family = AF_INET,
+				  .sin_port = htons(80) };
+	struct sockaddr_in6 l6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(80) };
+	add_tcp(w, AF_INET, (struct sockaddr *)&l4, sizeof(l4), true);
+	add_tcp(w, AF_INET6, (struct sockaddr *)&l6, sizeof(l6), true);
+	add_tcp(w, AF_INET, (struct sockaddr *)&peer4, sizeof(peer4), false);
 	return 0;
 }
 
@@ -152,6 +177,8 @@ static void fix_l4(uint8_t *l4, size_t len, uint8_t proto, uint32_t pseudo)
 	size_t off;
 	if (proto == IPPROTO_UDP && len >= 8)
 		off = 6;
+	else if (proto == IPPROTO_TCP && len >= 20)
+		off = 16;
 	else if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) && len >= 4)
 		off = 2;
 	else
@@ -206,6 +233,10 @@ static void read_all(struct world *w)
 {
 	static uint8_t buf[2048], ctl[512];
 	for (int i = 0; i < w->nsocks; i++) {
+		struct ns_socket *c;
+		while (w->nsocks < 16 &&
+		       ns_socket_accept(w->socks[i], &c, NULL, NULL, 0) == 0)
+			w->socks[w->nsocks++] = c;
 		for (int flags = 0; flags < 2; flags++) {
 			for (int k = 0; k < 64; k++) {
 				struct sockaddr_in6 from;
