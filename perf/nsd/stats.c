@@ -69,13 +69,21 @@ static int add_socket(void *arg, const struct ns_socket_info *info)
 			info->local_port);
 	format_endpoint(remote, sizeof(remote), info->family, info->remote_addr,
 			info->remote_port);
-	json_array_append_new(
-		json_object_get(root, "sockets"),
-		json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "proto", proto,
-			  "family", info->family == AF_INET ? 4 : 6, "state",
-			  state, "local", local, "remote", remote, "rx_queue",
-			  (json_int_t)info->rx_queue, "tx_queue",
-			  (json_int_t)info->tx_queue));
+	json_t *list = json_object_get(root, "sockets");
+	if (json_array_size(list) >= NSD_STATS_MAX_SOCKETS) {
+		json_t *n = json_object_get(root, "sockets_omitted");
+		json_object_set_new(root, "sockets_omitted",
+				    json_integer(json_integer_value(n) + 1));
+	} else {
+		json_array_append_new(
+			list,
+			json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I}", "proto",
+				  proto, "family",
+				  info->family == AF_INET ? 4 : 6, "state",
+				  state, "local", local, "remote", remote,
+				  "rx_queue", (json_int_t)info->rx_queue,
+				  "tx_queue", (json_int_t)info->tx_queue));
+	}
 
 	json_t *states = json_object_get(root, "socket_states");
 	json_t *per_proto = json_object_get(states, proto);
@@ -156,6 +164,7 @@ char *nsd_stats_json(void *arg)
 	ns_stack_stats_foreach(src->stack, add_stack_counter, stack);
 
 	json_object_set_new(root, "sockets", json_array());
+	json_object_set_new(root, "sockets_omitted", json_integer(0));
 	json_object_set_new(root, "socket_states", json_object());
 	ns_stack_foreach_socket(src->stack, add_socket, root);
 

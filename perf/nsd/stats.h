@@ -9,7 +9,12 @@
  *    "sockets": [{"proto": "tcp", "family": 4|6, "state": "LISTEN",
  *                 "local": "10.0.0.2:80", "remote": "...",
  *                 "rx_queue": N, "tx_queue": N}, ...],
+ *    "sockets_omitted": N,
  *    "socket_states": {"tcp": {"LISTEN": 8, ...}, "udp": {...}}}
+ *
+ * The list stops at NSD_STATS_MAX_SOCKETS entries (a SYN flood fills the
+ * stack's SYN queue with thousands of sockets); sockets_omitted counts the
+ * rest, and socket_states counts them all.
  */
 #ifndef NSD_STATS_H
 #define NSD_STATS_H
@@ -17,6 +22,8 @@
 #include "counters.h"
 #include "drivers/driver.h"
 #include "netstack/stack.h"
+
+#define NSD_STATS_MAX_SOCKETS 1024
 
 struct nsd_stats_src {
 	const struct ns_stack *stack;
