@@ -3,7 +3,8 @@
 # 2; a link or control socket that cannot be set up is one line and exit
 # 1; --max-conns pauses accepting and resumes; --idle-timeout resets
 # silent peers; the link going down and up is survived; SIGUSR1 prints
-# the stats; SIGTERM ends with status 0.
+# the stats; SIGTERM ends with status 0; a SYN flood from spoofed sources
+# leaves real clients served (SYN cookies) and memory bounded.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../../perf/nsd/nsd-lib.sh"
@@ -83,3 +84,52 @@ check "SIGUSR1 prints the stats as JSON on stderr" \
 	wait_for 10 grep -q '^{"nsd":{' "$NSD_LOG"
 check "nsd exits 0 on SIGTERM" nsd_stop
 check "the control socket is removed at exit" test ! -e "$NSD_CTL"
+
+# A flood of SYNs from addresses that never answer ARP, by a raw socket.
+cat >"$TEST_TMP/synflood.py" <<'PY'
+import random, socket, struct, sys
+
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    return ~(s + (s >> 16)) & 0xFFFF
+
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+dst = socket.inet_aton(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    src = socket.inet_aton("10.0.0.%d" % random.randint(100, 250))
+    tcp = struct.pack("!HHIIBBHHH", random.randint(1024, 65535), 80,
+                      random.getrandbits(32), 0, 5 << 4, 0x02, 64240, 0, 0)
+    pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, i & 0xFFFF, 0, 64, 6, 0,
+                     src, dst)
+    raw.sendto(ip + tcp, (sys.argv[1], 0))
+PY
+
+# Three requests in a row, each answered.
+served() {
+	local _
+	for _ in 1 2 3; do
+		ip netns exec "$cli" curl -fsS --max-time 5 -o /dev/null \
+			"http://$NSD_V4/bytes/1000" || return 1
+	done
+}
+
+rss_below_mib() {
+	local kib
+	kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$NSD_PID/status") || return 1
+	((kib < $1 * 1024)) || {
+		echo "# nsd's RSS is $kib KiB" >&2
+		return 1
+	}
+}
+
+nsd_start "$srv" flood "${base[@]}" || exit 1
+check "20000 spoofed SYNs sent" \
+	ip netns exec "$cli" timeout 60 python3 "$TEST_TMP/synflood.py" "$NSD_V4" 20000
+check "real clients are served during the flood" served
+check "the SYN queue is full and SYN cookies were used" \
+	nsd_true 'd["socket_states"]["tcp"].get("SYN-RECV", 0) > 0 and d["stack"]["TcpExt.SyncookiesSent"] > 0 and d["stack"]["TcpExt.SyncookiesRecv"] > 0'
+check "nsd's memory stays bounded (under 100 MiB)" rss_below_mib 100
+check "nsd exits 0 on SIGTERM after the flood" nsd_stop
