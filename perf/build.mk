@@ -41,3 +41,15 @@ $(O)/tests/unit/nsd/%: $(O)/obj/perf/nsd/tests/%.o $(NSD_LIB) $(NSD_DEPLIBS)
 		$(NSD_DEPLIBS) -Wl,--end-group $(NSD_LDLIBS) $(call pkg_libs,cmocka)
 UNIT_BINS += $(NSD_TEST_BINS)
 ALL_OBJS += $(patsubst perf/nsd/tests/%.c,$(O)/obj/perf/nsd/tests/%.o,$(NSD_TEST_SRCS))
+
+# ---- perf/tcp-bench: the netstack TCP benchmark (issue 4) --------------------
+# Two netstacks back to back in one process over an in-memory link, against
+# the host kernel over loopback: bulk throughput (MTU 1500 plain, trusted,
+# TSO/GRO; MTU 65535) and short connections, per CPU second. Built with
+# `all` into $(O)/perf/tcp-bench; run it without arguments (see its header).
+TCP_BENCH := $(O)/perf/tcp-bench
+$(TCP_BENCH): perf/tcp_bench.c $(O)/libnetstack.a | check-pkgs
+	@mkdir -p $(@D)
+	$(quiet) LD $@
+	$(Q)$(CC) $(BASE_CFLAGS) -Inetstack/include -o $@ $< $(O)/libnetstack.a
+EXTRA_BINS += $(TCP_BENCH)
