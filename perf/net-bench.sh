@@ -206,6 +206,8 @@ profile_while() {
 	shift
 	perf record -q -g -F 999 -p "$NSD_PID" -o "$profile/$name.data" 2>/dev/null &
 	local perf_pid=$!
+	# perf needs a moment to attach; the workload lasts seconds, so
+	# missing its first fifth of a second does not change the profile.
 	sleep 0.2
 	"$@" >/dev/null
 	kill -INT $perf_pid

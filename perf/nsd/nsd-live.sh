@@ -177,8 +177,10 @@ live_peer_reset() {
 	(exec ip netns exec "$NSD_CLI" curl -sS -o /dev/null --max-time 60 \
 		--limit-rate 2M "http://$NSD_V4/bytes/100000000000") &
 	pid=$!
-	wait_for 10 nsd_true 'd["nsd"]["conns_open"] >= 1' || return 1
-	sleep 0.5 # let data be in flight: the close must be an RST
+	# The close must be a reset: wait until curl, reading at 2 MB/s, has
+	# let its receive buffer fill, which nsd sees as unacknowledged data.
+	wait_for 10 nsd_true 'any(s["tx_queue"] > 0 for s in d["sockets"] if s["local"].endswith(":80") and s["state"] == "ESTABLISHED")' ||
+		return 1
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null
 	wait_for 10 nsd_true "d['nsd']['conns_reset'] > $before"
