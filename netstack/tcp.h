@@ -391,6 +391,9 @@ void ns_tcp_syn_setup(struct tcp_sock *tp);
 void ns_tcp_init_connection(struct tcp_sock *tp);
 /* The MSS now: path MTU, peer's MSS, options. Updates mss_cache. */
 uint32_t ns_tcp_current_mss(struct tcp_sock *tp);
+/* The payload of a data segment now: the MSS less the SACK blocks it
+ * would carry. */
+uint32_t ns_tcp_send_mss(struct tcp_sock *tp);
 /* Sends what the send policy allows: lost segments first, then new data
  * (and a pending FIN). */
 void ns_tcp_push(struct tcp_sock *tp);
@@ -429,6 +432,13 @@ void ns_tcp_send_reset(struct ns_stack *stack, const struct tcp_seg *seg);
 void ns_tcp_tw_send_ack(struct ns_stack *stack, struct tcp_tw *tw);
 /* SYN-ACK with a cookie for a SYN to listener lp (no state kept). */
 void ns_tcp_send_cookie_synack(struct tcp_sock *lp, const struct tcp_seg *seg);
+
+/* Data or a FIN waits to be sent for the first time. */
+static inline bool ns_tcp_data_waiting(const struct tcp_sock *tp)
+{
+	return !tp->fin_sent &&
+	       (tp->sndq.end_seq != tp->snd_nxt || tp->fin_queued);
+}
 
 /* Our TSval now. */
 static inline uint32_t ns_tcp_ts_now(uint64_t now, uint32_t ts_off)

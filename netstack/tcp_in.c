@@ -1415,6 +1415,28 @@ static void tcp_input(struct ns_stack *stack, struct ns_pkt *pkt)
 
 /* ---- ICMP errors (RFC 5927, Linux tcp_v4_err) ----------------------------- */
 
+/* Marks lost the records in flight longer than mss; true if any. */
+static bool mark_oversized_lost(struct tcp_sock *tp, uint32_t mss)
+{
+	struct tcp_sb *sb = &tp->sb;
+	uint32_t fin_end = tp->sndq.end_seq + 1;
+	bool any = false;
+	for (uint32_t i = 0; i < sb->count; i++) {
+		struct tcp_rec *rec = ns_tcp_sb_at(sb, i);
+		uint32_t len = rec->end - rec->seq;
+		if (tp->fin_sent && rec->end == fin_end)
+			len--;
+		if (len <= mss || (rec->flags & TCP_REC_SACKED))
+			continue;
+		if (!(rec->flags & TCP_REC_LOST) ||
+		    (rec->flags & TCP_REC_RETRANS)) {
+			ns_tcp_sb_mark_lost(sb, i);
+			any = true;
+		}
+	}
+	return any;
+}
+
 static void tcp_err(struct ns_stack *stack, const struct ns_icmp_err *e)
 {
 	if (e->th_len < 8)
@@ -1434,13 +1456,12 @@ static void tcp_err(struct ns_stack *stack, const struct ns_icmp_err *e)
 	bool too_big = e->v6 ? e->type == 2 : (e->type == 3 && e->code == 4);
 	if (too_big) {
 		/* The core updated the path MTU; segments shrink and the
-		 * oversized ones go again (RFC 1191, RFC 8201). */
+		 * oversized ones in flight go again, cut to the new size
+		 * (RFC 1191, RFC 8201; Linux tcp_simple_retransmit). */
 		sk->dst_ok = false;
-		uint32_t old = tp->mss_cache;
-		if (ns_tcp_current_mss(tp) < old && tp->sb.count) {
-			ns_tcp_sb_mark_all_lost(&tp->sb, false);
+		if (sk->state != NS_TCP_SYN_SENT &&
+		    mark_oversized_lost(tp, ns_tcp_send_mss(tp)))
 			ns_tcp_push(tp);
-		}
 		return;
 	}
 	if (sk->state == NS_TCP_SYN_SENT || sk->state == NS_TCP_SYN_RECV) {

@@ -57,6 +57,15 @@ static uint32_t sack_opt_len(const struct tcp_sock *tp)
 	return 4 + 8 * (n < max ? n : max);
 }
 
+uint32_t ns_tcp_send_mss(struct tcp_sock *tp)
+{
+	uint32_t mss = ns_tcp_current_mss(tp);
+	uint32_t sack_len = sack_opt_len(tp);
+	if (sack_len && mss > sack_len + TCP_MIN_MSS)
+		mss -= sack_len;
+	return mss;
+}
+
 static uint32_t rcv_space(const struct tcp_sock *tp)
 {
 	int64_t free = (int64_t)tp->sk.rcvbuf - tp->rcvq.mem;
@@ -592,10 +601,21 @@ int ns_tcp_retransmit(struct tcp_sock *tp, uint32_t i)
 {
 	struct ns_stack *stack = tp->sk.stack;
 	struct tcp_rec *rec = ns_tcp_sb_at(&tp->sb, i);
+	bool fin = tp->fin_sent && rec->end == tp->sndq.end_seq + 1;
+	uint32_t len = rec->end - rec->seq - (fin ? 1 : 0);
+	uint32_t mss = ns_tcp_send_mss(tp);
+	if (len > mss) {
+		/* Sent before the path MTU fell: the record goes again cut
+		 * to the MSS of now (Linux tcp_fragment in
+		 * __tcp_retransmit_skb). */
+		int r = ns_tcp_sb_split(&tp->sb, i, rec->seq + mss);
+		if (r < 0)
+			return r;
+		rec = ns_tcp_sb_at(&tp->sb, i);
+		fin = false;
+		len = mss;
+	}
 	uint32_t seq = rec->seq;
-	uint32_t end = rec->end;
-	bool fin = tp->fin_sent && end == tp->sndq.end_seq + 1;
-	uint32_t len = end - seq - (fin ? 1 : 0);
 	struct seg_spec s = { .seq = seq,
 			      .len = len,
 			      .flags = TCPHDR_ACK | (fin ? TCPHDR_FIN : 0) };
@@ -663,17 +683,21 @@ static bool small_segment_ok(const struct tcp_sock *tp, uint32_t len,
 	return true;
 }
 
+/* How write_xmit decides on a segment shorter than an MSS. */
+enum xmit_how {
+	XMIT_PUSH,  /* Nagle, SWS avoidance and TCP_CORK apply */
+	XMIT_MORE,  /* the same, and MSG_MORE holds a short tail */
+	XMIT_FORCE, /* a window probe: whatever fits (tcp_write_wakeup) */
+};
+
 /* Sends new data (and the FIN) within the windows. limit_segs bounds the
  * segments (a probe sends one); ignore_cwnd for probes. Returns the
  * segments sent. */
 static uint32_t write_xmit(struct tcp_sock *tp, uint32_t limit_segs,
-			   bool ignore_cwnd, bool cork)
+			   bool ignore_cwnd, enum xmit_how how)
 {
 	struct ns_stack *stack = tp->sk.stack;
-	uint32_t mss = ns_tcp_current_mss(tp);
-	uint32_t sack_len = sack_opt_len(tp);
-	if (sack_len && mss > sack_len + TCP_MIN_MSS)
-		mss -= sack_len;
+	uint32_t mss = ns_tcp_send_mss(tp);
 	bool tso = tso_ok(tp);
 	uint32_t sent = 0;
 	tp->cwnd_limited = false;
@@ -713,8 +737,9 @@ static uint32_t write_xmit(struct tcp_sock *tp, uint32_t limit_segs,
 			len -= len % mss;
 		bool fin = fin_pending && seq + len == tp->sndq.end_seq;
 		/* A FIN goes at once (Nagle does not hold it, Linux). */
-		if (len < mss && !fin &&
-		    !small_segment_ok(tp, len, window_cut, cork || tp->cork))
+		if (len < mss && !fin && how != XMIT_FORCE &&
+		    !small_segment_ok(tp, len, window_cut,
+				      how == XMIT_MORE || tp->cork))
 			break;
 		struct seg_spec s = {
 			.seq = seq,
@@ -797,10 +822,13 @@ void ns_tcp_push_more(struct tcp_sock *tp, bool more)
 	uint32_t before = tp->sb.count;
 	bool armed = tp->rtx_kind != TCP_RTX_NONE;
 	xmit_retransmit_queue(tp);
-	write_xmit(tp, UINT32_MAX, false, more);
+	write_xmit(tp, UINT32_MAX, false, more ? XMIT_MORE : XMIT_PUSH);
+	/* Data held back with nothing in flight (a closed or sub-MSS
+	 * window, TCP_CORK, MSG_MORE) gets the probe timer, as Linux
+	 * tcp_check_probe_timer: a lost window update cannot stall the
+	 * connection, and a cork holds data for at most about 200 ms. */
 	if (tp->sb.count != before || !armed ||
-	    (tp->sb.count == 0 && tp->snd_wnd == 0 &&
-	     tp->sndq.end_seq != tp->snd_nxt))
+	    (tp->sb.count == 0 && ns_tcp_data_waiting(tp)))
 		ns_tcp_rearm_rto(tp);
 }
 
@@ -824,7 +852,7 @@ int ns_tcp_write_wakeup(struct tcp_sock *tp)
 	uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
 	if (tp->sndq.end_seq != tp->snd_nxt && seq_lt(tp->snd_nxt, wnd_end)) {
 		/* The window opened (the update was lost): send data. */
-		if (write_xmit(tp, 1, true, false))
+		if (write_xmit(tp, 1, true, XMIT_FORCE))
 			return 0;
 	}
 	return send_probe(tp);
@@ -838,7 +866,7 @@ void ns_tcp_send_loss_probe(struct tcp_sock *tp)
 	bool new_data =
 		tp->sndq.end_seq != tp->snd_nxt && seq_lt(tp->snd_nxt, wnd_end);
 	/* RFC 8985 7.3: new data if any can go, else the last segment. */
-	if (new_data && write_xmit(tp, 1, true, false)) {
+	if (new_data && write_xmit(tp, 1, true, XMIT_PUSH)) {
 		tp->tlp.is_retrans = false;
 	} else if (tp->sb.count) {
 		uint32_t last = tp->sb.count - 1;

@@ -134,6 +134,32 @@ int ns_tcp_sb_sent(struct tcp_sb *sb, uint32_t seq, uint32_t end, uint64_t now)
 	return 0;
 }
 
+int ns_tcp_sb_split(struct tcp_sb *sb, uint32_t i, uint32_t at)
+{
+	if (sb->count == sb->cap) {
+		int r = sb_grow(sb);
+		if (r < 0)
+			return r;
+	}
+	for (uint32_t k = sb->count; k > i + 1; k--)
+		*ns_tcp_sb_at(sb, k) = *ns_tcp_sb_at(sb, k - 1);
+	struct tcp_rec *rec = ns_tcp_sb_at(sb, i);
+	struct tcp_rec *next = ns_tcp_sb_at(sb, i + 1);
+	*next = *rec;
+	next->seq = at;
+	rec->end = at;
+	sb->count++;
+	if (rec->flags & TCP_REC_SACKED)
+		sb->sacked_out++;
+	if (rec->flags & TCP_REC_LOST)
+		sb->lost_out++;
+	if (rec->flags & TCP_REC_RETRANS)
+		sb->retrans_out++;
+	if (sb->lost_hint > i)
+		sb->lost_hint++;
+	return 0;
+}
+
 void ns_tcp_sb_retransmitted(struct tcp_sb *sb, uint32_t i, uint64_t now)
 {
 	struct tcp_rec *rec = ns_tcp_sb_at(sb, i);

@@ -146,6 +146,11 @@ static inline void ns_tcp_sb_unsend(struct tcp_sb *sb, uint32_t count)
 	sb->count = count;
 }
 
+/* Splits record i at sequence number at (inside it) into two records
+ * with the same flags and times, for retransmission at a smaller MSS.
+ * Returns 0 or -ENOMEM (nothing changed). */
+int ns_tcp_sb_split(struct tcp_sb *sb, uint32_t i, uint32_t at);
+
 /* Record i was retransmitted at now. */
 void ns_tcp_sb_retransmitted(struct tcp_sb *sb, uint32_t i, uint64_t now);
 

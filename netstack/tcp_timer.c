@@ -61,9 +61,10 @@ void ns_tcp_rearm_rto(struct tcp_sock *tp)
 	if (!synchronized(tp))
 		return;
 	if (tp->sb.count == 0) {
-		/* Nothing in flight. Data waiting behind a closed window:
-		 * probe it (RFC 9293 3.8.6.1). */
-		if (tp->sndq.end_seq != tp->snd_nxt && tp->snd_wnd == 0) {
+		/* Nothing in flight. Data waiting behind a closed or too
+		 * small window, or held by a cork: probe (RFC 9293 3.8.6.1,
+		 * Linux tcp_check_probe_timer). */
+		if (ns_tcp_data_waiting(tp)) {
 			if (tp->rtx_kind != TCP_RTX_PROBE0)
 				ns_tcp_rtx_arm(tp, TCP_RTX_PROBE0,
 					       rto_deadline(tp, false));
@@ -207,7 +208,7 @@ static void retransmit_timer(struct tcp_sock *tp)
 static void probe_timer(struct tcp_sock *tp)
 {
 	struct ns_stack *stack = tp->sk.stack;
-	if (tp->sb.count || tp->sndq.end_seq == tp->snd_nxt) {
+	if (tp->sb.count || !ns_tcp_data_waiting(tp)) {
 		tp->probes_out = 0;
 		return;
 	}

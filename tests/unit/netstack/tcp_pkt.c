@@ -96,6 +96,37 @@ void tp_send_raw(struct tp_peer *p, const uint8_t *tcp, size_t len,
 	nt_inject(&p->solo.e, frame, n + len);
 }
 
+void tp_send_icmp(struct tp_peer *p, uint8_t type, uint8_t code, uint32_t rest,
+		  const struct tp_seg *q)
+{
+	uint8_t quote[40 + 20], frame[14 + 40 + 8 + sizeof(quote)];
+	uint16_t tlen = (uint16_t)(20 + q->len);
+	size_t qn =
+		p->v6 ? nt_put_ip6(quote, local_ip(p), peer_ip(p), 6, tlen, 64)
+		      : nt_put_ip4(quote, local_ip(p), peer_ip(p), 6, tlen, 1,
+				   0x4000, 64);
+	uint8_t *t = quote + qn;
+	memset(t, 0, 20);
+	ns_put_be16(t, q->sport);
+	ns_put_be16(t + 2, q->dport);
+	ns_put_be32(t + 4, q->seq);
+	ns_put_be32(t + 8, q->ack);
+	t[12] = 5 << 4;
+	t[13] = q->flags;
+	size_t n =
+		nt_put_eth(frame, nt_mac_a, nt_mac_b, p->v6 ? 0x86dd : 0x0800);
+	size_t ilen = 8 + qn + 20;
+	if (p->v6)
+		n += nt_put_ip6(frame + n, peer_ip(p), local_ip(p), 58,
+				(uint16_t)ilen, 64);
+	else
+		n += nt_put_ip4(frame + n, peer_ip(p), local_ip(p), 1,
+				(uint16_t)ilen, 1, 0, 64);
+	n += nt_put_icmp(frame + n, p->v6, peer_ip(p), local_ip(p), type, code,
+			 rest, quote, qn + 20);
+	nt_inject(&p->solo.e, frame, n);
+}
+
 void tp_send(struct tp_peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 	     uint16_t win, const struct ns_tcp_opts *opts, const void *data,
 	     size_t len)

@@ -58,6 +58,12 @@ void tp_send(struct tp_peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 void tp_send_raw(struct tp_peer *p, const uint8_t *tcp, size_t len,
 		 bool bad_csum);
 
+/* Injects an ICMP (v4) or ICMPv6 error from the peer's address quoting
+ * the IP header and first 20 TCP bytes of segment q as the stack sent it
+ * (with the DF bit); rest is the ICMP header's second word (the MTU). */
+void tp_send_icmp(struct tp_peer *p, uint8_t type, uint8_t code, uint32_t rest,
+		  const struct tp_seg *q);
+
 /* Takes the next TCP segment the stack sent (other frames are dropped);
  * false when there is none. The checksum must be right. */
 bool tp_recv(struct tp_peer *p, struct tp_seg *s);

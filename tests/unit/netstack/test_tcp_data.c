@@ -174,6 +174,55 @@ static void test_zero_window_probes_with_backoff(void **state)
 	tp_free(&p);
 }
 
+/* A window smaller than an MSS with nothing in flight: sender SWS
+ * avoidance holds the sliver, but the probe timer runs (Linux
+ * tcp_check_probe_timer), and its probe carries what fits, so a lost
+ * window update cannot stall the connection. */
+static void test_sub_mss_window_probed_with_data(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct tp_conn c;
+	tp_establish(&p, &c, true, 0);
+	/* The window shrinks (Linux takes a smaller window only from a
+	 * segment that advances snd_una or the sequence number of the last
+	 * update: the second data byte here). */
+	c.peer_win = 300;
+	tp_csend(&p, &c, TP_ACK, "x", 1);
+	tp_csend(&p, &c, TP_ACK, "y", 1);
+	struct tp_seg s;
+	while (tp_recv(&p, &s))
+		;
+	memset(buf, 'w', 5000);
+	assert_int_equal(wr(c.s, buf, 5000, 0), 5000);
+	tp_expect_none(&p);
+	uint64_t gap = tp_next_timer(&p, 10 * SEC);
+	assert_true(gap >= 200 * MS && gap <= 3 * SEC);
+	tp_cexpect(&p, &c, &s);
+	assert_int_equal(s.seq, c.stack_seq);
+	assert_int_equal(s.len, 300);
+	/* Acknowledged, the window still small: the next probe carries the
+	 * next 300 bytes. */
+	c.stack_seq += 300;
+	tp_cack(&p, &c, c.stack_seq, NULL, 0);
+	tp_expect_none(&p);
+	tp_next_timer(&p, 10 * SEC);
+	tp_cexpect(&p, &c, &s);
+	assert_int_equal(s.seq, c.stack_seq);
+	assert_int_equal(s.len, 300);
+	c.stack_seq += 300;
+	/* The window opens: the rest goes at once. */
+	c.peer_win = 65535;
+	tp_cack(&p, &c, c.stack_seq, NULL, 0);
+	uint32_t got = 0;
+	while (tp_recv(&p, &s))
+		got += s.len;
+	assert_int_equal(got, 5000 - 600);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
 static void test_nagle_holds_small_segments(void **state)
 {
 	(void)state;
@@ -235,6 +284,16 @@ static void test_cork_and_msg_more(void **state)
 	assert_int_equal(wr(c.s, "/\r\n", 3, 0), 3);
 	tp_cexpect(&p, &c, &s);
 	assert_int_equal(s.len, 7);
+	tp_cack(&p, &c, s.seq + s.len, NULL, 0);
+	/* A cork holds a partial segment about 200 ms at most: the probe
+	 * timer sends it (Linux's ceiling, from tcp_check_probe_timer). */
+	setint(c.s, IPPROTO_TCP, TCP_CORK, 1);
+	assert_int_equal(wr(c.s, "tail", 4, 0), 4);
+	tp_expect_none(&p);
+	uint64_t gap = tp_next_timer(&p, 10 * SEC);
+	assert_true(gap >= 200 * MS && gap < SEC);
+	tp_cexpect(&p, &c, &s);
+	assert_int_equal(s.len, 4);
 	tp_conn_close(&c);
 	tp_free(&p);
 }
@@ -412,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_delayed_ack_after_40ms),
 		cmocka_unit_test(test_window_update_after_read),
 		cmocka_unit_test(test_zero_window_probes_with_backoff),
+		cmocka_unit_test(test_sub_mss_window_probed_with_data),
 		cmocka_unit_test(test_nagle_holds_small_segments),
 		cmocka_unit_test(test_cork_and_msg_more),
 		cmocka_unit_test(test_out_of_order_sack_and_dsack),

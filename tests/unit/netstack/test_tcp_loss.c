@@ -302,6 +302,57 @@ static void test_timestamps_undo_spurious_rto(void **state)
 	tp_free(&p);
 }
 
+/* A smaller path MTU (ICMP "fragmentation needed" / "packet too big")
+ * while full segments are in flight: they go again cut to the new MSS,
+ * none is refused by the IP layer, and new data uses the new size. */
+static void test_path_mtu_drop_resegments_in_flight(void **state)
+{
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct tp_peer p;
+		tp_init(&p, v6, 5000, 80);
+		p.rtt = 10 * MS;
+		struct tp_conn c;
+		tp_establish(&p, &c, true, TP_OPT_TS | TP_OPT_SACK);
+		uint32_t mss = v6 ? 1500 - 60 - 12 : MSS;
+		memset(buf, 'P', sizeof(buf));
+		assert_int_equal(
+			ns_socket_sendto(c.s, buf, 3 * mss, 0, NULL, 0),
+			(ssize_t)(3 * mss));
+		struct tp_seg segs[3];
+		for (int i = 0; i < 3; i++) {
+			tp_cexpect(&p, &c, &segs[i]);
+			assert_int_equal(segs[i].len, mss);
+		}
+		uint32_t mtu = v6 ? 1280 : 1000;
+		uint32_t new_mss = mtu - (v6 ? 60 : 40) - 12;
+		if (v6)
+			tp_send_icmp(&p, 2, 0, mtu, &segs[0]);
+		else
+			tp_send_icmp(&p, 3, 4, mtu, &segs[0]);
+		/* Every byte in flight goes again, in segments that fit. */
+		uint32_t covered = 0;
+		struct tp_seg s;
+		while (tp_recv(&p, &s)) {
+			assert_true(s.len <= new_mss);
+			assert_int_equal(s.seq, segs[0].seq + covered);
+			covered += s.len;
+		}
+		assert_int_equal(covered, 3 * mss);
+		assert_int_equal(nt_stat(tp_stack(&p),
+					 v6 ? "Ip6.FragFails" : "Ip.FragFails"),
+				 0);
+		c.stack_seq = segs[0].seq + covered;
+		tp_cack(&p, &c, c.stack_seq, NULL, 0);
+		assert_int_equal(ns_socket_sendto(c.s, buf, 2000, 0, NULL, 0),
+				 2000);
+		tp_cexpect(&p, &c, &s);
+		assert_int_equal(s.len, new_mss);
+		tp_conn_close(&c);
+		tp_free(&p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_tail_loss_probe),
 		cmocka_unit_test(test_dsack_undoes_spurious_recovery),
 		cmocka_unit_test(test_timestamps_undo_spurious_rto),
+		cmocka_unit_test(test_path_mtu_drop_resegments_in_flight),
 	};
 	return cmocka_run_group_tests_name("netstack/tcp_loss", tests, NULL,
 					   NULL);

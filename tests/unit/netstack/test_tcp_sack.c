@@ -313,6 +313,39 @@ static void test_sb_grows_across_wrap_and_finds(void **state)
 	ns_tcp_sb_destroy(&sb);
 }
 
+static void test_sb_split_keeps_counts_and_order(void **state)
+{
+	(void)state;
+	struct tcp_sb sb;
+	ns_tcp_sb_init(&sb);
+	uint32_t seq0 = 0xffffffffu - 3 * MSS;
+	send_segments(&sb, seq0, 8);
+	struct tcp_sb_delivery d = { 0 };
+	ns_tcp_sb_ack(&sb, seq0 + 2 * MSS, &d); /* the ring wraps */
+	send_segments(&sb, seq0 + 8 * MSS, 6);
+	ns_tcp_sb_mark_all_lost(&sb, false);
+	ns_tcp_sb_retransmitted(&sb, 0, 5);
+	uint32_t count = sb.count, lost = sb.lost_out;
+	assert_int_equal(sb.retrans_out, 1);
+	/* Split every record in two until the ring had to grow. */
+	for (uint32_t i = 0; i < 2 * count; i += 2)
+		assert_int_equal(
+			ns_tcp_sb_split(&sb, i,
+					ns_tcp_sb_at(&sb, i)->seq + MSS / 2),
+			0);
+	assert_int_equal(sb.count, 2 * count);
+	assert_int_equal(sb.lost_out, 2 * lost);
+	assert_int_equal(sb.retrans_out, 2);
+	for (uint32_t i = 0; i < sb.count; i++) {
+		const struct tcp_rec *r = ns_tcp_sb_at(&sb, i);
+		uint32_t start = seq0 + 2 * MSS + (i / 2) * MSS;
+		assert_int_equal(r->seq, i % 2 ? start + MSS / 2 : start);
+		assert_int_equal(r->end, i % 2 ? start + MSS : start + MSS / 2);
+	}
+	assert_int_equal(ns_tcp_sb_next_lost(&sb), 2);
+	ns_tcp_sb_destroy(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +362,7 @@ int main(void)
 		cmocka_unit_test(
 			test_sb_rto_marks_all_and_reneging_clears_sacks),
 		cmocka_unit_test(test_sb_grows_across_wrap_and_finds),
+		cmocka_unit_test(test_sb_split_keeps_counts_and_order),
 	};
 	return cmocka_run_group_tests_name("netstack/tcp_sack", tests, NULL,
 					   NULL);
