@@ -2,7 +2,10 @@
  * by an in-memory link, against the host kernel's TCP over loopback,
  * measured in the same run, per second of the process's CPU time.
  *
- *   tcp-bench [--seconds S] [--only bulk|conn]
+ *   tcp-bench [--seconds S] [--only bulk|conn|plain|trusted|tso|jumbo]
+ *
+ * --only plain|trusted|tso|jumbo measures one netstack bulk link and not
+ * the kernel (for profiling: perf record tcp-bench --only plain).
  *
  * Bulk: one connection; each round the sender writes up to 4 x 64 KiB (as
  * far as the window allows), the frames cross the link, the receiver
@@ -476,8 +479,9 @@ int main(int argc, char **argv)
 		} else if (c == 'o') {
 			only = optarg;
 		} else {
-			fprintf(stderr, "usage: tcp-bench [--seconds S] "
-					"[--only bulk|conn]\n");
+			fprintf(stderr,
+				"usage: tcp-bench [--seconds S] [--only "
+				"bulk|conn|plain|trusted|tso|jumbo]\n");
 			return 2;
 		}
 	}
@@ -486,21 +490,34 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memset(chunk, 'x', sizeof(chunk));
+	static const struct {
+		const char *key, *name;
+		uint32_t mtu, caps;
+	} links[] = {
+		{ "plain", "MTU 1500 plain (sw checksums)", 1500, 0 },
+		{ "trusted", "MTU 1500 trusted", 1500, NS_LINK_CAP_TRUSTED },
+		{ "tso", "MTU 1500 trusted + TSO/GRO", 1500,
+		  NS_LINK_CAP_TRUSTED | NS_LINK_CAP_TSO | NS_LINK_CAP_RX_GRO },
+		{ "jumbo", "MTU 65535 trusted", 65535, NS_LINK_CAP_TRUSTED },
+	};
+	size_t nlinks = sizeof(links) / sizeof(links[0]);
+	for (size_t i = 0; i < nlinks; i++) {
+		if (strcmp(only, links[i].key) == 0) {
+			double v = isolated(ns_bulk, links[i].mtu,
+					    links[i].caps, seconds);
+			printf("bulk, Gbit/s per CPU-second: netstack %s %.2f\n",
+			       links[i].name, v);
+			return 0;
+		}
+	}
+	if (*only && strcmp(only, "bulk") != 0 && strcmp(only, "conn") != 0) {
+		fprintf(stderr, "tcp-bench: unknown --only %s\n", only);
+		return 2;
+	}
 	if (strcmp(only, "conn") != 0) {
 		double k = isolated(kernel_bulk_m, 0, 0, seconds);
 		printf("bulk, Gbit/s per CPU-second      kernel lo %8.2f\n", k);
-		static const struct {
-			const char *name;
-			uint32_t mtu, caps;
-		} links[] = {
-			{ "MTU 1500 plain (sw checksums)", 1500, 0 },
-			{ "MTU 1500 trusted", 1500, NS_LINK_CAP_TRUSTED },
-			{ "MTU 1500 trusted + TSO/GRO", 1500,
-			  NS_LINK_CAP_TRUSTED | NS_LINK_CAP_TSO |
-				  NS_LINK_CAP_RX_GRO },
-			{ "MTU 65535 trusted", 65535, NS_LINK_CAP_TRUSTED },
-		};
-		for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		for (size_t i = 0; i < nlinks; i++) {
 			double v = isolated(ns_bulk, links[i].mtu,
 					    links[i].caps, seconds);
 			printf("  netstack %-30s %8.2f  ratio %5.2f\n",
