@@ -107,6 +107,10 @@ struct ns_ip_tx {
 	uint8_t pmtudisc;
 	uint8_t flags;	    /* NS_TX_* */
 	uint32_t flowlabel; /* IPv6, host order, 20 bits */
+	/* IPv4 identification for unfragmented packets: the connection's
+	 * own counter, advanced by the segments sent (Linux inet_id), or
+	 * NULL for the stack's hashed per-destination counters. */
+	uint16_t *ident;
 };
 
 enum {

@@ -312,8 +312,17 @@ int ns_ip4_output(struct ns_stack *stack, const struct ns_dst *dst,
 	/* Linux sets DF on anything it need not fragment unless the
 	 * socket said IP_PMTUDISC_DONT (RFC 1191). */
 	uint16_t frag = tx->pmtudisc == NS_PMTUDISC_DONT ? 0 : IP_DF;
-	uint16_t id =
-		(uint16_t)ns_ip_ident(stack, &tx->src, &tx->dst, tx->proto);
+	uint16_t id;
+	if (tx->ident) {
+		id = *tx->ident;
+		*tx->ident += pkt->gso_size ? (uint16_t)((tot - pkt->hdr_len +
+							  pkt->gso_size - 1) /
+							 pkt->gso_size)
+					    : 1;
+	} else {
+		id = (uint16_t)ns_ip_ident(stack, &tx->src, &tx->dst,
+					   tx->proto);
+	}
 	ip4_write_header(h, tx, tot, id, frag);
 	count_out(stack, dst, tot);
 	return ns_ip_finish_output(stack, dst, pkt, false, tx->flags);

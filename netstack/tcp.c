@@ -792,6 +792,7 @@ static int tcp_connect(struct ns_sock *sk, const struct ns_sockname *sn)
 	ns_tcp_tuple_of(&sk->laddr, sk->lport, &sk->raddr, sk->rport, &t);
 	tp->iss = ns_tcp_isn(&tcp_stack(stack)->secrets, &t, stack->now);
 	tp->ts_off = ns_tcp_ts_offset(&tcp_stack(stack)->secrets, &t);
+	tp->ip_ident = (uint16_t)ns_random_u32(stack);
 	ns_tcp_hash(tp);
 	ns_tcp_set_state(tp, NS_TCP_SYN_SENT);
 	TCP_INC(stack, ActiveOpens);

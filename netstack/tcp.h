@@ -241,6 +241,7 @@ struct tcp_sock {
 	uint64_t ts_recent_stamp;
 	uint32_t ts_off; /* our TSval = clock ms + ts_off */
 	uint32_t rcv_rtt_last_tsecr;
+	uint16_t ip_ident; /* IPv4 identification (Linux inet_id) */
 
 	/* Queues. FIN handling: fin_queued when the user shut down sending
 	 * (it follows the data, at sequence sndq.end_seq). */

@@ -1116,6 +1116,7 @@ static struct tcp_sock *cookie_child(struct tcp_sock *lp, struct tcp_seg *seg)
 	c->rcv_nxt = c->copied_seq = seg->seq;
 	c->rwin.rcv_nxt = c->rwin.rcv_wup = seg->seq;
 	c->ts_off = ts_off;
+	c->ip_ident = (uint16_t)ns_random_u32(stack);
 	negotiate(c, &o, true);
 	/* The same choices the cookie SYN-ACK made (window, scale, MSS). */
 	ns_tcp_syn_setup(c);
@@ -1154,6 +1155,7 @@ static void listen_syn(struct tcp_sock *lp, struct tcp_seg *seg)
 	ns_tcp_tuple_of(&seg->daddr, seg->dport, &seg->saddr, seg->sport, &t);
 	c->iss = ns_tcp_isn(&tcp_stack(stack)->secrets, &t, stack->now);
 	c->ts_off = ns_tcp_ts_offset(&tcp_stack(stack)->secrets, &t);
+	c->ip_ident = (uint16_t)ns_random_u32(stack);
 	c->irs = seg->seq;
 	c->rcv_nxt = c->copied_seq = seg->seq + 1;
 	c->rwin.rcv_nxt = c->rwin.rcv_wup = c->rcv_nxt;

@@ -170,9 +170,10 @@ static uint16_t window_field(struct tcp_sock *tp, bool syn)
 	return field;
 }
 
-static void fill_tx(const struct ns_sock *sk, const struct ns_dst *d,
+static void fill_tx(struct tcp_sock *tp, const struct ns_dst *d,
 		    struct ns_ip_tx *tx)
 {
+	const struct ns_sock *sk = &tp->sk;
 	bool v4 = ns_addr_is_v4(&sk->raddr);
 	*tx = (struct ns_ip_tx){
 		.src = sk->laddr,
@@ -186,6 +187,7 @@ static void fill_tx(const struct ns_sock *sk, const struct ns_dst *d,
 					  ? NS_PMTUDISC_DONT
 					  : NS_PMTUDISC_DO)
 			       : NS_PMTUDISC_DO,
+		.ident = v4 ? &tp->ip_ident : NULL,
 	};
 	(void)d;
 }
@@ -248,7 +250,7 @@ static int transmit(struct tcp_sock *tp, const struct seg_spec *s)
 	put_header(h, sk->lport, sk->rport, s->seq, ack, hdr_len, flags, wnd,
 		   urg);
 	struct ns_ip_tx tx;
-	fill_tx(sk, d, &tx);
+	fill_tx(tp, d, &tx);
 	ns_l4_csum_partial(pkt, &tx.src, &tx.dst, IPPROTO_TCP, 16);
 	if (s->gso_size && s->len > s->gso_size) {
 		pkt->gso_size = s->gso_size;

@@ -166,6 +166,7 @@ bool tp_recv(struct tp_peer *p, struct tp_seg *s)
 			tlen = ns_get_be16(ip + 2) - ihl;
 			proto = ip[9];
 			s->ttl = ip[8];
+			s->ip_id = ns_get_be16(ip + 4);
 		} else if (type == 0x86dd) {
 			ihl = 40;
 			tlen = ns_get_be16(ip + 4);

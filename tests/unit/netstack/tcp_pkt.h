@@ -43,6 +43,7 @@ struct tp_seg {
 	uint32_t len;
 	uint8_t data[65536];
 	uint8_t ttl;
+	uint16_t ip_id; /* IPv4 identification */
 };
 
 void tp_init(struct tp_peer *p, bool v6, uint16_t sport, uint16_t dport);

@@ -464,6 +464,33 @@ static void test_urgent_data_sent(void **state)
 	tp_free(&p);
 }
 
+/* IPv4 identification: each connection counts its own segments from a
+ * random start (Linux inet_id), not the shared per-destination counters
+ * that stateless replies such as a RST use. */
+static void test_ip_ident_counts_per_connection(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct tp_conn c;
+	tp_establish(&p, &c, true, 0);
+	setint(c.s, IPPROTO_TCP, TCP_NODELAY, 1);
+	struct tp_seg a, rst, b;
+	assert_int_equal(wr(c.s, "one", 3, 0), 3);
+	tp_cexpect(&p, &c, &a);
+	/* A SYN to a closed port from the same address: a RST. */
+	p.dport = 81;
+	tp_send(&p, TP_SYN, 7, 0, 1000, NULL, NULL, 0);
+	tp_expect(&p, &rst);
+	assert_true(rst.flags & TP_RST);
+	p.dport = 80;
+	assert_int_equal(wr(c.s, "two", 3, 0), 3);
+	tp_cexpect(&p, &c, &b);
+	assert_int_equal((uint16_t)(b.ip_id - a.ip_id), 1);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_window_update_after_read),
 		cmocka_unit_test(test_zero_window_probes_with_backoff),
 		cmocka_unit_test(test_sub_mss_window_probed_with_data),
+		cmocka_unit_test(test_ip_ident_counts_per_connection),
 		cmocka_unit_test(test_nagle_holds_small_segments),
 		cmocka_unit_test(test_cork_and_msg_more),
 		cmocka_unit_test(test_out_of_order_sack_and_dsack),
