@@ -261,8 +261,10 @@ static void peer_send(struct world *w, struct flow *f, uint8_t flags,
 	}
 	if (olen > 40 - (o - 20))
 		olen = 40 - (o - 20);
-	memcpy(t + o, opts, olen);
-	o += olen;
+	if (olen) {
+		memcpy(t + o, opts, olen);
+		o += olen;
+	}
 	while (o % 4)
 		t[o++] = 0;
 	if (len > sizeof(segbuf) - o)
