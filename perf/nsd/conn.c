@@ -1,6 +1,8 @@
 /* TCP listeners and connections running stream services (conn.h). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +424,16 @@ int nsd_server_listen(struct nsd_server *s, int family, uint16_t port,
 	return 0;
 }
 
+/* Nothing waits to be sent, by nsd or in the socket: an idle keep-alive
+ * connection, closed with a FIN as nginx closes one. Data stuck behind a
+ * peer that stopped reading or vanished is dropped with a reset. */
+static bool conn_idle_clean(struct nsd_conn *c)
+{
+	int unsent = 0;
+	return c->out_head == c->out_tail &&
+	       ns_socket_ioctl(c->sock, SIOCOUTQ, &unsent) == 0 && unsent == 0;
+}
+
 void nsd_server_sweep(struct nsd_server *s, uint64_t now)
 {
 	struct nsd_list *p = s->conns.next;
@@ -433,7 +445,7 @@ void nsd_server_sweep(struct nsd_server *s, uint64_t now)
 			conn_free(c, false);
 		} else if (s->cfg.idle_ns > 0 && idle >= s->cfg.idle_ns) {
 			s->counters->conns_idle_closed++;
-			conn_free(c, true);
+			conn_free(c, !conn_idle_clean(c));
 		}
 	}
 }

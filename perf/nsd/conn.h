@@ -13,7 +13,8 @@
  *   does not turn the close into a reset that destroys the response);
  * - when the service aborts: reset (SO_LINGER 0);
  * - on a socket error (ECONNRESET, EPIPE, ETIMEDOUT): close at once;
- * - after the idle timeout without progress: reset.
+ * - after the idle timeout without progress: close (FIN) when nothing
+ *   waits to be sent, reset when data is stuck behind a silent peer.
  * Every end is counted (counters.h).
  *
  * Listeners accept while fewer than max_conns connections are open; at
@@ -59,8 +60,8 @@ void nsd_server_init(struct nsd_server *s, struct nsd_loop *loop,
 int nsd_server_listen(struct nsd_server *s, int family, uint16_t port,
 		      const struct nsd_svc *svc, struct rs_error **err);
 
-/* Resets connections idle past the timeout and ends lingering closes
- * past NSD_LINGER_NS. Called from the loop's tick. */
+/* Ends connections idle past the timeout and lingering closes past
+ * NSD_LINGER_NS. Called from the loop's tick. */
 void nsd_server_sweep(struct nsd_server *s, uint64_t now);
 
 /* Closes every connection (reset) and listener. */

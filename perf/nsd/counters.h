@@ -16,7 +16,7 @@
 	X(conns_reset)	     /* ended by the peer: ECONNRESET, EPIPE */        \
 	X(conns_failed)	     /* ended by another error (ETIMEDOUT ...) */      \
 	X(conns_aborted)     /* reset by nsd: the service gave up */           \
-	X(conns_idle_closed) /* reset after --idle-timeout of silence */       \
+	X(conns_idle_closed) /* ended by --idle-timeout of silence */          \
 	X(accept_paused)     /* times accepting paused at --max-conns */       \
 	X(accept_errors)                                                       \
 	X(bytes_received) /* TCP payload, all services */                      \

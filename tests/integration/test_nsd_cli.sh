@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # perf/nsd as a program: bad flags print one line naming the flag and exit
 # 2; a link or control socket that cannot be set up is one line and exit
-# 1; --max-conns pauses accepting and resumes; --idle-timeout resets
-# silent peers; the link going down and up is survived; SIGUSR1 prints
+# 1; --max-conns pauses accepting and resumes; --idle-timeout closes
+# silent connections; the link going down and up is survived; SIGUSR1 prints
 # the stats; SIGTERM ends with status 0; a SYN flood from spoofed sources
 # leaves real clients served (SYN cookies) and memory bounded.
 # timeout: 120
@@ -67,9 +67,18 @@ done
 defer kill "${pids[@]}"
 check "--max-conns: three served, accepting paused" \
 	wait_for 10 nsd_true 'd["nsd"]["conns_open"] == 3 and d["nsd"]["accept_paused"] >= 1'
-check "--idle-timeout: all five reset in turn, none left" \
+check "--idle-timeout: all five closed in turn, none left" \
 	wait_for 20 nsd_true 'd["nsd"]["conns_accepted"] == 5 and d["nsd"]["conns_idle_closed"] == 5 and d["nsd"]["conns_open"] == 0'
 check "the stack holds no connection afterwards" wait_for 10 nsd_clean
+
+# A client that stops reading chargen: its data is stuck, so the idle
+# timeout resets the connection and the stack lets it go at once.
+rsts=$(nsd_json 'd["stack"]["Tcp.OutRsts"]')
+# (sleep reads nothing: the pipe fills, then socat, then the window.)
+ip netns exec "$cli" sh -c "socat -u TCP:$NSD_V4:19 - | sleep 20" 2>/dev/null &
+check "a peer that stops reading is reset by the idle timeout" \
+	wait_for 20 nsd_true "d['nsd']['conns_idle_closed'] == 6 and d['stack']['Tcp.OutRsts'] > $rsts"
+check "... and the stack holds no connection afterwards" wait_for 10 nsd_clean
 
 # The link goes down and comes back.
 ip -n "$srv" link set vs down
