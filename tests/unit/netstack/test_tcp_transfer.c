@@ -41,6 +41,20 @@ struct flows {
 };
 
 static struct flows *cur;
+/* SO_RCVBUF and SO_SNDBUF for every socket of run_flows (0: default). */
+static int buf_size;
+
+static void set_bufs(struct ns_socket *s)
+{
+	if (buf_size == 0)
+		return;
+	assert_int_equal(ns_socket_setsockopt(s, SOL_SOCKET, SO_RCVBUF,
+					      &buf_size, sizeof(buf_size)),
+			 0);
+	assert_int_equal(ns_socket_setsockopt(s, SOL_SOCKET, SO_SNDBUF,
+					      &buf_size, sizeof(buf_size)),
+			 0);
+}
 
 static void mark(struct flow *f)
 {
@@ -129,12 +143,14 @@ static uint64_t run_flows(struct th_net *net, int family, unsigned n,
 	fs.ring = calloc(n + 1, sizeof(*fs.ring));
 	const char *b_ip = family == AF_INET ? "10.1.0.2" : "fd01::2";
 	fs.listener = th_listen(net->b, family, b_ip, 5001, (int)n);
+	set_bufs(fs.listener);
 	fs.wl.notify = notify_listener;
 	ns_socket_wait_add(fs.listener, &fs.wl);
 	uint64_t start = net->now;
 	for (unsigned i = 0; i < n; i++) {
 		struct flow *f = &fs.f[i];
 		struct ns_socket *c = th_connect(net->a, family, b_ip, 5001);
+		set_bufs(c);
 		th_stream_init(&f->a_tx, c, 2 * i + 1, bytes);
 		th_stream_init(&f->a_rx, c, 0, 0);
 		f->wa.notify = notify_a;
@@ -247,12 +263,60 @@ static void test_many_connections(void **state)
 	th_net_free(&net);
 }
 
+/* Buffers far below the bandwidth-delay product (4 KiB each: Linux
+ * doubles it to 8 KiB, less than six segments) with loss and
+ * reordering: windows smaller than a few MSS, window updates, probes. */
+static void test_small_buffers_lossy(void **state)
+{
+	(void)state;
+	struct tcp_fl_params p = { .loss_ppm = 30000,
+				   .reorder_ppm = 20000,
+				   .reorder_ns = 2 * MS,
+				   .delay_ns = 2 * MS,
+				   .rate_bps = 1000000000ull,
+				   .queue_bytes = 256 * 1024,
+				   .seed = 21 };
+	struct tcp_fl_params q = p;
+	q.seed = 22;
+	struct th_net net;
+	th_net_init(&net, &p, &q, 1500, 0);
+	buf_size = 4096;
+	uint64_t took = run_flows(&net, AF_INET, 4, 1 * MIB, 3600 * SEC);
+	buf_size = 0;
+	fprintf(stderr,
+		"4 connections x 1 MiB each way, 8 KiB buffers, 3%% loss: "
+		"%.1f s virtual\n",
+		(double)took / SEC);
+	th_net_free(&net);
+}
+
+/* A long fat path (100 ms RTT, 1 Gbit/s): receive-buffer auto-tuning
+ * must open the window far beyond its 64 KiB start, or 32 MiB would
+ * take over 50 s. */
+static void test_long_rtt_autotuning(void **state)
+{
+	(void)state;
+	struct tcp_fl_params p = { .delay_ns = 50 * MS,
+				   .rate_bps = 1000000000ull,
+				   .queue_bytes = 16 * 1024 * 1024 };
+	struct th_net net;
+	th_net_init(&net, &p, &p, 1500, 0);
+	uint64_t took = run_flows(&net, AF_INET, 1, 32 * MIB, 600 * SEC);
+	fprintf(stderr,
+		"32 MiB each way, 100 ms RTT 1 Gbit/s: %.2f s virtual\n",
+		(double)took / SEC);
+	assert_true(took < 5 * SEC);
+	th_net_free(&net);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_bulk_both_ways),
 		cmocka_unit_test(test_lossy_bulk_both_ways),
 		cmocka_unit_test(test_many_connections),
+		cmocka_unit_test(test_small_buffers_lossy),
+		cmocka_unit_test(test_long_rtt_autotuning),
 	};
 	return cmocka_run_group_tests_name("netstack/tcp_transfer", tests, NULL,
 					   NULL);
