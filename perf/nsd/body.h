@@ -29,7 +29,7 @@ struct nsd_body_gen;
 struct nsd_body_gen *nsd_body_gen_new(uint64_t offset);
 
 /* Writes the next len bytes of the stream at dst. Returns 0, or -EIO if
- * libcrypto failed (the stream is then unusable). */
+ * libcrypto failed or had no memory (the stream is then unusable). */
 int nsd_body_gen_fill(struct nsd_body_gen *g, uint8_t *dst, size_t len);
 
 void nsd_body_gen_free(struct nsd_body_gen *g); /* NULL is fine */

@@ -136,10 +136,12 @@ static void test_index_and_keep_alive(void **unused)
 	session_close(&s);
 }
 
-/* sha256 of the first 1000 bytes, from
+/* sha256 of the first 1000 and 200000 bytes, from
  * head -c 1000 /dev/zero | openssl enc -aes-128-ctr -K <key> -iv 0...0. */
 static const char bytes1000_sha[] =
 	"af6599b14e7161f828cbcaccb78b8e5e14795562aac57ce97fcb32d863950250";
+static const char bytes200000_sha[] =
+	"1b1811ab7639de803179963259e36594ce745a4c680310560d32ac909050be86";
 
 static void sha_hex(const void *data, size_t len, char hex[65])
 {
@@ -168,23 +170,28 @@ static void test_bytes_match_openssl(void **unused)
 	assert_int_equal(s.counters.http_body_generated, 1000);
 	session_close(&s);
 
-	/* The stream read from any offset continues the same bytes. */
-	uint8_t whole[1000], part[1000];
+	/* Well past the precomputed first 64 KiB, against openssl too. */
+	static uint8_t whole[200000], part[200000];
 	struct nsd_body_gen *g = nsd_body_gen_new(0);
 	assert_non_null(g);
 	assert_int_equal(nsd_body_gen_fill(g, whole, sizeof(whole)), 0);
 	nsd_body_gen_free(g);
-	static const uint64_t offsets[] = { 1, 15, 16, 17, 500, 999 };
+	sha_hex(whole, sizeof(whole), hex);
+	assert_string_equal(hex, bytes200000_sha);
+
+	/* The stream read from any offset continues the same bytes, in odd
+	 * pieces crossing AES blocks and the end of the precomputed part. */
+	static const uint64_t offsets[] = { 1,	   15,	  16,	 17,	500,
+					    65530, 65535, 65536, 65537, 99999 };
 	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
 		g = nsd_body_gen_new(offsets[i]);
 		assert_non_null(g);
-		size_t n = 1000 - offsets[i];
-		/* In odd pieces, crossing block boundaries. */
-		for (size_t done = 0; done < n; done += 7)
-			assert_int_equal(
-				nsd_body_gen_fill(g, part + done,
-						  n - done < 7 ? n - done : 7),
-				0);
+		size_t n = sizeof(whole) - offsets[i];
+		for (size_t done = 0; done < n; done += 4099) {
+			size_t k = n - done < 4099 ? n - done : 4099;
+			assert_int_equal(nsd_body_gen_fill(g, part + done, k),
+					 0);
+		}
 		assert_memory_equal(part, whole + offsets[i], n);
 		nsd_body_gen_free(g);
 	}
