@@ -602,6 +602,7 @@ static void inherit(struct tcp_sock *c, const struct tcp_sock *lp)
 	c->defer_accept = lp->defer_accept;
 	c->user_timeout_ms = lp->user_timeout_ms;
 	c->window_clamp_user = lp->window_clamp_user;
+	c->notsent_lowat = lp->notsent_lowat;
 	c->user_mss = lp->user_mss;
 	ns_tcp_cc_switch(&c->cc, lp->cc.ops);
 }

@@ -300,6 +300,9 @@ struct tcp_sock {
 	int defer_accept; /* TCP_DEFER_ACCEPT, in SYN-ACK retransmissions */
 	uint32_t user_timeout_ms;
 	uint32_t window_clamp_user;
+	uint32_t notsent_lowat; /* TCP_NOTSENT_LOWAT, 0: none */
+	uint32_t fastopen_qlen; /* TCP_FASTOPEN, stored only (see sockopt) */
+	bool fastopen_connect;	/* TCP_FASTOPEN_CONNECT, stored only */
 
 	/* Urgent data (RFC 9293 3.8.5, Linux's one-byte semantics). */
 	uint32_t urg_seq;  /* sequence of the urgent byte */
@@ -473,6 +476,9 @@ ssize_t ns_tcp_recvmsg(struct ns_sock *sk, struct msghdr *msg, int flags,
 uint32_t ns_tcp_poll(struct ns_sock *sk);
 /* Wakes waiters when the socket became writable. */
 void ns_tcp_check_space(struct tcp_sock *tp);
+/* Linux tcp_stream_memory_free: the unsent bytes are below
+ * TCP_NOTSENT_LOWAT (halved for poll's wake-up test, wake = 1). */
+bool ns_tcp_notsent_ok(const struct tcp_sock *tp, int wake);
 int ns_tcp_setsockopt(struct ns_sock *sk, int level, int name, const void *val,
 		      socklen_t len);
 int ns_tcp_getsockopt(struct ns_sock *sk, int level, int name, void *val,

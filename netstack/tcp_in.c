@@ -988,8 +988,11 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 			return;
 	}
 	/* Whatever the ACK and the window allow now goes out, then the ACK
-	 * we owe, unless data already carried it. */
+	 * we owe, unless data already carried it. Sending may bring the
+	 * unsent bytes under TCP_NOTSENT_LOWAT (Linux tcp_data_snd_check). */
 	ns_tcp_push(tp);
+	if (tp->notsent_lowat)
+		ns_tcp_check_space(tp);
 	if (tp->delack.pending & TCP_ACK_SCHED ||
 	    tp->delack.pending & TCP_ACK_NOW)
 		ns_tcp_ack_check(tp);

@@ -14,6 +14,19 @@ static int copy_from_iov(void *ctx, void *dst, size_t len)
 	return ns_iov_copy_from(ctx, dst, len);
 }
 
+static uint32_t notsent_bytes(const struct tcp_sock *tp)
+{
+	uint32_t n = tp->sndq.end_seq - tp->snd_nxt;
+	return tp->fin_sent ? 0 : n;
+}
+
+bool ns_tcp_notsent_ok(const struct tcp_sock *tp, int wake)
+{
+	if (tp->notsent_lowat == 0)
+		return true;
+	return ((uint64_t)notsent_bytes(tp) << wake) < tp->notsent_lowat;
+}
+
 ssize_t ns_tcp_sendmsg(struct ns_sock *sk, const struct msghdr *msg, int flags,
 		       const struct ns_memio *io)
 {
@@ -39,9 +52,18 @@ ssize_t ns_tcp_sendmsg(struct ns_sock *sk, const struct msghdr *msg, int flags,
 	if (total == 0)
 		return 0;
 	uint32_t space = ns_tcp_send_space(tp);
-	if (space == 0) {
+	if (space == 0 || !ns_tcp_notsent_ok(tp, 0)) {
 		tp->nospace = true;
 		return -EAGAIN;
+	}
+	if (tp->notsent_lowat) {
+		/* Linux checks the limit before each new buffer, so a write
+		 * goes up to a segment beyond it. */
+		uint32_t mss = tp->mss_cache ? tp->mss_cache : TCP_DEFAULT_MSS;
+		uint32_t room = tp->notsent_lowat - notsent_bytes(tp);
+		room += mss - 1 - (room + mss - 1) % mss;
+		if (room < space)
+			space = room;
 	}
 	uint32_t n = (size_t)total < space ? (uint32_t)total : space;
 	if (n < (size_t)total)
@@ -65,10 +87,11 @@ void ns_tcp_check_space(struct tcp_sock *tp)
 {
 	if (!tp->nospace)
 		return;
-	/* Linux sk_stream_is_writeable: a third of the buffer free. */
+	/* Linux sk_stream_is_writeable: a third of the buffer free, and
+	 * the unsent bytes under half of TCP_NOTSENT_LOWAT. */
 	uint32_t cap = ns_tcp_win_from_space((uint32_t)tp->sk.sndbuf);
 	uint32_t used = ns_tcp_sndbuf_bytes(&tp->sndq);
-	if (used > cap || cap - used < used / 2)
+	if (used > cap || cap - used < used / 2 || !ns_tcp_notsent_ok(tp, 1))
 		return;
 	tp->nospace = false;
 	ns_sock_wake(&tp->sk, EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
@@ -223,7 +246,8 @@ uint32_t ns_tcp_poll(struct ns_sock *sk)
 			uint32_t cap =
 				ns_tcp_win_from_space((uint32_t)sk->sndbuf);
 			uint32_t used = ns_tcp_sndbuf_bytes(&tp->sndq);
-			if (used <= cap && cap - used >= used / 2)
+			if (used <= cap && cap - used >= used / 2 &&
+			    ns_tcp_notsent_ok(tp, 1))
 				ev |= EPOLLOUT | EPOLLWRNORM;
 			else
 				tp->nospace = true;

@@ -183,6 +183,30 @@ static int tcp_level_set(struct tcp_sock *tp, int name, const void *val,
 			return -EINVAL;
 		tp->user_timeout_ms = (uint32_t)v;
 		return 0;
+	case TCP_NOTSENT_LOWAT:
+		tp->notsent_lowat = (uint32_t)v;
+		ns_tcp_check_space(tp);
+		return 0;
+	case TCP_FASTOPEN:
+		/* Accepted and remembered as Linux does; with its default
+		 * net.ipv4.tcp_fastopen = 1 (client only) a listener never
+		 * takes data in a SYN, so neither does this one. */
+		if (v < 0 ||
+		    (sk->state != NS_TCP_CLOSE && sk->state != NS_TCP_LISTEN))
+			return -EINVAL;
+		tp->fastopen_qlen = (uint32_t)v < TCP_SOMAXCONN ? (uint32_t)v
+								: TCP_SOMAXCONN;
+		return 0;
+	case TCP_FASTOPEN_CONNECT:
+		/* Remembered; the connection opens with a plain handshake
+		 * (Linux's, without a cached cookie, differs only by a
+		 * cookie request option in the SYN). */
+		if (v < 0 || v > 1)
+			return -EINVAL;
+		if (sk->state != NS_TCP_CLOSE)
+			return -EINVAL;
+		tp->fastopen_connect = v != 0;
+		return 0;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -347,6 +371,12 @@ static int tcp_level_get(struct tcp_sock *tp, int name, void *val,
 			       !ns_tcp_delack_in_pingpong(&tp->delack));
 	case TCP_USER_TIMEOUT:
 		return put_int(val, len, (int)tp->user_timeout_ms);
+	case TCP_NOTSENT_LOWAT:
+		return put_int(val, len, (int)tp->notsent_lowat);
+	case TCP_FASTOPEN:
+		return put_int(val, len, (int)tp->fastopen_qlen);
+	case TCP_FASTOPEN_CONNECT:
+		return put_int(val, len, tp->fastopen_connect);
 	case TCP_CONGESTION: {
 		char name_buf[TCP_CA_NAME_MAX] = { 0 };
 		strncpy(name_buf, tp->cc.ops->name, sizeof(name_buf) - 1);

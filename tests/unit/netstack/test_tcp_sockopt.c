@@ -324,6 +324,69 @@ static void test_user_timeout_bounds_retransmission(void **state)
 	tp_free(&p);
 }
 
+/* TCP_NOTSENT_LOWAT: a write stops about a segment past the limit of
+ * unsent bytes, poll reports writable only under half of it, and sending
+ * brings it back. */
+static void test_notsent_lowat(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct tp_conn c;
+	tp_establish(&p, &c, true, 0);
+	c.peer_win = 0;
+	tp_csend(&p, &c, TP_ACK, NULL, 0);
+	assert_int_equal(setint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 4000), 0);
+	assert_int_equal(getint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT), 4000);
+	memset(buf, 'n', 10000);
+	assert_int_equal(ns_socket_sendto(c.s, buf, 10000, 0, NULL, 0),
+			 3 * 1460);
+	assert_false(ns_socket_poll(c.s) & EPOLLOUT);
+	assert_int_equal(ns_socket_sendto(c.s, buf, 10000, 0, NULL, 0),
+			 -EAGAIN);
+	/* The window opens, the data goes: writable again. */
+	c.peer_win = 65535;
+	tp_cack(&p, &c, c.stack_seq, NULL, 0);
+	uint32_t sent = 0;
+	struct tp_seg s;
+	while (tp_recv(&p, &s))
+		sent += s.len;
+	assert_int_equal(sent, 3 * 1460);
+	assert_true(ns_socket_poll(c.s) & EPOLLOUT);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
+/* TCP_FASTOPEN and TCP_FASTOPEN_CONNECT are accepted as on Linux with
+ * its default net.ipv4.tcp_fastopen = 1; the handshake stays plain. */
+static void test_fastopen_options_accepted(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct ns_socket *l = tcp_socket(&p);
+	assert_int_equal(setint(l, IPPROTO_TCP, TCP_FASTOPEN, 5), 0);
+	assert_int_equal(getint(l, IPPROTO_TCP, TCP_FASTOPEN), 5);
+	assert_int_equal(setint(l, IPPROTO_TCP, TCP_FASTOPEN, -1), -EINVAL);
+	ns_socket_close(l);
+	struct ns_socket *s = tcp_socket(&p);
+	assert_int_equal(setint(s, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 2),
+			 -EINVAL);
+	assert_int_equal(setint(s, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1), 0);
+	assert_int_equal(getint(s, IPPROTO_TCP, TCP_FASTOPEN_CONNECT), 1);
+	struct sockaddr_storage ss;
+	socklen_t len = tp_addr(&p, true, 80, &ss);
+	assert_int_equal(ns_socket_connect(s, (struct sockaddr *)&ss, len),
+			 -EINPROGRESS);
+	struct tp_seg syn;
+	tp_expect(&p, &syn);
+	assert_int_equal(syn.flags, TP_SYN);
+	assert_int_equal(syn.len, 0);
+	assert_int_equal(setint(s, IPPROTO_TCP, TCP_FASTOPEN, 1), -EINVAL);
+	ns_socket_close(s);
+	tp_free(&p);
+}
+
 static void test_buffer_sizes(void **state)
 {
 	(void)state;
@@ -377,6 +440,8 @@ int main(void)
 		cmocka_unit_test(test_tcp_info_and_ioctls),
 		cmocka_unit_test(test_keepalive_probes_then_reset),
 		cmocka_unit_test(test_user_timeout_bounds_retransmission),
+		cmocka_unit_test(test_notsent_lowat),
+		cmocka_unit_test(test_fastopen_options_accepted),
 		cmocka_unit_test(test_buffer_sizes),
 		cmocka_unit_test(test_ipv6_connection),
 	};
