@@ -108,15 +108,24 @@ static int out_printf(struct http *h, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int out_printf(struct http *h, const char *fmt, ...)
 {
+	/* Straight into the spare room; a second pass only when it was too
+	 * small (a response's headers normally fit at once). */
+	if (out_reserve(h, 256) < 0)
+		return -ENOMEM;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	size_t room = h->out_cap - h->out_len;
+	int n = vsnprintf(h->out + h->out_len, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || out_reserve(h, (size_t)n + 1) < 0)
+	if (n < 0)
 		return -ENOMEM;
-	va_start(ap, fmt);
-	vsnprintf(h->out + h->out_len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room) {
+		if (out_reserve(h, (size_t)n + 1) < 0)
+			return -ENOMEM;
+		va_start(ap, fmt);
+		vsnprintf(h->out + h->out_len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	h->out_len += (size_t)n;
 	return 0;
 }
