@@ -1,5 +1,5 @@
-/* SipHash-1-3 (Aumasson and Bernstein; the reduced-round variant Linux uses
- * for its table hashes) and the randomness helpers. */
+/* SipHash (Aumasson and Bernstein) in its two strengths and the
+ * randomness helpers. */
 #include "hash.h"
 
 #include <string.h>
@@ -29,9 +29,11 @@ static inline uint64_t rotl(uint64_t x, int b)
 		v2 = rotl(v2, 32); \
 	} while (0)
 
-uint64_t ns_keyed_hash(const struct ns_hash_key *key, const void *data,
-		       size_t len)
+/* SipHash-c-d of len bytes: c rounds per 8-byte word, d to finalise. */
+static uint64_t siphash(const struct ns_hash_key *key, const void *data,
+			size_t len, int c, int d)
 {
+	/* The constants spell "somepseudorandomlygeneratedbytes". */
 	uint64_t v0 = 0x736f6d6570736575ull ^ key->k0;
 	uint64_t v1 = 0x646f72616e646f6dull ^ key->k1;
 	uint64_t v2 = 0x6c7967656e657261ull ^ key->k0;
@@ -40,9 +42,10 @@ uint64_t ns_keyed_hash(const struct ns_hash_key *key, const void *data,
 	size_t left = len;
 	while (left >= 8) {
 		uint64_t m;
-		memcpy(&m, p, 8);
+		memcpy(&m, p, 8); /* wire.h guarantees a little-endian host */
 		v3 ^= m;
-		SIPROUND(v0, v1, v2, v3);
+		for (int i = 0; i < c; i++)
+			SIPROUND(v0, v1, v2, v3);
 		v0 ^= m;
 		p += 8;
 		left -= 8;
@@ -54,13 +57,25 @@ uint64_t ns_keyed_hash(const struct ns_hash_key *key, const void *data,
 	memcpy(&t, tail, 8);
 	b |= t;
 	v3 ^= b;
-	SIPROUND(v0, v1, v2, v3);
+	for (int i = 0; i < c; i++)
+		SIPROUND(v0, v1, v2, v3);
 	v0 ^= b;
 	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
+	for (int i = 0; i < d; i++)
+		SIPROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t ns_keyed_hash(const struct ns_hash_key *key, const void *data,
+		       size_t len)
+{
+	return siphash(key, data, len, 1, 3);
+}
+
+uint64_t ns_siphash24(const struct ns_hash_key *key, const void *data,
+		      size_t len)
+{
+	return siphash(key, data, len, 2, 4);
 }
 
 /* splitmix64: the fallback generator when the owner supplies no

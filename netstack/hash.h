@@ -16,9 +16,15 @@ struct ns_hash_key {
 	uint64_t k0, k1;
 };
 
-/* SipHash-1-3 of len bytes. */
+/* SipHash-1-3 of len bytes: the reduced-round variant Linux uses for its
+ * table hashes. */
 uint64_t ns_keyed_hash(const struct ns_hash_key *key, const void *data,
 		       size_t len);
+
+/* SipHash-2-4 of len bytes: for values an attacker must not predict
+ * (ISNs, SYN cookies; see tcp_hash.h). */
+uint64_t ns_siphash24(const struct ns_hash_key *key, const void *data,
+		      size_t len);
 
 /* Fills len bytes from the configured randomness. */
 void ns_random_bytes(struct ns_stack *stack, void *buf, size_t len);

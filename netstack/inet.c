@@ -44,6 +44,57 @@ int ns_inet_bind_addr(struct ns_sock *sk, const struct ns_sockname *sn)
 	return 0;
 }
 
+int ns_inet_bind(struct ns_sock *sk, const struct ns_sockname *sn,
+		 int (*get_port)(struct ns_sock *sk, uint16_t port))
+{
+	struct ns_addr old = sk->laddr;
+	int old_if = sk->bound_ifindex;
+	int r = ns_inet_bind_addr(sk, sn);
+	if (r < 0)
+		return r;
+	r = get_port(sk, sn->port);
+	if (r < 0) {
+		sk->laddr = old;
+		sk->bound_ifindex = old_if;
+		return r;
+	}
+	sk->addr_locked = !ns_addr_is_any(&sk->laddr);
+	sk->port_locked = sn->port != 0;
+	return 0;
+}
+
+int ns_inet_local_score(const struct ns_sock *sk, const struct ns_addr *laddr,
+			int ifindex, bool v6)
+{
+	int score;
+	if (v6) {
+		if (sk->family != AF_INET6 || ns_addr_is_v4(&sk->laddr))
+			return -1;
+		score = 2;
+	} else if (sk->family == AF_INET) {
+		score = 2;
+	} else {
+		/* An IPv6 socket takes IPv4 unless V6ONLY, on :: or a
+		 * v4-mapped address. */
+		if ((sk->opt & NS_IPV6_V6ONLY) ||
+		    (!ns_addr_is_v4(&sk->laddr) &&
+		     !ns_addr_is_unspec6(&sk->laddr)))
+			return -1;
+		score = 1;
+	}
+	if (!ns_addr_is_any(&sk->laddr)) {
+		if (!ns_addr_eq(&sk->laddr, laddr))
+			return -1;
+		score += 4;
+	}
+	if (sk->bound_ifindex) {
+		if (sk->bound_ifindex != ifindex)
+			return -1;
+		score += 4;
+	}
+	return score;
+}
+
 int ns_inet_dest(struct ns_sock *sk, const struct ns_sockname *sn,
 		 bool connecting, struct ns_sockname *out)
 {

@@ -1,4 +1,5 @@
-/* Binding, connecting and sending for INET datagram sockets (internal),
+/* Binding for INET sockets and connecting and sending for datagram ones
+ * (internal),
  * shared by UDP and ping sockets: Linux's address rules
  * (inet_bind/inet6_bind, ip4/ip6_datagram_connect, udp_sendmsg's
  * destination and control-message handling). */
@@ -15,6 +16,19 @@
  * broadcast or multicast; v4-mapped only without V6ONLY; link-local
  * IPv6 with a scope. Sets sk->laddr and the scope on success. */
 int ns_inet_bind_addr(struct ns_sock *sk, const struct ns_sockname *sn);
+
+/* bind(): the address, then the port from get_port(sk, port) (0 asks for
+ * an ephemeral one); a refused port leaves the address as it was. Records
+ * which of the two the application chose (Linux's SOCK_BINDADDR_LOCK and
+ * SOCK_BINDPORT_LOCK). */
+int ns_inet_bind(struct ns_sock *sk, const struct ns_sockname *sn,
+		 int (*get_port)(struct ns_sock *sk, uint16_t port));
+
+/* Linux compute_score for the local side of a packet to laddr on ifindex:
+ * -1 when sk cannot take it (family, V6ONLY, bound address or device),
+ * else higher for a more specific match. */
+int ns_inet_local_score(const struct ns_sock *sk, const struct ns_addr *laddr,
+			int ifindex, bool v6);
 
 /* The peer of connect/sendto after Linux's family rules; the wildcard
  * means loopback. Returns 0 or -EAFNOSUPPORT / -ENETUNREACH / -EINVAL. */

@@ -85,9 +85,14 @@ void ns_ping_err(struct ns_stack *stack, const struct ns_icmp_err *e)
 	ns_dgram_icmp_error(sk, &ev, 0, 0);
 }
 
+static int ping_get_port(struct ns_sock *sk, uint16_t port)
+{
+	return ns_port_bind(sk->stack, &sk->stack->ping_ports, sk, port);
+}
+
 static int ping_autobind(struct ns_sock *sk)
 {
-	return ns_port_bind(sk->stack, &sk->stack->ping_ports, sk, 0);
+	return ping_get_port(sk, 0);
 }
 
 static int ping_bind(struct ns_sock *sk, const struct ns_sockname *sn)
@@ -100,20 +105,7 @@ static int ping_bind(struct ns_sock *sk, const struct ns_sockname *sn)
 	    ns_addr_is_bcast_on(sk->stack, NULL, &sn->addr) ||
 	    (sk->family == AF_INET6 && ns_addr_is_v4(&sn->addr)))
 		return -EADDRNOTAVAIL;
-	struct ns_addr old = sk->laddr;
-	int old_if = sk->bound_ifindex;
-	int r = ns_inet_bind_addr(sk, sn);
-	if (r < 0)
-		return r;
-	r = ns_port_bind(sk->stack, &sk->stack->ping_ports, sk, sn->port);
-	if (r < 0) {
-		sk->laddr = old;
-		sk->bound_ifindex = old_if;
-		return r;
-	}
-	sk->addr_locked = !ns_addr_is_any(&sk->laddr);
-	sk->port_locked = sn->port != 0;
-	return 0;
+	return ns_inet_bind(sk, sn, ping_get_port);
 }
 
 static int ping_connect(struct ns_sock *sk, const struct ns_sockname *sn)

@@ -174,38 +174,6 @@ struct tcp_conn *ns_tcp_lookup(struct ns_stack *stack,
 	return NULL;
 }
 
-/* Linux compute_score for listeners: -1 when lp does not take the SYN,
- * else higher for a more specific match. */
-static int listen_score(const struct ns_sock *sk, const struct ns_addr *laddr,
-			int ifindex, bool v6)
-{
-	int score;
-	if (v6) {
-		if (sk->family != AF_INET6 || ns_addr_is_v4(&sk->laddr))
-			return -1;
-		score = 2;
-	} else if (sk->family == AF_INET) {
-		score = 2;
-	} else {
-		if ((sk->opt & NS_IPV6_V6ONLY) ||
-		    (!ns_addr_is_v4(&sk->laddr) &&
-		     !ns_addr_is_unspec6(&sk->laddr)))
-			return -1;
-		score = 1;
-	}
-	if (!ns_addr_is_any(&sk->laddr)) {
-		if (!ns_addr_eq(&sk->laddr, laddr))
-			return -1;
-		score += 4;
-	}
-	if (sk->bound_ifindex) {
-		if (sk->bound_ifindex != ifindex)
-			return -1;
-		score += 4;
-	}
-	return score;
-}
-
 struct tcp_sock *ns_tcp_lookup_listener(struct ns_stack *stack,
 					const struct ns_addr *laddr,
 					uint16_t lport, int ifindex, bool v6)
@@ -221,7 +189,7 @@ struct tcp_sock *ns_tcp_lookup_listener(struct ns_stack *stack,
 			ns_container_of(pos, struct ns_sock, bind_node);
 		if (sk->lport != lport || sk->state != NS_TCP_LISTEN)
 			continue;
-		int score = listen_score(sk, laddr, ifindex, v6);
+		int score = ns_inet_local_score(sk, laddr, ifindex, v6);
 		if (score > best_score) {
 			best = sk;
 			best_score = score;
@@ -241,7 +209,7 @@ struct tcp_sock *ns_tcp_lookup_listener(struct ns_stack *stack,
 			ns_container_of(pos, struct ns_sock, bind_node);
 		if (sk->lport == lport && sk->state == NS_TCP_LISTEN &&
 		    (sk->opt & NS_SO_REUSEPORT) &&
-		    listen_score(sk, laddr, ifindex, v6) == best_score &&
+		    ns_inet_local_score(sk, laddr, ifindex, v6) == best_score &&
 		    i++ == pick)
 			return tcp_sk(sk);
 	}
@@ -701,20 +669,7 @@ static int tcp_bind(struct ns_sock *sk, const struct ns_sockname *sn)
 		return -EINVAL;
 	if (ns_addr_is_mcast(&sn->addr) || ns_addr_is_v4_bcast(&sn->addr))
 		return -EADDRNOTAVAIL;
-	struct ns_addr old = sk->laddr;
-	int old_if = sk->bound_ifindex;
-	int r = ns_inet_bind_addr(sk, sn);
-	if (r < 0)
-		return r;
-	r = tcp_get_port(sk, sn->port);
-	if (r < 0) {
-		sk->laddr = old;
-		sk->bound_ifindex = old_if;
-		return r;
-	}
-	sk->addr_locked = !ns_addr_is_any(&sk->laddr);
-	sk->port_locked = sn->port != 0;
-	return 0;
+	return ns_inet_bind(sk, sn, tcp_get_port);
 }
 
 /* RFC 9293 3.10.1 OPEN, active: route, source address, port, ISN, SYN. */

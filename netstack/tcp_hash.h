@@ -1,4 +1,4 @@
-/* Keyed hashes for TCP: SipHash-2-4 and what TCP derives from it.
+/* Keyed values for TCP, derived with SipHash-2-4 (hash.h).
  *
  * Everything an off-path attacker must not predict is a keyed hash of the
  * connection's addresses and ports under a secret drawn once per stack from
@@ -16,22 +16,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ns_siphash_key {
-	uint64_t k0, k1;
-};
-
-/* SipHash-2-4 (Aumasson and Bernstein) of len bytes at data. */
-uint64_t ns_siphash24(const struct ns_siphash_key *key, const void *data,
-		      size_t len);
+#include "hash.h"
 
 /* The secrets of one stack. Filled once by ns_tcp_secrets_init(); never
  * changed afterwards, so a SYN cookie or ISN stays verifiable. */
 struct ns_tcp_secrets {
-	struct ns_siphash_key isn;
-	struct ns_siphash_key ts_off;
-	struct ns_siphash_key cookie[2];
-	struct ns_siphash_key port;
-	struct ns_siphash_key demux;
+	struct ns_hash_key isn;
+	struct ns_hash_key ts_off;
+	struct ns_hash_key cookie[2];
+	struct ns_hash_key port;
+	struct ns_hash_key demux;
 };
 
 #define NS_TCP_SECRETS_SEED_LEN 96
@@ -51,7 +45,7 @@ struct ns_tcp_tuple {
 };
 
 /* Hash of the tuple under key, for any keyed per-connection value. */
-uint64_t ns_tcp_tuple_hash(const struct ns_siphash_key *key,
+uint64_t ns_tcp_tuple_hash(const struct ns_hash_key *key,
 			   const struct ns_tcp_tuple *t, uint32_t extra);
 
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key),

@@ -32,36 +32,13 @@ static int udp_score(const struct ns_sock *sk, const struct udp_key *k)
 {
 	if (sk->lport != k->dport)
 		return -1;
-	int score;
-	if (k->v6) {
-		if (sk->family != AF_INET6 || ns_addr_is_v4(&sk->laddr))
-			return -1;
-		score = 2;
-	} else if (sk->family == AF_INET) {
-		score = 2;
-	} else {
-		/* An IPv6 socket takes IPv4 unless V6ONLY, on :: or a
-		 * v4-mapped address. */
-		if ((sk->opt & NS_IPV6_V6ONLY) ||
-		    (!ns_addr_is_v4(&sk->laddr) &&
-		     !ns_addr_is_unspec6(&sk->laddr)))
-			return -1;
-		score = 1;
-	}
-	if (!ns_addr_is_any(&sk->laddr)) {
-		if (!ns_addr_eq(&sk->laddr, k->dst))
-			return -1;
-		score += 4;
-	}
+	int score = ns_inet_local_score(sk, k->dst, k->ifindex, k->v6);
+	if (score < 0)
+		return -1;
 	if (sk->rport) {
 		if (!ns_addr_eq(&sk->raddr, k->src) || sk->rport != k->sport)
 			return -1;
 		score += 8;
-	}
-	if (sk->bound_ifindex) {
-		if (sk->bound_ifindex != k->ifindex)
-			return -1;
-		score += 4;
 	}
 	return score;
 }
@@ -239,29 +216,21 @@ const struct ns_ip_proto ns_udp_proto = {
 
 /* ---- Socket ops ------------------------------------------------------ */
 
+static int udp_get_port(struct ns_sock *sk, uint16_t port)
+{
+	return ns_port_bind(sk->stack, &sk->stack->udp_ports, sk, port);
+}
+
 static int udp_autobind(struct ns_sock *sk)
 {
-	return ns_port_bind(sk->stack, &sk->stack->udp_ports, sk, 0);
+	return udp_get_port(sk, 0);
 }
 
 static int udp_bind(struct ns_sock *sk, const struct ns_sockname *sn)
 {
 	if (sk->lport)
 		return -EINVAL;
-	struct ns_addr old = sk->laddr;
-	int old_if = sk->bound_ifindex;
-	int r = ns_inet_bind_addr(sk, sn);
-	if (r < 0)
-		return r;
-	r = ns_port_bind(sk->stack, &sk->stack->udp_ports, sk, sn->port);
-	if (r < 0) {
-		sk->laddr = old;
-		sk->bound_ifindex = old_if;
-		return r;
-	}
-	sk->addr_locked = !ns_addr_is_any(&sk->laddr);
-	sk->port_locked = sn->port != 0;
-	return 0;
+	return ns_inet_bind(sk, sn, udp_get_port);
 }
 
 static int udp_connect(struct ns_sock *sk, const struct ns_sockname *sn)

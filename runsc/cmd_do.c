@@ -4,7 +4,9 @@
  * / read-only), with host directories SRC bind-mounted at DEST, all served
  * by a `runsc gofer` this command starts; prints the program's output and
  * exits with its status (128+N when killed by signal N, as shells report
- * it). */
+ * it). On the host's root the program starts in the caller's working
+ * directory, which stays visible even where the sandbox mounts its own
+ * tmpfs (/tmp, /dev/shm). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -112,6 +114,18 @@ static int write_stats(int fd, const char *path, const struct sn_run_stats *s,
 	return 0;
 }
 
+static const char do_usage[] =
+	"usage: runsc do [flags] -- CMD [ARGS]\n"
+	"runs CMD in a throw-away sandbox and exits with its status\n"
+	"\n"
+	"  --rootfs DIR          root file system (default: the host's /, "
+	"read-only)\n"
+	"  --ro                  serve --rootfs read-only\n"
+	"  --mount DEST=SRC[:ro] bind host directory SRC at DEST (repeatable)\n"
+	"  --strace              log every application syscall to stderr\n"
+	"  --stats FILE          write syscall counters as JSON on exit\n"
+	"  --hostname NAME       the sandbox's hostname (default sandbox)\n";
+
 static void usage_error(const char *msg, const char *arg)
 {
 	fprintf(stderr, "runsc do: %s `%s`\n", msg, arg);
@@ -124,7 +138,45 @@ enum {
 	OPT_STATS,
 	OPT_HOSTNAME,
 	OPT_MOUNT,
+	OPT_HELP,
 };
+
+/* The sandbox covers these host directories with its own file systems. */
+static const char *const covered_dirs[] = { "/tmp", "/dev/shm", "/proc",
+					    "/dev" };
+
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
+}
+
+/* Adds a read-only bind of the working directory at its own path when the
+ * sandbox would otherwise hide it, so that `runsc do ./prog` run from
+ * /tmp/x finds ./prog. buf holds the mount string. Returns false when
+ * there is no room for one more mount. */
+static bool keep_cwd_visible(struct do_args *a, const char *cwd, char *buf,
+			     size_t len)
+{
+	bool covered = false;
+	for (size_t i = 0; i < sizeof(covered_dirs) / sizeof(covered_dirs[0]);
+	     i++)
+		covered |= path_under(cwd, covered_dirs[i]);
+	for (size_t i = 0; i < a->nmounts && covered; i++) {
+		const char *eq = strchr(a->mounts[i], '=');
+		char dest[PATH_MAX];
+		snprintf(dest, sizeof(dest), "%.*s",
+			 (int)(eq - a->mounts[i]), a->mounts[i]);
+		covered = !path_under(cwd, dest);
+	}
+	if (!covered)
+		return true;
+	if (a->nmounts == MAX_MOUNTS ||
+	    (size_t)snprintf(buf, len, "%s=%s:ro", cwd, cwd) >= len)
+		return false;
+	a->mounts[a->nmounts++] = buf;
+	return true;
+}
 
 static const struct option do_options[] = {
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
@@ -133,6 +185,7 @@ static const struct option do_options[] = {
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "mount", required_argument, NULL, OPT_MOUNT },
+	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -145,7 +198,7 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+:", do_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", do_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			a.rootfs = optarg;
@@ -174,6 +227,10 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 			}
 			a.mounts[a.nmounts++] = optarg;
 			break;
+		case 'h':
+		case OPT_HELP:
+			fputs(do_usage, stdout);
+			return 0;
 		case ':':
 			usage_error("flag needs a value:", argv[optind - 1]);
 			return 1;
@@ -202,6 +259,14 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 			return 1;
 		}
 	}
+	char cwd[PATH_MAX], cwd_mount[2 * PATH_MAX + 4];
+	bool host_root = strcmp(a.rootfs, "/") == 0;
+	bool have_cwd = host_root && getcwd(cwd, sizeof(cwd)) != NULL;
+	if (have_cwd &&
+	    !keep_cwd_visible(&a, cwd, cwd_mount, sizeof(cwd_mount))) {
+		usage_error("no room to mount the working directory", cwd);
+		return 1;
+	}
 	pid_t gofer = -1;
 	int sock = start_gofer(global, &a, &gofer, &err);
 	if (sock < 0) {
@@ -228,12 +293,10 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 				    strcmp(a.mounts[i] + len - 3, ":ro") == 0,
 		};
 	}
-	char cwd[PATH_MAX];
-	bool host_root = strcmp(a.rootfs, "/") == 0;
 	struct sn_config cfg = {
 		.argv = argv + optind,
 		.envp = environ,
-		.cwd = host_root && getcwd(cwd, sizeof(cwd)) ? cwd : "/",
+		.cwd = have_cwd ? cwd : "/",
 		.gofer_fd = sock,
 		.root_readonly = a.readonly,
 		.mounts = specs,

@@ -19,7 +19,7 @@
 struct nsd_listener {
 	struct nsd_task task;
 	struct ns_waiter waiter;
-	struct nsd_list node;
+	struct rs_list node;
 	struct nsd_server *srv;
 	struct ns_socket *sock;
 	const struct nsd_svc *svc;
@@ -29,7 +29,7 @@ struct nsd_listener {
 struct nsd_conn {
 	struct nsd_task task;
 	struct ns_waiter waiter;
-	struct nsd_list node;
+	struct rs_list node;
 	struct nsd_server *srv;
 	struct ns_socket *sock;
 	const struct nsd_svc *svc;
@@ -53,10 +53,10 @@ static uint8_t drain_buf[NSD_CONN_BUF];
 
 static void resume_listeners(struct nsd_server *s)
 {
-	for (struct nsd_list *p = s->listeners.next; p != &s->listeners;
+	for (struct rs_list *p = s->listeners.next; p != &s->listeners;
 	     p = p->next) {
 		struct nsd_listener *l =
-			nsd_container_of(p, struct nsd_listener, node);
+			rs_container_of(p, struct nsd_listener, node);
 		if (l->paused && s->nconns < s->cfg.max_conns) {
 			l->paused = false;
 			nsd_loop_wake(s->loop, &l->task);
@@ -82,7 +82,7 @@ static void conn_free(struct nsd_conn *c, bool reset)
 	c->svc->ops->close(c->st);
 	free(c->in);
 	free(c->out);
-	nsd_list_del(&c->node);
+	rs_list_del(&c->node);
 	s->nconns--;
 	s->counters->conns_open--;
 	s->counters->conns_closed++;
@@ -243,7 +243,7 @@ static void conn_finish(struct nsd_conn *c)
 
 static void conn_run(struct nsd_task *t)
 {
-	struct nsd_conn *c = nsd_container_of(t, struct nsd_conn, task);
+	struct nsd_conn *c = rs_container_of(t, struct nsd_conn, task);
 	if (c->lingering) {
 		linger_run(c);
 		return;
@@ -284,7 +284,7 @@ static void conn_run(struct nsd_task *t)
 static void conn_notify(struct ns_waiter *w, uint32_t events)
 {
 	(void)events;
-	struct nsd_conn *c = nsd_container_of(w, struct nsd_conn, waiter);
+	struct nsd_conn *c = rs_container_of(w, struct nsd_conn, waiter);
 	nsd_loop_wake(c->srv->loop, &c->task);
 }
 
@@ -314,7 +314,7 @@ static void conn_start(struct nsd_listener *l, struct ns_socket *sock)
 	c->waiter.notify = conn_notify;
 	c->waiter.mask = 0;
 	ns_socket_wait_add(sock, &c->waiter);
-	nsd_list_add_tail(&s->conns, &c->node);
+	rs_list_add_tail(&s->conns, &c->node);
 	s->nconns++;
 	s->counters->conns_accepted++;
 	if (++s->counters->conns_open > s->counters->conns_open_max)
@@ -327,7 +327,7 @@ static void conn_start(struct nsd_listener *l, struct ns_socket *sock)
 
 static void listener_run(struct nsd_task *t)
 {
-	struct nsd_listener *l = nsd_container_of(t, struct nsd_listener, task);
+	struct nsd_listener *l = rs_container_of(t, struct nsd_listener, task);
 	struct nsd_server *s = l->srv;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		if (s->nconns >= s->cfg.max_conns) {
@@ -354,7 +354,7 @@ static void listener_notify(struct ns_waiter *w, uint32_t events)
 {
 	(void)events;
 	struct nsd_listener *l =
-		nsd_container_of(w, struct nsd_listener, waiter);
+		rs_container_of(w, struct nsd_listener, waiter);
 	nsd_loop_wake(l->srv->loop, &l->task);
 }
 
@@ -367,8 +367,8 @@ void nsd_server_init(struct nsd_server *s, struct nsd_loop *loop,
 	s->stack = stack;
 	s->counters = counters;
 	s->cfg = *cfg;
-	nsd_list_init(&s->conns);
-	nsd_list_init(&s->listeners);
+	rs_list_init(&s->conns);
+	rs_list_init(&s->listeners);
 }
 
 int nsd_server_listen(struct nsd_server *s, int family, uint16_t port,
@@ -420,7 +420,7 @@ int nsd_server_listen(struct nsd_server *s, int family, uint16_t port,
 	l->waiter.notify = listener_notify;
 	l->waiter.mask = EPOLLIN;
 	ns_socket_wait_add(l->sock, &l->waiter);
-	nsd_list_add_tail(&s->listeners, &l->node);
+	rs_list_add_tail(&s->listeners, &l->node);
 	return 0;
 }
 
@@ -436,9 +436,9 @@ static bool conn_idle_clean(struct nsd_conn *c)
 
 void nsd_server_sweep(struct nsd_server *s, uint64_t now)
 {
-	struct nsd_list *p = s->conns.next;
+	struct rs_list *p = s->conns.next;
 	while (p != &s->conns) {
-		struct nsd_conn *c = nsd_container_of(p, struct nsd_conn, node);
+		struct nsd_conn *c = rs_container_of(p, struct nsd_conn, node);
 		p = p->next;
 		uint64_t idle = now - c->last_ns;
 		if (c->lingering && idle >= NSD_LINGER_NS) {
@@ -452,17 +452,16 @@ void nsd_server_sweep(struct nsd_server *s, uint64_t now)
 
 void nsd_server_close(struct nsd_server *s)
 {
-	while (!nsd_list_empty(&s->conns))
-		conn_free(
-			nsd_container_of(s->conns.next, struct nsd_conn, node),
-			true);
-	while (!nsd_list_empty(&s->listeners)) {
-		struct nsd_listener *l = nsd_container_of(
+	while (!rs_list_empty(&s->conns))
+		conn_free(rs_container_of(s->conns.next, struct nsd_conn, node),
+			  true);
+	while (!rs_list_empty(&s->listeners)) {
+		struct nsd_listener *l = rs_container_of(
 			s->listeners.next, struct nsd_listener, node);
 		nsd_task_cancel(&l->task);
 		ns_socket_wait_del(l->sock, &l->waiter);
 		ns_socket_close(l->sock);
-		nsd_list_del(&l->node);
+		rs_list_del(&l->node);
 		free(l);
 	}
 }

@@ -26,7 +26,7 @@
 
 #include <stdint.h>
 
-#include "list.h"
+#include "runsc/list.h"
 #include "loop.h"
 #include "netstack/socket.h"
 #include "runsc/error.h"
@@ -45,8 +45,8 @@ struct nsd_server {
 	struct ns_stack *stack;	       /* borrowed */
 	struct nsd_counters *counters; /* borrowed */
 	struct nsd_server_config cfg;
-	struct nsd_list conns;	   /* struct nsd_conn.node */
-	struct nsd_list listeners; /* struct nsd_listener.node */
+	struct rs_list conns;	  /* struct nsd_conn.node */
+	struct rs_list listeners; /* struct nsd_listener.node */
 	unsigned nconns;
 };
 

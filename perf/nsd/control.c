@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "control.h"
-#include "list.h"
+#include "runsc/list.h"
 #include "runsc/cleanup.h"
 
 struct client {
@@ -68,13 +68,13 @@ static void client_send(struct client *cl)
 static void on_client(struct nsd_fd_handler *h, uint32_t events)
 {
 	(void)events;
-	client_send(nsd_container_of(h, struct client, h));
+	client_send(rs_container_of(h, struct client, h));
 }
 
 static void on_accept(struct nsd_fd_handler *h, uint32_t events)
 {
 	(void)events;
-	struct nsd_control *c = nsd_container_of(h, struct nsd_control, h);
+	struct nsd_control *c = rs_container_of(h, struct nsd_control, h);
 	while (c->nclients < NSD_CONTROL_CLIENTS) {
 		int fd = accept4(h->fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "list.h"
+#include "runsc/list.h"
 #include "loop.h"
 
 /* Frames taken from the link per wake-up: enough to amortise the wake-up,
@@ -36,7 +36,7 @@ static void on_timer(struct nsd_fd_handler *h, uint32_t events)
 static void on_signal(struct nsd_fd_handler *h, uint32_t events)
 {
 	(void)events;
-	struct nsd_loop *l = nsd_container_of(h, struct nsd_loop, sig_h);
+	struct nsd_loop *l = rs_container_of(h, struct nsd_loop, sig_h);
 	struct signalfd_siginfo si;
 	while (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGUSR1) {

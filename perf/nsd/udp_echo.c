@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 
-#include "list.h"
+#include "runsc/list.h"
 #include "netstack/socket.h"
 #include "udp_echo.h"
 
@@ -22,7 +22,7 @@ struct nsd_udp_echo {
 
 static void echo_run(struct nsd_task *t)
 {
-	struct nsd_udp_echo *e = nsd_container_of(t, struct nsd_udp_echo, task);
+	struct nsd_udp_echo *e = rs_container_of(t, struct nsd_udp_echo, task);
 	for (int i = 0; i < ECHO_BATCH; i++) {
 		struct sockaddr_storage from;
 		socklen_t fromlen = sizeof(from);
@@ -50,7 +50,7 @@ static void echo_notify(struct ns_waiter *w, uint32_t events)
 {
 	(void)events;
 	struct nsd_udp_echo *e =
-		nsd_container_of(w, struct nsd_udp_echo, waiter);
+		rs_container_of(w, struct nsd_udp_echo, waiter);
 	nsd_loop_wake(e->loop, &e->task);
 }
 

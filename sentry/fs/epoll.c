@@ -13,8 +13,8 @@
 #include "fs/fs.h"
 
 struct epitem {
-	struct sn_list link;	  /* in the epoll's list */
-	struct sn_list file_link; /* in the watched file's list */
+	struct rs_list link;	  /* in the epoll's list */
+	struct rs_list file_link; /* in the watched file's list */
 	struct sn_waiter w;
 	struct sn_file *ep;
 	struct sn_file *file;
@@ -26,12 +26,12 @@ struct epitem {
 };
 
 struct epoll {
-	struct sn_list items;
+	struct rs_list items;
 };
 
 static void item_fired(struct sn_waiter *w, uint32_t events)
 {
-	struct epitem *it = sn_container_of(w, struct epitem, w);
+	struct epitem *it = rs_container_of(w, struct epitem, w);
 	(void)events;
 	it->edge = true;
 	sn_waitq_wake(&it->ep->wq, POLLIN);
@@ -40,25 +40,25 @@ static void item_fired(struct sn_waiter *w, uint32_t events)
 static void item_free(struct epitem *it)
 {
 	sn_waiter_del(&it->w);
-	sn_list_del(&it->link);
-	sn_list_del(&it->file_link);
+	rs_list_del(&it->link);
+	rs_list_del(&it->file_link);
 	free(it);
 }
 
 void sn_epoll_file_gone(struct sn_file *f)
 {
-	while (!sn_list_empty(&f->epitems))
-		item_free(sn_container_of(f->epitems.next, struct epitem,
+	while (!rs_list_empty(&f->epitems))
+		item_free(rs_container_of(f->epitems.next, struct epitem,
 					  file_link));
 }
 
 static uint32_t ep_poll(struct sn_file *f)
 {
 	struct epoll *ep = f->priv;
-	struct sn_list *pos;
-	sn_list_for_each(pos, &ep->items)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &ep->items)
 	{
-		struct epitem *it = sn_container_of(pos, struct epitem, link);
+		struct epitem *it = rs_container_of(pos, struct epitem, link);
 		if (it->disabled)
 			continue;
 		uint32_t m = it->file->ops->poll(it->file);
@@ -76,8 +76,8 @@ static int ep_stat(struct sn_file *f, struct stat *st)
 static void ep_release(struct sn_file *f)
 {
 	struct epoll *ep = f->priv;
-	while (!sn_list_empty(&ep->items))
-		item_free(sn_container_of(ep->items.next, struct epitem, link));
+	while (!rs_list_empty(&ep->items))
+		item_free(rs_container_of(ep->items.next, struct epitem, link));
 	free(ep);
 }
 
@@ -99,7 +99,7 @@ int sn_epoll_new(struct sn_kernel *k, int flags, struct sn_file **out)
 	struct epoll *ep = calloc(1, sizeof(*ep));
 	if (ep == NULL)
 		return -ENOMEM;
-	sn_list_init(&ep->items);
+	rs_list_init(&ep->items);
 	*out = sn_file_new(k, &epoll_ops, O_RDWR | flags, ep);
 	if (*out == NULL) {
 		free(ep);
@@ -111,10 +111,10 @@ int sn_epoll_new(struct sn_kernel *k, int flags, struct sn_file **out)
 
 static struct epitem *find(struct epoll *ep, struct sn_file *f, int fd)
 {
-	struct sn_list *pos;
-	sn_list_for_each(pos, &ep->items)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &ep->items)
 	{
-		struct epitem *it = sn_container_of(pos, struct epitem, link);
+		struct epitem *it = rs_container_of(pos, struct epitem, link);
 		if (it->file == f && it->fd == fd)
 			return it;
 	}
@@ -130,10 +130,10 @@ static bool creates_loop(struct sn_file *ep, struct sn_file *f, int depth)
 	if (!sn_file_is_epoll(f) || depth > 5)
 		return depth > 5;
 	struct epoll *inner = f->priv;
-	struct sn_list *pos;
-	sn_list_for_each(pos, &inner->items)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &inner->items)
 	{
-		struct epitem *it = sn_container_of(pos, struct epitem, link);
+		struct epitem *it = rs_container_of(pos, struct epitem, link);
 		if (creates_loop(ep, it->file, depth + 1))
 			return true;
 	}
@@ -161,10 +161,10 @@ int sn_epoll_ctl(struct sn_file *epf, int op, int fd, struct sn_file *f,
 		it->data = data;
 		it->edge = true;
 		it->w = (struct sn_waiter){ .fn = item_fired, .arg = it };
-		sn_list_init(&it->w.link);
+		rs_list_init(&it->w.link);
 		sn_waitq_add(sn_file_waitq(f), &it->w);
-		sn_list_add_tail(&ep->items, &it->link);
-		sn_list_add_tail(&f->epitems, &it->file_link);
+		rs_list_add_tail(&ep->items, &it->link);
+		rs_list_add_tail(&f->epitems, &it->file_link);
 		sn_waitq_wake(&epf->wq, POLLIN);
 		return 0;
 	case EPOLL_CTL_MOD:
@@ -196,12 +196,12 @@ int sn_epoll_collect(struct sn_file *epf, void *evs, int max)
 	struct epoll *ep = epf->priv;
 	struct packed_event *out = evs;
 	int n = 0;
-	struct sn_list *pos, *tmp;
-	sn_list_for_each_safe(pos, tmp, &ep->items)
+	struct rs_list *pos, *tmp;
+	rs_list_for_each_safe(pos, tmp, &ep->items)
 	{
 		if (n == max)
 			break;
-		struct epitem *it = sn_container_of(pos, struct epitem, link);
+		struct epitem *it = rs_container_of(pos, struct epitem, link);
 		if (it->disabled)
 			continue;
 		if ((it->events & EPOLLET) && !it->edge)
@@ -217,8 +217,8 @@ int sn_epoll_collect(struct sn_file *epf, void *evs, int max)
 		if (it->events & EPOLLONESHOT)
 			it->disabled = true;
 		/* Level-triggered items go to the back, for fairness. */
-		sn_list_del(&it->link);
-		sn_list_add_tail(&ep->items, &it->link);
+		rs_list_del(&it->link);
+		rs_list_add_tail(&ep->items, &it->link);
 	}
 	return n;
 }

@@ -20,7 +20,7 @@ struct sn_file *sn_file_new(struct sn_kernel *k, const struct sn_file_ops *ops,
 	f->priv = priv;
 	f->k = k;
 	sn_waitq_init(&f->wq);
-	sn_list_init(&f->epitems);
+	rs_list_init(&f->epitems);
 	return f;
 }
 

@@ -64,7 +64,7 @@ struct sn_file {
 	char *path; /* canonical path, or a "pipe:[N]"-style name */
 	void *priv;
 	struct sn_waitq wq;	/* woken with POLL* bits on state changes */
-	struct sn_list epitems; /* epoll items watching this file */
+	struct rs_list epitems; /* epoll items watching this file */
 	struct sn_kernel *k;
 };
 
@@ -168,7 +168,7 @@ struct sn_fs {
 };
 
 struct sn_mount {
-	struct sn_list link;
+	struct rs_list link;
 	char *path; /* canonical absolute mount point */
 	struct sn_fs *fs;
 	bool readonly;

@@ -95,11 +95,11 @@ static bool parse_num(const char *s, long *out)
 
 static struct sn_task *find_thread(struct sn_proc *p, long vtid)
 {
-	struct sn_list *pos;
-	sn_list_for_each(pos, &p->threads)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &p->threads)
 	{
 		struct sn_task *t =
-			sn_container_of(pos, struct sn_task, thread_link);
+			rs_container_of(pos, struct sn_task, thread_link);
 		if (t->vtid == vtid)
 			return t;
 	}
@@ -443,11 +443,11 @@ static void gen_status(struct strbuf *b, struct sn_proc *p, struct sn_task *t)
 
 static void gen_mounts(struct strbuf *b, struct sn_kernel *k)
 {
-	struct sn_list *pos;
-	sn_list_for_each(pos, &k->mounts)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &k->mounts)
 	{
 		struct sn_mount *m =
-			sn_container_of(pos, struct sn_mount, link);
+			rs_container_of(pos, struct sn_mount, link);
 		sb_printf(b, "none %s %s %s 0 0\n", m->path, m->fs->type,
 			  m->readonly ? "ro" : "rw");
 	}
@@ -540,11 +540,11 @@ static void gen_pid_file(struct strbuf *b, struct sn_kernel *k,
 		gen_mounts(b, k);
 	} else if (strcmp(name, "mountinfo") == 0) {
 		int id = 1;
-		struct sn_list *pos;
-		sn_list_for_each(pos, &k->mounts)
+		struct rs_list *pos;
+		rs_list_for_each(pos, &k->mounts)
 		{
 			struct sn_mount *m =
-				sn_container_of(pos, struct sn_mount, link);
+				rs_container_of(pos, struct sn_mount, link);
 			sb_printf(b, "%d 1 0:%d / %s %s - %s none %s\n", id++,
 				  (int)m->fs->dev, m->path,
 				  m->readonly ? "ro" : "rw", m->fs->type,
@@ -645,7 +645,7 @@ static ssize_t pdir_getdents(struct sn_file *f, struct sn_task *t, void *buf,
 	emit(&d, ".", DT_DIR);
 	emit(&d, "..", DT_DIR);
 	char name[32];
-	struct sn_list *pos;
+	struct rs_list *pos;
 	switch (n.kind) {
 	case PK_ROOT:
 		emit(&d, "self", DT_LNK);
@@ -653,10 +653,10 @@ static ssize_t pdir_getdents(struct sn_file *f, struct sn_task *t, void *buf,
 		emit(&d, "sys", DT_DIR);
 		for (int i = 0; top_files[i]; i++)
 			emit(&d, top_files[i], DT_REG);
-		sn_list_for_each(pos, &t->k->procs)
+		rs_list_for_each(pos, &t->k->procs)
 		{
 			struct sn_proc *p =
-				sn_container_of(pos, struct sn_proc, link);
+				rs_container_of(pos, struct sn_proc, link);
 			if (p->exited)
 				continue;
 			snprintf(name, sizeof(name), "%d", (int)p->vpid);
@@ -680,9 +680,9 @@ static ssize_t pdir_getdents(struct sn_file *f, struct sn_task *t, void *buf,
 		}
 		break;
 	case PK_TASK_DIR:
-		sn_list_for_each(pos, &n.proc->threads)
+		rs_list_for_each(pos, &n.proc->threads)
 		{
-			struct sn_task *th = sn_container_of(
+			struct sn_task *th = rs_container_of(
 				pos, struct sn_task, thread_link);
 			snprintf(name, sizeof(name), "%d", (int)th->vtid);
 			emit(&d, name, DT_DIR);

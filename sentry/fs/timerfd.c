@@ -31,7 +31,7 @@ static struct timespec ns_ts(uint64_t ns)
 
 static void fired(struct sn_timer *timer)
 {
-	struct timerfd *tf = sn_container_of(timer, struct timerfd, timer);
+	struct timerfd *tf = rs_container_of(timer, struct timerfd, timer);
 	tf->expirations++;
 	if (tf->interval) {
 		uint64_t now = sn_now();

@@ -29,7 +29,7 @@ struct tnode *sn_tnode_new(struct tmpfs *fs, mode_t mode, uid_t uid, gid_t gid)
 	struct tnode *n = calloc(1, sizeof(*n));
 	if (n == NULL)
 		return NULL;
-	sn_list_add_tail(&fs->nodes, &n->all);
+	rs_list_add_tail(&fs->nodes, &n->all);
 	n->backing_fd = -1;
 	n->mode = mode;
 	n->uid = uid;
@@ -41,7 +41,7 @@ struct tnode *sn_tnode_new(struct tmpfs *fs, mode_t mode, uid_t uid, gid_t gid)
 
 static void node_free(struct tnode *n)
 {
-	sn_list_del(&n->all);
+	rs_list_del(&n->all);
 	while (n->entries) {
 		struct tentry *e = n->entries;
 		n->entries = e->next;
@@ -709,8 +709,8 @@ static int t_statfs(struct sn_fs *fs, struct sn_task *t, const char *rel,
 static void t_destroy(struct sn_fs *fsb)
 {
 	struct tmpfs *fs = fsb->priv;
-	while (!sn_list_empty(&fs->nodes))
-		node_free(sn_container_of(fs->nodes.next, struct tnode, all));
+	while (!rs_list_empty(&fs->nodes))
+		node_free(rs_container_of(fs->nodes.next, struct tnode, all));
 	free(fs);
 }
 
@@ -738,7 +738,7 @@ struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode)
 	struct tmpfs *fs = calloc(1, sizeof(*fs));
 	if (fs == NULL)
 		return NULL;
-	sn_list_init(&fs->nodes);
+	rs_list_init(&fs->nodes);
 	fs->root = sn_tnode_new(fs, S_IFDIR | root_mode, 0, 0);
 	if (fs->root == NULL) {
 		free(fs);

@@ -14,7 +14,7 @@ struct tentry {
 };
 
 struct tnode {
-	struct sn_list all; /* in the tmpfs's list of every node */
+	struct rs_list all; /* in the tmpfs's list of every node */
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
@@ -42,7 +42,7 @@ struct tnode {
 struct tmpfs {
 	struct sn_fs fs;
 	struct tnode *root;
-	struct sn_list nodes; /* every live node, for destroy */
+	struct rs_list nodes; /* every live node, for destroy */
 };
 
 struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode);

@@ -17,7 +17,7 @@
 #define NAME_MAX_U 108
 
 struct umsg {
-	struct sn_list link;
+	struct rs_list link;
 	char *data;
 	size_t len, off;
 	struct sn_unix_anc anc;
@@ -33,10 +33,10 @@ struct usock {
 	enum ustate state;
 	struct usock *peer;
 	bool was_connected; /* a stream whose peer went: EOF / EPIPE */
-	struct sn_list rq;
+	struct rs_list rq;
 	size_t rq_bytes;
-	struct sn_list backlog; /* listener: pending server sockets */
-	struct sn_list backlog_link;
+	struct rs_list backlog; /* listener: pending server sockets */
+	struct rs_list backlog_link;
 	int nbacklog, max_backlog;
 	struct usock *listener; /* pending: the listener holding it */
 	struct sn_file *file;	/* NULL while pending */
@@ -173,9 +173,9 @@ static struct usock *usock_new(struct sn_kernel *k, int type)
 		return NULL;
 	s->k = k;
 	s->type = type;
-	sn_list_init(&s->rq);
-	sn_list_init(&s->backlog);
-	sn_list_init(&s->backlog_link);
+	rs_list_init(&s->rq);
+	rs_list_init(&s->backlog);
+	rs_list_init(&s->backlog_link);
 	sn_waitq_init(&s->pending_wq);
 	return s;
 }
@@ -194,18 +194,18 @@ static void disconnect(struct usock *s)
 static void usock_free(struct usock *s)
 {
 	disconnect(s);
-	while (!sn_list_empty(&s->rq)) {
-		struct umsg *m = sn_container_of(s->rq.next, struct umsg, link);
-		sn_list_del(&m->link);
+	while (!rs_list_empty(&s->rq)) {
+		struct umsg *m = rs_container_of(s->rq.next, struct umsg, link);
+		rs_list_del(&m->link);
 		msg_free(m);
 	}
-	while (!sn_list_empty(&s->backlog)) {
-		struct usock *c = sn_container_of(s->backlog.next, struct usock,
+	while (!rs_list_empty(&s->backlog)) {
+		struct usock *c = rs_container_of(s->backlog.next, struct usock,
 						  backlog_link);
-		sn_list_del(&c->backlog_link);
+		rs_list_del(&c->backlog_link);
 		usock_free(c);
 	}
-	sn_list_del(&s->backlog_link);
+	rs_list_del(&s->backlog_link);
 	if (s->node)
 		s->node->bound = NULL;
 	name_remove(s->k, s);
@@ -228,10 +228,10 @@ static struct sn_file *file_for(struct sn_kernel *k, struct usock *s, int flags)
 	s->file = f;
 	sn_file_set_path(f, "socket:[unix]");
 	/* Waiters that joined while the socket was pending move over. */
-	while (!sn_list_empty(&s->pending_wq.waiters)) {
-		struct sn_list *w = s->pending_wq.waiters.next;
-		sn_list_del(w);
-		sn_list_add_tail(&f->wq.waiters, w);
+	while (!rs_list_empty(&s->pending_wq.waiters)) {
+		struct rs_list *w = s->pending_wq.waiters.next;
+		rs_list_del(w);
+		rs_list_add_tail(&f->wq.waiters, w);
 	}
 	return f;
 }
@@ -409,7 +409,7 @@ int sn_unix_connect(struct sn_task *t, struct sn_file *f,
 	memcpy(&c->addr, &l->addr, l->addrlen);
 	c->addrlen = l->addrlen;
 	c->listener = l;
-	sn_list_add_tail(&l->backlog, &c->backlog_link);
+	rs_list_add_tail(&l->backlog, &c->backlog_link);
 	l->nbacklog++;
 	wake(l, POLLIN);
 	return 0;
@@ -422,14 +422,14 @@ int sn_unix_accept(struct sn_task *t, struct sn_file *f, int flags,
 	struct usock *l = f->priv;
 	if (l->state != U_LISTEN)
 		return -EINVAL;
-	if (sn_list_empty(&l->backlog))
+	if (rs_list_empty(&l->backlog))
 		return -EAGAIN;
 	struct usock *c =
-		sn_container_of(l->backlog.next, struct usock, backlog_link);
+		rs_container_of(l->backlog.next, struct usock, backlog_link);
 	*out = file_for(t->k, c, flags);
 	if (*out == NULL)
 		return -ENOMEM;
-	sn_list_del(&c->backlog_link);
+	rs_list_del(&c->backlog_link);
 	l->nbacklog--;
 	c->listener = NULL;
 	wake(l, POLLOUT); /* room for a connect waiting on a full backlog */
@@ -506,7 +506,7 @@ ssize_t sn_unix_send(struct sn_task *t, struct sn_file *f, const void *buf,
 		memcpy(&m->from, &s->addr, s->addrlen);
 		m->fromlen = s->addrlen;
 	}
-	sn_list_add_tail(&dst->rq, &m->link);
+	rs_list_add_tail(&dst->rq, &m->link);
 	dst->rq_bytes += n;
 	wake(dst, POLLIN | POLLRDNORM);
 	return (ssize_t)n;
@@ -536,7 +536,7 @@ ssize_t sn_unix_recv(struct sn_task *t, struct sn_file *f, void *buf,
 	*msg_flags = 0;
 	if (s->state == U_LISTEN)
 		return -EINVAL;
-	if (sn_list_empty(&s->rq)) {
+	if (rs_list_empty(&s->rq)) {
 		if (s->shut_rd)
 			return 0;
 		if (s->type != SOCK_DGRAM && s->state == U_CONNECTED &&
@@ -548,7 +548,7 @@ ssize_t sn_unix_recv(struct sn_task *t, struct sn_file *f, void *buf,
 	}
 	bool peek = flags & MSG_PEEK;
 	if (s->type != SOCK_STREAM) {
-		struct umsg *m = sn_container_of(s->rq.next, struct umsg, link);
+		struct umsg *m = rs_container_of(s->rq.next, struct umsg, link);
 		size_t n = m->len < len ? m->len : len;
 		memcpy(buf, m->data, n);
 		if (m->len > len)
@@ -560,7 +560,7 @@ ssize_t sn_unix_recv(struct sn_task *t, struct sn_file *f, void *buf,
 				*anc = m->anc;
 				memset(&m->anc, 0, sizeof(m->anc));
 			}
-			sn_list_del(&m->link);
+			rs_list_del(&m->link);
 			s->rq_bytes -= m->len;
 			msg_free(m);
 			wake(s->peer, POLLOUT);
@@ -570,9 +570,9 @@ ssize_t sn_unix_recv(struct sn_task *t, struct sn_file *f, void *buf,
 	/* A stream read crosses message boundaries but stops after one that
 	 * carried ancillary data, which is delivered with its bytes. */
 	size_t done = 0;
-	struct sn_list *pos = s->rq.next;
+	struct rs_list *pos = s->rq.next;
 	while (pos != &s->rq && done < len) {
-		struct umsg *m = sn_container_of(pos, struct umsg, link);
+		struct umsg *m = rs_container_of(pos, struct umsg, link);
 		pos = pos->next;
 		bool has_anc = m->anc.nfiles > 0 || m->anc.has_cred;
 		if (done > 0 && has_anc)
@@ -593,7 +593,7 @@ ssize_t sn_unix_recv(struct sn_task *t, struct sn_file *f, void *buf,
 		m->off += n;
 		s->rq_bytes -= n;
 		if (m->off == m->len) {
-			sn_list_del(&m->link);
+			rs_list_del(&m->link);
 			msg_free(m);
 		}
 		if (has_anc)
@@ -749,8 +749,8 @@ static uint32_t u_poll(struct sn_file *f)
 	struct usock *s = f->priv;
 	uint32_t ev = 0;
 	if (s->state == U_LISTEN)
-		return sn_list_empty(&s->backlog) ? 0 : POLLIN | POLLRDNORM;
-	if (!sn_list_empty(&s->rq))
+		return rs_list_empty(&s->backlog) ? 0 : POLLIN | POLLRDNORM;
+	if (!rs_list_empty(&s->rq))
 		ev |= POLLIN | POLLRDNORM;
 	if (s->shut_rd)
 		ev |= POLLIN | POLLRDHUP;
@@ -781,8 +781,8 @@ static long u_ioctl(struct sn_file *f, struct sn_task *t, unsigned long cmd,
 	if (cmd != 0x541B) /* FIONREAD / SIOCINQ */
 		return -ENOTTY;
 	int v = (int)s->rq_bytes;
-	if (s->type != SOCK_STREAM && !sn_list_empty(&s->rq))
-		v = (int)sn_container_of(s->rq.next, struct umsg, link)->len;
+	if (s->type != SOCK_STREAM && !rs_list_empty(&s->rq))
+		v = (int)rs_container_of(s->rq.next, struct umsg, link)->len;
 	return sn_copy_out(t, arg, &v, sizeof(v));
 }
 

@@ -27,18 +27,18 @@ int sn_vfs_mount(struct sn_kernel *k, const char *path, struct sn_fs *fs,
 	}
 	m->fs = fs;
 	m->readonly = readonly;
-	sn_list_add_tail(&k->mounts, &m->link);
+	rs_list_add_tail(&k->mounts, &m->link);
 	return 0;
 }
 
 void sn_vfs_unmount_all(struct sn_kernel *k)
 {
-	struct sn_list *pos, *tmp;
-	sn_list_for_each_safe(pos, tmp, &k->mounts)
+	struct rs_list *pos, *tmp;
+	rs_list_for_each_safe(pos, tmp, &k->mounts)
 	{
 		struct sn_mount *m =
-			sn_container_of(pos, struct sn_mount, link);
-		sn_list_del(&m->link);
+			rs_container_of(pos, struct sn_mount, link);
+		rs_list_del(&m->link);
 		if (m->fs->ops->destroy)
 			m->fs->ops->destroy(m->fs);
 		free(m->path);
@@ -52,11 +52,11 @@ static struct sn_mount *find_mount(struct sn_kernel *k, const char *abs,
 {
 	struct sn_mount *best = NULL;
 	size_t best_len = 0;
-	struct sn_list *pos;
-	sn_list_for_each(pos, &k->mounts)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &k->mounts)
 	{
 		struct sn_mount *m =
-			sn_container_of(pos, struct sn_mount, link);
+			rs_container_of(pos, struct sn_mount, link);
 		size_t n = strlen(m->path);
 		bool match;
 		if (n == 1)

@@ -171,8 +171,8 @@ static struct sn_proc *proc_fork(struct sn_task *parent, pid_t pid,
 	p->vpid = sn_host_to_vpid(pp->k, pid);
 	p->parent = (flags & CLONE_PARENT) && pp->parent ? pp->parent : pp;
 	p->vppid = p->parent->vpid;
-	sn_list_init(&p->threads);
-	sn_list_init(&p->ptimers);
+	rs_list_init(&p->threads);
+	rs_list_init(&p->ptimers);
 	p->memfd = -1;
 	p->stub_insn = pp->stub_insn;
 	p->creds = pp->creds;
@@ -196,7 +196,7 @@ static struct sn_proc *proc_fork(struct sn_task *parent, pid_t pid,
 		p->fs = sn_fsctx_dup(pp->fs);
 	}
 	p->itimer.fn = pp->itimer.fn;
-	sn_list_add_tail(&p->k->procs, &p->link);
+	rs_list_add_tail(&p->k->procs, &p->link);
 	if (p->fdt == NULL || p->fs == NULL) {
 		sn_proc_free(p);
 		return NULL;
@@ -224,7 +224,7 @@ static void on_clone(struct sn_kernel *k, struct sn_task *t, pid_t child_tid)
 		goto out;
 	}
 	c->proc = p;
-	sn_list_add_tail(&p->threads, &c->thread_link);
+	rs_list_add_tail(&p->threads, &c->thread_link);
 	p->nthreads++;
 	c->vtid = sn_host_to_vpid(k, child_tid);
 	if (c->first_stop_seen) {
@@ -254,10 +254,10 @@ static void on_task_exit(struct sn_kernel *k, struct sn_task *t, int status)
 	sn_proc_free(p);
 	/* The host has just queued SIGCHLD to the parent. */
 	if (parent && !parent->exited) {
-		struct sn_list *pos, *tmp;
-		sn_list_for_each_safe(pos, tmp, &parent->threads)
+		struct rs_list *pos, *tmp;
+		rs_list_for_each_safe(pos, tmp, &parent->threads)
 		{
-			sn_task_check_interrupt(sn_container_of(
+			sn_task_check_interrupt(rs_container_of(
 				pos, struct sn_task, thread_link));
 		}
 	}

@@ -17,7 +17,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-#include "kernel/list.h"
+#include "runsc/list.h"
 #include "sentry/platform.h"
 #include "sentry/sentry.h"
 
@@ -35,7 +35,7 @@ struct sn_loop;
 typedef void (*sn_fd_cb)(void *arg, uint32_t events);
 
 struct sn_timer {
-	struct sn_list link;
+	struct rs_list link;
 	uint64_t deadline; /* CLOCK_MONOTONIC ns */
 	void (*fn)(struct sn_timer *timer);
 	bool armed;
@@ -58,11 +58,11 @@ int sn_loop_run_once(struct sn_loop *l, int timeout_ms);
 /* ---- wait queues --------------------------------------------------------- */
 
 struct sn_waitq {
-	struct sn_list waiters;
+	struct rs_list waiters;
 };
 
 struct sn_waiter {
-	struct sn_list link;
+	struct rs_list link;
 	void (*fn)(struct sn_waiter *w, uint32_t events);
 	void *arg;
 	uint32_t mask; /* events of interest; 0 means all */
@@ -155,9 +155,9 @@ struct sn_task {
 	struct sn_waiter **waiters;
 	unsigned nwaiters, capwaiters;
 	struct sn_timer timer;
-	struct sn_list runq_link;
-	struct sn_list hash_link;
-	struct sn_list thread_link;
+	struct rs_list runq_link;
+	struct rs_list hash_link;
+	struct rs_list thread_link;
 	bool on_runq;
 	bool first_stop_seen;
 	int pending_sig;	    /* to deliver at the next resume */
@@ -173,9 +173,9 @@ struct sn_proc {
 	pid_t vpid;  /* pid in the sandbox */
 	pid_t vppid; /* parent's vpid (0 for init) */
 	struct sn_proc *parent;
-	struct sn_list threads;
+	struct rs_list threads;
 	unsigned nthreads;
-	struct sn_list link;
+	struct rs_list link;
 	struct sn_fdtable *fdt;
 	struct sn_fsctx *fs;
 	struct sn_creds creds;
@@ -186,7 +186,7 @@ struct sn_proc {
 	size_t cmdline_len;
 	struct rlimit rlim[RLIM_NLIMITS];
 	struct sn_timer itimer; /* ITIMER_REAL / alarm */
-	struct sn_list ptimers; /* timer_create timers (kernel/ptimer.c) */
+	struct rs_list ptimers; /* timer_create timers (kernel/ptimer.c) */
 	uint64_t itimer_interval;
 	uint64_t start_ns;
 	bool exited;
@@ -196,10 +196,10 @@ struct sn_proc {
 struct sn_kernel {
 	struct sn_platform *plat;
 	struct sn_loop *loop;
-	struct sn_list tasks[256]; /* hash by host tid */
-	struct sn_list procs;
-	struct sn_list runq;
-	struct sn_list mounts;
+	struct rs_list tasks[256]; /* hash by host tid */
+	struct rs_list procs;
+	struct rs_list runq;
+	struct rs_list mounts;
 	struct sn_proc *init;
 	struct gf_client *gofer;
 	bool init_exited;

@@ -20,7 +20,7 @@ struct fd_watch {
 struct sn_loop {
 	int epfd;
 	int tfd;
-	struct sn_list timers; /* sorted by deadline */
+	struct rs_list timers; /* sorted by deadline */
 	struct fd_watch *watches;
 	struct fd_watch *dead; /* removed during a batch, freed after it */
 	uint64_t armed_for;    /* deadline the timerfd is set to, 0: none */
@@ -47,7 +47,7 @@ int sn_loop_new(struct sn_loop **out)
 	struct sn_loop *l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return -ENOMEM;
-	sn_list_init(&l->timers);
+	rs_list_init(&l->timers);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (l->epfd < 0 || l->tfd < 0) {
@@ -123,8 +123,8 @@ void sn_loop_del_fd(struct sn_loop *l, int fd)
 static void rearm(struct sn_loop *l)
 {
 	uint64_t first = 0;
-	if (!sn_list_empty(&l->timers))
-		first = sn_container_of(l->timers.next, struct sn_timer, link)
+	if (!rs_list_empty(&l->timers))
+		first = rs_container_of(l->timers.next, struct sn_timer, link)
 				->deadline;
 	if (first == l->armed_for)
 		return;
@@ -142,16 +142,16 @@ static void rearm(struct sn_loop *l)
 void sn_timer_arm(struct sn_loop *l, struct sn_timer *t, uint64_t deadline)
 {
 	if (t->armed)
-		sn_list_del(&t->link);
+		rs_list_del(&t->link);
 	t->deadline = deadline ? deadline : 1;
-	struct sn_list *pos;
-	sn_list_for_each(pos, &l->timers)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &l->timers)
 	{
-		if (sn_container_of(pos, struct sn_timer, link)->deadline >
+		if (rs_container_of(pos, struct sn_timer, link)->deadline >
 		    t->deadline)
 			break;
 	}
-	sn_list_add_tail(pos, &t->link);
+	rs_list_add_tail(pos, &t->link);
 	t->armed = true;
 	rearm(l);
 }
@@ -160,7 +160,7 @@ void sn_timer_cancel(struct sn_timer *t)
 {
 	if (!t->armed)
 		return;
-	sn_list_del(&t->link);
+	rs_list_del(&t->link);
 	t->armed = false;
 	/* The timerfd may fire for nothing; run_timers copes. */
 }
@@ -173,12 +173,12 @@ static void run_timers(void *arg, uint32_t events)
 	while (read(l->tfd, &ticks, sizeof(ticks)) > 0)
 		;
 	uint64_t now = sn_now();
-	while (!sn_list_empty(&l->timers)) {
+	while (!rs_list_empty(&l->timers)) {
 		struct sn_timer *t =
-			sn_container_of(l->timers.next, struct sn_timer, link);
+			rs_container_of(l->timers.next, struct sn_timer, link);
 		if (t->deadline > now)
 			break;
-		sn_list_del(&t->link);
+		rs_list_del(&t->link);
 		t->armed = false;
 		t->fn(t);
 	}

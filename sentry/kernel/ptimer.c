@@ -14,7 +14,7 @@
 #include "kernel/ptimer.h"
 
 struct ptimer {
-	struct sn_list link;
+	struct rs_list link;
 	struct sn_proc *proc;
 	struct sn_timer timer;
 	int id;
@@ -40,7 +40,7 @@ static struct timespec ns_ts(uint64_t ns)
 
 static void fire(struct sn_timer *timer)
 {
-	struct ptimer *pt = sn_container_of(timer, struct ptimer, timer);
+	struct ptimer *pt = rs_container_of(timer, struct ptimer, timer);
 	struct sn_proc *p = pt->proc;
 	uint64_t now = sn_now();
 	pt->overrun = 0;
@@ -76,10 +76,10 @@ static void fire(struct sn_timer *timer)
 
 static struct ptimer *find(struct sn_proc *p, int id)
 {
-	struct sn_list *pos;
-	sn_list_for_each(pos, &p->ptimers)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &p->ptimers)
 	{
-		struct ptimer *pt = sn_container_of(pos, struct ptimer, link);
+		struct ptimer *pt = rs_container_of(pos, struct ptimer, link);
 		if (pt->id == id)
 			return pt;
 	}
@@ -126,10 +126,10 @@ int sn_ptimer_create(struct sn_task *t, int clockid, const struct sigevent *ev)
 		}
 		if (pt->notify == SIGEV_THREAD_ID) {
 			pt->target = 0;
-			struct sn_list *pos;
-			sn_list_for_each(pos, &p->threads)
+			struct rs_list *pos;
+			rs_list_for_each(pos, &p->threads)
 			{
-				struct sn_task *th = sn_container_of(
+				struct sn_task *th = rs_container_of(
 					pos, struct sn_task, thread_link);
 				if (th->vtid == ev->_sigev_un._tid)
 					pt->target = th->tid;
@@ -144,7 +144,7 @@ int sn_ptimer_create(struct sn_task *t, int clockid, const struct sigevent *ev)
 			return -EINVAL;
 		}
 	}
-	sn_list_add_tail(&p->ptimers, &pt->link);
+	rs_list_add_tail(&p->ptimers, &pt->link);
 	return id;
 }
 
@@ -207,7 +207,7 @@ int sn_ptimer_getoverrun(struct sn_task *t, int id)
 static void destroy(struct ptimer *pt)
 {
 	sn_timer_cancel(&pt->timer);
-	sn_list_del(&pt->link);
+	rs_list_del(&pt->link);
 	free(pt);
 }
 
@@ -222,6 +222,6 @@ int sn_ptimer_delete(struct sn_task *t, int id)
 
 void sn_ptimer_delete_all(struct sn_proc *p)
 {
-	while (!sn_list_empty(&p->ptimers))
-		destroy(sn_container_of(p->ptimers.next, struct ptimer, link));
+	while (!rs_list_empty(&p->ptimers))
+		destroy(rs_container_of(p->ptimers.next, struct ptimer, link));
 }

@@ -139,6 +139,9 @@ static int prepare_first(struct sn_task *t, const struct sn_config *cfg,
 	return first_err;
 }
 
+/* The synthetic file systems first, then the configured mounts: on equal
+ * paths the later mount wins (vfs.c), so a bind mount at /tmp replaces the
+ * sandbox's own tmpfs as an OCI mount does. */
 static int mount_all(struct sn_kernel *k, const struct sn_config *cfg,
 		     struct rs_error **err)
 {
@@ -147,6 +150,14 @@ static int mount_all(struct sn_kernel *k, const struct sn_config *cfg,
 	if (r < 0)
 		return rs_error_set(err, -r, "attach the gofer's root");
 	sn_vfs_mount(k, "/", root, cfg->root_readonly);
+	struct sn_fs *proc = sn_procfs_new(k), *dev = sn_devfs_new(k);
+	struct sn_fs *tmp = sn_tmpfs_new(k), *shm = sn_tmpfs_new(k);
+	if (!proc || !dev || !tmp || !shm)
+		return rs_error_set(err, ENOMEM, "create file systems");
+	sn_vfs_mount(k, "/proc", proc, false);
+	sn_vfs_mount(k, "/dev", dev, false);
+	sn_vfs_mount(k, "/dev/shm", shm, false);
+	sn_vfs_mount(k, "/tmp", tmp, false);
 	for (size_t i = 0; i < cfg->nmounts; i++) {
 		struct sn_fs *fs;
 		r = sn_goferfs_new(k, cfg->mounts[i].path,
@@ -157,14 +168,6 @@ static int mount_all(struct sn_kernel *k, const struct sn_config *cfg,
 		sn_vfs_mount(k, cfg->mounts[i].path, fs,
 			     cfg->mounts[i].readonly);
 	}
-	struct sn_fs *proc = sn_procfs_new(k), *dev = sn_devfs_new(k);
-	struct sn_fs *tmp = sn_tmpfs_new(k), *shm = sn_tmpfs_new(k);
-	if (!proc || !dev || !tmp || !shm)
-		return rs_error_set(err, ENOMEM, "create file systems");
-	sn_vfs_mount(k, "/proc", proc, false);
-	sn_vfs_mount(k, "/dev", dev, false);
-	sn_vfs_mount(k, "/dev/shm", shm, false);
-	sn_vfs_mount(k, "/tmp", tmp, false);
 	return 0;
 }
 
@@ -215,8 +218,8 @@ static struct sn_proc *new_init(struct sn_kernel *k,
 		return NULL;
 	p->k = k;
 	p->vpid = 1;
-	sn_list_init(&p->threads);
-	sn_list_init(&p->ptimers);
+	rs_list_init(&p->threads);
+	rs_list_init(&p->ptimers);
 	p->memfd = -1;
 	p->fdt = sn_fdtable_new();
 	p->fs = calloc(1, sizeof(*p->fs));
@@ -230,7 +233,7 @@ static struct sn_proc *new_init(struct sn_kernel *k,
 	c->rgid = c->egid = c->sgid = c->fsgid = cfg->gid;
 	init_limits(p);
 	p->start_ns = sn_now();
-	sn_list_add_tail(&k->procs, &p->link);
+	rs_list_add_tail(&k->procs, &p->link);
 	if (p->fdt == NULL || p->fs == NULL || p->fs->cwd == NULL) {
 		sn_proc_free(p);
 		return NULL;
@@ -270,10 +273,10 @@ static struct sn_kernel *kernel_new(const struct sn_config *cfg)
 	if (k == NULL)
 		return NULL;
 	for (int i = 0; i < 256; i++)
-		sn_list_init(&k->tasks[i]);
-	sn_list_init(&k->procs);
-	sn_list_init(&k->runq);
-	sn_list_init(&k->mounts);
+		rs_list_init(&k->tasks[i]);
+	rs_list_init(&k->procs);
+	rs_list_init(&k->runq);
+	rs_list_init(&k->mounts);
 	sn_waitq_init(&k->sig_wq);
 	k->strace = cfg->strace;
 	k->strace_fd = cfg->strace_fd;
@@ -298,12 +301,12 @@ static struct sn_kernel *kernel_new(const struct sn_config *cfg)
 static void kernel_free(struct sn_kernel *k)
 {
 	for (int i = 0; i < 256; i++)
-		while (!sn_list_empty(&k->tasks[i]))
-			sn_task_free(sn_container_of(
+		while (!rs_list_empty(&k->tasks[i]))
+			sn_task_free(rs_container_of(
 				k->tasks[i].next, struct sn_task, hash_link));
-	while (!sn_list_empty(&k->procs))
+	while (!rs_list_empty(&k->procs))
 		sn_proc_free(
-			sn_container_of(k->procs.next, struct sn_proc, link));
+			rs_container_of(k->procs.next, struct sn_proc, link));
 	sn_file_put(k->devnull);
 	sn_vfs_unmount_all(k);
 	gf_client_free(k->gofer);
@@ -342,7 +345,7 @@ static void run_loop(struct sn_kernel *k)
 			return;
 		if (r == -ECHILD && k->ntasks == 0)
 			return;
-		if (sn_list_empty(&k->runq))
+		if (rs_list_empty(&k->runq))
 			sn_loop_run_once(k->loop, -1);
 	}
 }

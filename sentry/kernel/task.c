@@ -18,26 +18,26 @@
 
 void sn_waitq_init(struct sn_waitq *q)
 {
-	sn_list_init(&q->waiters);
+	rs_list_init(&q->waiters);
 }
 
 void sn_waitq_add(struct sn_waitq *q, struct sn_waiter *w)
 {
-	sn_list_add_tail(&q->waiters, &w->link);
+	rs_list_add_tail(&q->waiters, &w->link);
 }
 
 void sn_waiter_del(struct sn_waiter *w)
 {
-	sn_list_del(&w->link);
+	rs_list_del(&w->link);
 }
 
 void sn_waitq_wake(struct sn_waitq *q, uint32_t events)
 {
-	struct sn_list *pos, *tmp;
-	sn_list_for_each_safe(pos, tmp, &q->waiters)
+	struct rs_list *pos, *tmp;
+	rs_list_for_each_safe(pos, tmp, &q->waiters)
 	{
 		struct sn_waiter *w =
-			sn_container_of(pos, struct sn_waiter, link);
+			rs_container_of(pos, struct sn_waiter, link);
 		if (w->mask == 0 || (w->mask & events) || events == 0)
 			w->fn(w, events);
 	}
@@ -46,24 +46,24 @@ void sn_waitq_wake(struct sn_waitq *q, uint32_t events)
 void sn_waitq_detach_all(struct sn_waitq *q)
 {
 	sn_waitq_wake(q, 0x18); /* POLLERR | POLLHUP */
-	while (!sn_list_empty(&q->waiters))
-		sn_list_del(q->waiters.next);
+	while (!rs_list_empty(&q->waiters))
+		rs_list_del(q->waiters.next);
 }
 
 /* ---- task table --------------------------------------------------------- */
 
-static struct sn_list *bucket(struct sn_kernel *k, pid_t tid)
+static struct rs_list *bucket(struct sn_kernel *k, pid_t tid)
 {
 	return &k->tasks[(unsigned)tid % 256];
 }
 
 struct sn_task *sn_task_find(struct sn_kernel *k, pid_t tid)
 {
-	struct sn_list *pos, *b = bucket(k, tid);
-	sn_list_for_each(pos, b)
+	struct rs_list *pos, *b = bucket(k, tid);
+	rs_list_for_each(pos, b)
 	{
 		struct sn_task *t =
-			sn_container_of(pos, struct sn_task, hash_link);
+			rs_container_of(pos, struct sn_task, hash_link);
 		if (t->tid == tid)
 			return t;
 	}
@@ -72,7 +72,7 @@ struct sn_task *sn_task_find(struct sn_kernel *k, pid_t tid)
 
 static void task_timer_fired(struct sn_timer *timer)
 {
-	struct sn_task *t = sn_container_of(timer, struct sn_task, timer);
+	struct sn_task *t = rs_container_of(timer, struct sn_task, timer);
 	t->sc.timed_out = true;
 	sn_task_wake(t);
 }
@@ -87,11 +87,11 @@ struct sn_task *sn_task_new(struct sn_kernel *k, pid_t tid,
 	t->tid = tid;
 	t->proc = proc;
 	t->timer.fn = task_timer_fired;
-	sn_list_init(&t->runq_link);
-	sn_list_init(&t->thread_link);
-	sn_list_add_tail(bucket(k, tid), &t->hash_link);
+	rs_list_init(&t->runq_link);
+	rs_list_init(&t->thread_link);
+	rs_list_add_tail(bucket(k, tid), &t->hash_link);
 	if (proc) {
-		sn_list_add_tail(&proc->threads, &t->thread_link);
+		rs_list_add_tail(&proc->threads, &t->thread_link);
 		proc->nthreads++;
 	}
 	k->stats.tasks++;
@@ -111,19 +111,19 @@ static void clear_waits(struct sn_task *t)
 
 void sn_task_rekey(struct sn_task *t, pid_t tid)
 {
-	sn_list_del(&t->hash_link);
+	rs_list_del(&t->hash_link);
 	t->tid = tid;
-	sn_list_add_tail(bucket(t->k, tid), &t->hash_link);
+	rs_list_add_tail(bucket(t->k, tid), &t->hash_link);
 }
 
 void sn_task_free(struct sn_task *t)
 {
 	clear_waits(t);
 	free(t->waiters);
-	sn_list_del(&t->runq_link);
-	sn_list_del(&t->hash_link);
+	rs_list_del(&t->runq_link);
+	rs_list_del(&t->hash_link);
 	if (t->proc) {
-		sn_list_del(&t->thread_link);
+		rs_list_del(&t->thread_link);
 		t->proc->nthreads--;
 	}
 	sn_exec_image_free(t->exec);
@@ -133,10 +133,10 @@ void sn_task_free(struct sn_task *t)
 
 struct sn_proc *sn_proc_by_vpid(struct sn_kernel *k, pid_t vpid)
 {
-	struct sn_list *pos;
-	sn_list_for_each(pos, &k->procs)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &k->procs)
 	{
-		struct sn_proc *p = sn_container_of(pos, struct sn_proc, link);
+		struct sn_proc *p = rs_container_of(pos, struct sn_proc, link);
 		if (p->vpid == vpid && !p->exited)
 			return p;
 	}
@@ -225,10 +225,10 @@ void sn_proc_exit(struct sn_proc *p)
 	p->memfd = -1;
 	/* Children of an exited process are reparented to init, as the host
 	 * kernel does in the sandbox's pid namespace. */
-	struct sn_list *pos;
-	sn_list_for_each(pos, &p->k->procs)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &p->k->procs)
 	{
-		struct sn_proc *c = sn_container_of(pos, struct sn_proc, link);
+		struct sn_proc *c = rs_container_of(pos, struct sn_proc, link);
 		if (c->parent == p) {
 			c->parent = p->k->init != p ? p->k->init : NULL;
 			c->vppid = c->parent ? 1 : 0;
@@ -239,7 +239,7 @@ void sn_proc_exit(struct sn_proc *p)
 void sn_proc_free(struct sn_proc *p)
 {
 	sn_proc_exit(p);
-	sn_list_del(&p->link);
+	rs_list_del(&p->link);
 	free(p->exe);
 	free(p->cmdline);
 	free(p);
@@ -269,7 +269,7 @@ int sn_task_wait(struct sn_task *t, struct sn_waitq *q, uint32_t mask)
 	if (w == NULL)
 		return -ENOMEM;
 	*w = (struct sn_waiter){ .fn = waiter_fired, .arg = t, .mask = mask };
-	sn_list_init(&w->link);
+	rs_list_init(&w->link);
 	sn_waitq_add(q, w);
 	t->waiters[t->nwaiters++] = w;
 	return 0;
@@ -285,15 +285,15 @@ void sn_task_wake(struct sn_task *t)
 	if (t->state != TS_PARKED || t->on_runq)
 		return;
 	t->on_runq = true;
-	sn_list_add_tail(&t->k->runq, &t->runq_link);
+	rs_list_add_tail(&t->k->runq, &t->runq_link);
 }
 
 void sn_run_queue(struct sn_kernel *k)
 {
-	while (!sn_list_empty(&k->runq)) {
-		struct sn_task *t = sn_container_of(k->runq.next,
+	while (!rs_list_empty(&k->runq)) {
+		struct sn_task *t = rs_container_of(k->runq.next,
 						    struct sn_task, runq_link);
-		sn_list_del(&t->runq_link);
+		rs_list_del(&t->runq_link);
 		t->on_runq = false;
 		if (t->state != TS_PARKED)
 			continue;
@@ -387,7 +387,7 @@ void sn_task_check_interrupt(struct sn_task *t)
 						      : NULL))
 		return;
 	clear_waits(t);
-	sn_list_del(&t->runq_link);
+	rs_list_del(&t->runq_link);
 	t->on_runq = false;
 	t->k->stats.interrupted++;
 	if (sc->wait_sigmask_addr) {
@@ -422,11 +422,11 @@ void sn_kernel_check_interrupts(struct sn_kernel *k)
 {
 	sn_sig_event(k);
 	for (unsigned b = 0; b < 256; b++) {
-		struct sn_list *pos, *tmp;
-		sn_list_for_each_safe(pos, tmp, &k->tasks[b])
+		struct rs_list *pos, *tmp;
+		rs_list_for_each_safe(pos, tmp, &k->tasks[b])
 		{
 			struct sn_task *t =
-				sn_container_of(pos, struct sn_task, hash_link);
+				rs_container_of(pos, struct sn_task, hash_link);
 			sn_task_check_interrupt(t);
 		}
 	}
@@ -446,11 +446,11 @@ int sn_signal_proc(struct sn_proc *p, int sig)
 	sn_sig_event(p->k);
 	if (kill(p->pid, sig) < 0)
 		return -errno;
-	struct sn_list *pos, *tmp;
-	sn_list_for_each_safe(pos, tmp, &p->threads)
+	struct rs_list *pos, *tmp;
+	rs_list_for_each_safe(pos, tmp, &p->threads)
 	{
 		sn_task_check_interrupt(
-			sn_container_of(pos, struct sn_task, thread_link));
+			rs_container_of(pos, struct sn_task, thread_link));
 	}
 	return 0;
 }

@@ -507,10 +507,10 @@ SYSCALL(sysinfo)
 	si.bufferram = host.bufferram;
 	si.mem_unit = host.mem_unit;
 	unsigned procs = 0;
-	struct sn_list *pos;
-	sn_list_for_each(pos, &t->k->procs)
+	struct rs_list *pos;
+	rs_list_for_each(pos, &t->k->procs)
 	{
-		if (!sn_container_of(pos, struct sn_proc, link)->exited)
+		if (!rs_container_of(pos, struct sn_proc, link)->exited)
 			procs++;
 	}
 	si.procs = (unsigned short)procs;

@@ -33,7 +33,7 @@ SYSCALL(kill)
 
 static void itimer_fired(struct sn_timer *timer)
 {
-	struct sn_proc *p = sn_container_of(timer, struct sn_proc, itimer);
+	struct sn_proc *p = rs_container_of(timer, struct sn_proc, itimer);
 	if (p->exited)
 		return;
 	sn_signal_proc(p, SIGALRM);

@@ -136,7 +136,7 @@ int main(void)
 		mm[i].msg_hdr.msg_iovlen = 1;
 	}
 	int sent = sendmmsg(sv[0], mm, 3, 0);
-	char rb[3][8];
+	char rb[3][8] = { { 0 } };
 	struct iovec ri[3];
 	struct mmsghdr rm[3];
 	memset(rm, 0, sizeof(rm));

@@ -10,7 +10,7 @@
 #include "tcp_hash.h"
 
 /* The reference key 00 01 .. 0f. */
-static const struct ns_siphash_key ref_key = {
+static const struct ns_hash_key ref_key = {
 	0x0706050403020100ULL,
 	0x0f0e0d0c0b0a0908ULL,
 };
@@ -38,7 +38,7 @@ static void test_siphash_depends_on_every_byte_and_the_key(void **state)
 		assert_true(ns_siphash24(&ref_key, msg, sizeof(msg)) != base);
 		msg[i] ^= 1;
 	}
-	struct ns_siphash_key other = ref_key;
+	struct ns_hash_key other = ref_key;
 	other.k1 ^= 1;
 	assert_true(ns_siphash24(&other, msg, sizeof(msg)) != base);
 }

@@ -14,10 +14,10 @@ void fake_init(struct fake *f)
 	struct sn_kernel *k = calloc(1, sizeof(*k));
 	assert_non_null(k);
 	for (int i = 0; i < 256; i++)
-		sn_list_init(&k->tasks[i]);
-	sn_list_init(&k->procs);
-	sn_list_init(&k->runq);
-	sn_list_init(&k->mounts);
+		rs_list_init(&k->tasks[i]);
+	rs_list_init(&k->procs);
+	rs_list_init(&k->runq);
+	rs_list_init(&k->mounts);
 	k->host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	k->shm_dir = -1;
 	strcpy(k->hostname, "unit");
@@ -30,8 +30,8 @@ void fake_init(struct fake *f)
 	p->k = k;
 	p->vpid = 1;
 	p->memfd = -1;
-	sn_list_init(&p->threads);
-	sn_list_init(&p->ptimers);
+	rs_list_init(&p->threads);
+	rs_list_init(&p->ptimers);
 	p->fdt = sn_fdtable_new();
 	p->fs = calloc(1, sizeof(*p->fs));
 	p->fs->refs = 1;
@@ -39,7 +39,7 @@ void fake_init(struct fake *f)
 	p->fs->umask = 022;
 	p->rlim[RLIMIT_NOFILE].rlim_cur = 64;
 	p->rlim[RLIMIT_NOFILE].rlim_max = 64;
-	sn_list_add_tail(&k->procs, &p->link);
+	rs_list_add_tail(&k->procs, &p->link);
 	k->init = p;
 	f->k = k;
 	f->proc = p;

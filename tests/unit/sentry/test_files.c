@@ -47,7 +47,7 @@ static void test_pipe_semantics(void **state)
 	assert_int_equal(rd->ops->read(rd, f->task, buf, 10, &off), -EAGAIN);
 	assert_int_equal(wr->ops->poll(wr) & POLLOUT, POLLOUT);
 	struct sn_waiter w = { .fn = count_wake };
-	sn_list_init(&w.link);
+	rs_list_init(&w.link);
 	sn_waitq_add(sn_file_waitq(rd), &w);
 	wakeups = 0;
 	assert_int_equal(wr->ops->write(wr, f->task, "abc", 3, &off), 3);

@@ -20,7 +20,7 @@ static int setup(void **state)
 	static struct fake f;
 	fake_init(&f);
 	struct sn_fs *fs =
-		sn_container_of(f.k->mounts.next, struct sn_mount, link)->fs;
+		rs_container_of(f.k->mounts.next, struct sn_mount, link)->fs;
 	fs->ops->mkdir(fs, f.task, "bin", 0755);
 	fs->ops->mkdir(fs, f.task, "lib64", 0755);
 	*state = &f;

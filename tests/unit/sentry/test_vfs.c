@@ -27,7 +27,7 @@ static int teardown(void **state)
 
 static struct sn_fs *root_fs(struct fake *f)
 {
-	return sn_container_of(f->k->mounts.next, struct sn_mount, link)->fs;
+	return rs_container_of(f->k->mounts.next, struct sn_mount, link)->fs;
 }
 
 static char *resolve(struct fake *f, const char *path, unsigned flags, int *err)
