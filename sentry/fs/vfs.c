@@ -78,13 +78,40 @@ static struct sn_mount *find_mount(struct sn_kernel *k, const char *abs,
 	return best;
 }
 
+/* Whether abs is a directory on the way to a mount point (a proper
+ * ancestor of one). */
+static bool leads_to_mount(struct sn_kernel *k, const char *abs)
+{
+	size_t n = strlen(abs);
+	struct rs_list *pos;
+	rs_list_for_each(pos, &k->mounts)
+	{
+		struct sn_mount *m =
+			rs_container_of(pos, struct sn_mount, link);
+		if (strncmp(m->path, abs, n) == 0 && m->path[n] == '/')
+			return true;
+	}
+	return false;
+}
+
 static int lstat_abs(struct sn_task *t, const char *abs, struct stat *st)
 {
 	const char *rel;
 	struct sn_mount *m = find_mount(t->k, abs, &rel);
 	if (m == NULL)
 		return -ENOENT;
-	return m->fs->ops->lstat(m->fs, t, rel, st);
+	int r = m->fs->ops->lstat(m->fs, t, rel, st);
+	if (r == -ENOENT && leads_to_mount(t->k, abs)) {
+		/* The path to a mount point exists even where the file
+		 * system below has no such entry (a bind mount under the
+		 * sandbox's /tmp, a destination the root lacks): an empty
+		 * read-only directory, as Linux requires the mount point. */
+		memset(st, 0, sizeof(*st));
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+		return 0;
+	}
+	return r;
 }
 
 static int readlink_abs(struct sn_task *t, const char *abs, char *buf,

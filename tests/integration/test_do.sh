@@ -91,8 +91,9 @@ check "bind mounts: read-only and read-write" bash -c '
 	r=1; [[ $out == $'"'"'inside\nrefused\ny'"'"' && $(cat "$d/g") == y ]] && r=0
 	rm -rf "$d"; exit $r' _ "$RUNSC" "$BUILD"
 check "a working directory under /tmp stays visible, /tmp itself is the sandbox's" bash -c '
-	d=$(mktemp -d /tmp/runsc-do.XXXX); printf "#!/bin/sh\necho here\n" > "$d/prog"; chmod +x "$d/prog"
-	out=$(cd "$d" && "$1" do -- /bin/sh -c "./prog; echo t > /tmp/t; cat /tmp/t")
+	d=$(mktemp -d /tmp/runsc-do.XXXX); w=$d/a/b; mkdir -p "$w"
+	printf "#!/bin/sh\necho here\n" > "$w/prog"; chmod +x "$w/prog"
+	out=$(cd "$w" && "$1" do -- /bin/sh -c "./prog; cd / && cd $w && echo t > /tmp/t; cat /tmp/t")
 	r=1; [[ $out == $'"'"'here\nt'"'"' && ! -e /tmp/t ]] && r=0
 	rm -rf "$d"; exit $r' _ "$RUNSC"
 check "runsc do --help prints the flags" bash -c '"$1" do --help | grep -q -- "--mount DEST=SRC"' _ "$RUNSC"
