@@ -165,8 +165,8 @@ static bool keep_cwd_visible(struct do_args *a, const char *cwd, char *buf,
 	for (size_t i = 0; i < a->nmounts && covered; i++) {
 		const char *eq = strchr(a->mounts[i], '=');
 		char dest[PATH_MAX];
-		snprintf(dest, sizeof(dest), "%.*s",
-			 (int)(eq - a->mounts[i]), a->mounts[i]);
+		snprintf(dest, sizeof(dest), "%.*s", (int)(eq - a->mounts[i]),
+			 a->mounts[i]);
 		covered = !path_under(cwd, dest);
 	}
 	if (!covered)
