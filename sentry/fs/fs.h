@@ -156,6 +156,10 @@ struct sn_fs_ops {
 		       const struct timespec ts[2]);
 	int (*statfs)(struct sn_fs *fs, struct sn_task *t, const char *rel,
 		      struct statfs *st);
+	/* Optional: creates the missing directories of rel, owned by root,
+	 * for a mount on it (Linux mounts only on a directory; runc creates
+	 * a missing destination). */
+	int (*make_mountpoint)(struct sn_fs *fs, const char *rel);
 	/* Frees the file system (at unmount; no file of it is open). */
 	void (*destroy)(struct sn_fs *fs);
 };

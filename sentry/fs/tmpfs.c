@@ -162,7 +162,7 @@ void sn_tnode_stat(struct tmpfs *fs, const struct tnode *n, struct stat *st)
 	st->st_dev = fs->fs.dev;
 	st->st_ino = n->ino;
 	st->st_mode = n->mode;
-	st->st_nlink = S_ISDIR(n->mode) ? n->nlink + 1 : n->nlink;
+	st->st_nlink = n->nlink;
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
 	st->st_rdev = n->rdev;
@@ -375,6 +375,43 @@ static ssize_t dir_read(struct sn_file *f, struct sn_task *t, void *buf,
 {
 	(void)f, (void)t, (void)buf, (void)len, (void)off;
 	return -EISDIR;
+}
+
+static int t_make_mountpoint(struct sn_fs *fsb, const char *rel)
+{
+	struct tmpfs *fs = fsb->priv;
+	struct tnode *cur = fs->root;
+	for (const char *p = rel; *p;) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (!S_ISDIR(cur->mode))
+			return -ENOTDIR;
+		struct tentry *e = dir_find(cur, p, len);
+		if (e) {
+			cur = e->node;
+		} else {
+			char name[256];
+			if (len >= sizeof(name))
+				return -ENAMETOOLONG;
+			memcpy(name, p, len);
+			name[len] = 0;
+			struct tnode *n = sn_tnode_new(fs, S_IFDIR | 0755, 0, 0);
+			if (n == NULL)
+				return -ENOMEM;
+			n->nlink = 0;
+			int r = sn_tnode_link(cur, name, n);
+			if (r < 0) {
+				node_unref(n);
+				return r;
+			}
+			n->nlink++; /* "." */
+			cur = n;
+		}
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	return S_ISDIR(cur->mode) ? 0 : -ENOTDIR;
 }
 
 static void t_destroy(struct sn_fs *fsb);
@@ -730,6 +767,7 @@ static const struct sn_fs_ops tmpfs_ops = {
 	.truncate = t_truncate,
 	.utimens = t_utimens,
 	.statfs = t_statfs,
+	.make_mountpoint = t_make_mountpoint,
 	.destroy = t_destroy,
 };
 
@@ -744,7 +782,7 @@ struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode)
 		free(fs);
 		return NULL;
 	}
-	fs->root->nlink = 1;
+	fs->root->nlink = 2; /* "." and its own ".." */
 	fs->fs = (struct sn_fs){ .ops = &tmpfs_ops,
 				 .type = "tmpfs",
 				 .dev = k->next_dev++,

@@ -14,9 +14,18 @@
 #define MAX_SYMLINKS 40 /* Linux's MAXSYMLINKS */
 #define PATH_CAP     4096
 
+static struct sn_mount *find_mount(struct sn_kernel *k, const char *abs,
+				   const char **rel);
+
 int sn_vfs_mount(struct sn_kernel *k, const char *path, struct sn_fs *fs,
 		 bool readonly)
 {
+	/* The mount point should exist in the file system below; where that
+	 * one cannot make it (a read-only root), lstat_abs() stands in. */
+	const char *rel;
+	struct sn_mount *below = find_mount(k, path, &rel);
+	if (below && *rel && below->fs->ops->make_mountpoint)
+		below->fs->ops->make_mountpoint(below->fs, rel);
 	struct sn_mount *m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return -ENOMEM;

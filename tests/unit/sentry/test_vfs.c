@@ -143,6 +143,47 @@ static void test_tmpfs_files(void **state)
 	assert_int_equal(fs->ops->mkdir(fs, f->task, "e", 0755), -EEXIST);
 }
 
+/* Directory link counts as Linux reports them: 2 for an empty directory,
+ * one more per subdirectory. */
+static void test_tmpfs_dir_links(void **state)
+{
+	struct fake *f = *state;
+	struct sn_fs *fs = root_fs(f);
+	struct stat st;
+	/* The root: ".", its own "..", and the mount points of the fake's
+	 * /dev and /proc. */
+	assert_int_equal(fs->ops->lstat(fs, f->task, "", &st), 0);
+	assert_int_equal(st.st_nlink, 4);
+	assert_int_equal(fs->ops->mkdir(fs, f->task, "d", 0755), 0);
+	assert_int_equal(fs->ops->lstat(fs, f->task, "d", &st), 0);
+	assert_int_equal(st.st_nlink, 2);
+	assert_int_equal(fs->ops->mkdir(fs, f->task, "d/x", 0755), 0);
+	assert_int_equal(fs->ops->lstat(fs, f->task, "d", &st), 0);
+	assert_int_equal(st.st_nlink, 3);
+	assert_int_equal(fs->ops->rmdir(fs, f->task, "d/x"), 0);
+	assert_int_equal(fs->ops->lstat(fs, f->task, "d", &st), 0);
+	assert_int_equal(st.st_nlink, 2);
+}
+
+/* A mount below a tmpfs gets its mount point made there, so the path to
+ * it is listed and walked like any directory. */
+static void test_mount_point_made(void **state)
+{
+	struct fake *f = *state;
+	struct sn_fs *fs = root_fs(f);
+	struct sn_fs *below = sn_tmpfs_new(f->k);
+	assert_non_null(below);
+	assert_int_equal(sn_vfs_mount(f->k, "/m/n", below, false), 0);
+	struct stat st;
+	assert_int_equal(fs->ops->lstat(fs, f->task, "m", &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(fs->ops->lstat(fs, f->task, "m/n", &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	fake_write_file(f, "/m/n/f", "x", 1, 0644);
+	assert_int_equal(below->ops->lstat(below, f->task, "f", &st), 0);
+	expect_path(f, "/m/n/../n/f", SN_LOOKUP_FOLLOW, "/m/n/f");
+}
+
 static void test_permissions(void **state)
 {
 	struct fake *f = *state;
@@ -172,6 +213,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mounts_shadow, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tmpfs_files, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tmpfs_dir_links, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mount_point_made, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_permissions, setup,
 						teardown),
