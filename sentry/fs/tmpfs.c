@@ -395,7 +395,8 @@ static int t_make_mountpoint(struct sn_fs *fsb, const char *rel)
 				return -ENAMETOOLONG;
 			memcpy(name, p, len);
 			name[len] = 0;
-			struct tnode *n = sn_tnode_new(fs, S_IFDIR | 0755, 0, 0);
+			struct tnode *n =
+				sn_tnode_new(fs, S_IFDIR | 0755, 0, 0);
 			if (n == NULL)
 				return -ENOMEM;
 			n->nlink = 0;
