@@ -1,4 +1,4 @@
-/* `runsc do [--rootfs DIR] [--ro] [--mount DEST=SRC[:ro]]... [--strace]
+/* `runsc do [--rootfs DIR] [--ro] [--mount DEST=SRC[:ro|:rw]]... [--strace]
  *           [--stats FILE] [--hostname NAME] -- CMD ARGS`:
  * runs CMD in a throw-away sandbox whose root is DIR (default: the host's
  * / read-only), with host directories SRC bind-mounted at DEST, all served
@@ -30,16 +30,86 @@ extern char **environ;
 
 #define MAX_MOUNTS 16
 
+/* A bind mount: host directory src (absolute, symlinks resolved) at dest
+ * in the sandbox. */
+struct do_mount {
+	char dest[PATH_MAX];
+	char src[PATH_MAX];
+	bool readonly;
+};
+
 struct do_args {
 	const char *rootfs;
 	bool readonly;
 	bool strace;
 	const char *stats;
 	const char *hostname;
-	/* --mount DEST=SRC[:ro], as given (passed on to the gofer). */
-	const char *mounts[MAX_MOUNTS];
+	struct do_mount mounts[MAX_MOUNTS];
 	size_t nmounts;
 };
+
+/* Adds a mount; a relative or symlinked src is resolved here, where the
+ * caller's working directory means something. Prints why on failure. */
+static bool add_mount(struct do_args *a, const char *dest, size_t dest_len,
+		      const char *src, bool readonly, const char *arg)
+{
+	if (a->nmounts == MAX_MOUNTS) {
+		fprintf(stderr, "runsc do: --mount `%s`: more than %d mounts\n",
+			arg, MAX_MOUNTS);
+		return false;
+	}
+	struct do_mount *m = &a->mounts[a->nmounts];
+	if (dest_len < 2 || dest[0] != '/' || dest_len >= sizeof(m->dest)) {
+		fprintf(stderr,
+			"runsc do: --mount `%s`: DEST must be an absolute path "
+			"other than /\n",
+			arg);
+		return false;
+	}
+	memcpy(m->dest, dest, dest_len);
+	m->dest[dest_len] = 0;
+	struct stat st;
+	if (realpath(src, m->src) == NULL || stat(m->src, &st) < 0) {
+		fprintf(stderr, "runsc do: --mount `%s`: source `%s`: %s\n",
+			arg, src, strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+			"runsc do: --mount `%s`: source `%s` is not a "
+			"directory\n",
+			arg, src);
+		return false;
+	}
+	m->readonly = readonly;
+	a->nmounts++;
+	return true;
+}
+
+/* --mount DEST=SRC[:ro|:rw] */
+static bool parse_mount(struct do_args *a, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (eq == NULL) {
+		fprintf(stderr,
+			"runsc do: --mount `%s`: want DEST=SRC[:ro|:rw]\n",
+			arg);
+		return false;
+	}
+	char src[PATH_MAX];
+	size_t len = strlen(eq + 1);
+	bool readonly = len > 3 && strcmp(eq + 1 + len - 3, ":ro") == 0;
+	if (len > 3 && (readonly || strcmp(eq + 1 + len - 3, ":rw") == 0))
+		len -= 3;
+	if (len >= sizeof(src)) {
+		fprintf(stderr, "runsc do: --mount `%s`: source too long\n",
+			arg);
+		return false;
+	}
+	memcpy(src, eq + 1, len);
+	src[len] = 0;
+	return add_mount(a, arg, (size_t)(eq - arg), src, readonly, arg);
+}
 
 /* Starts `runsc gofer` serving rootfs on one end of a socketpair and
  * returns the other end (consumed by the Sentry). */
@@ -62,6 +132,7 @@ static int start_gofer(const struct rs_global *g, const struct do_args *a,
 		int child = dup(sv[1]); /* without O_CLOEXEC */
 		snprintf(fd, sizeof(fd), "%d", child);
 		const char *argv[16 + 2 * MAX_MOUNTS];
+		char mount_args[MAX_MOUNTS][2 * PATH_MAX + 4];
 		int n = 0;
 		argv[n++] = "runsc";
 		if (g->debug)
@@ -79,7 +150,11 @@ static int start_gofer(const struct rs_global *g, const struct do_args *a,
 			argv[n++] = "--ro";
 		for (size_t i = 0; i < a->nmounts; i++) {
 			argv[n++] = "--mount";
-			argv[n++] = a->mounts[i];
+			const struct do_mount *m = &a->mounts[i];
+			snprintf(mount_args[i], sizeof(mount_args[i]),
+				 "%s=%s:%s", m->dest, m->src,
+				 m->readonly ? "ro" : "rw");
+			argv[n++] = mount_args[i];
 		}
 		argv[n] = NULL;
 		execv("/proc/self/exe", (char *const *)argv);
@@ -153,29 +228,18 @@ static bool path_under(const char *path, const char *dir)
 
 /* Adds a read-only bind of the working directory at its own path when the
  * sandbox would otherwise hide it, so that `runsc do ./prog` run from
- * /tmp/x finds ./prog. buf holds the mount string. Returns false when
- * there is no room for one more mount. */
-static bool keep_cwd_visible(struct do_args *a, const char *cwd, char *buf,
-			     size_t len)
+ * /tmp/x finds ./prog. */
+static bool keep_cwd_visible(struct do_args *a, const char *cwd)
 {
 	bool covered = false;
 	for (size_t i = 0; i < sizeof(covered_dirs) / sizeof(covered_dirs[0]);
 	     i++)
 		covered |= path_under(cwd, covered_dirs[i]);
-	for (size_t i = 0; i < a->nmounts && covered; i++) {
-		const char *eq = strchr(a->mounts[i], '=');
-		char dest[PATH_MAX];
-		snprintf(dest, sizeof(dest), "%.*s", (int)(eq - a->mounts[i]),
-			 a->mounts[i]);
-		covered = !path_under(cwd, dest);
-	}
+	for (size_t i = 0; i < a->nmounts && covered; i++)
+		covered = !path_under(cwd, a->mounts[i].dest);
 	if (!covered)
 		return true;
-	if (a->nmounts == MAX_MOUNTS ||
-	    (size_t)snprintf(buf, len, "%s=%s:ro", cwd, cwd) >= len)
-		return false;
-	a->mounts[a->nmounts++] = buf;
-	return true;
+	return add_mount(a, cwd, strlen(cwd), cwd, true, cwd);
 }
 
 static const struct option do_options[] = {
@@ -217,15 +281,8 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 			a.hostname = optarg;
 			break;
 		case OPT_MOUNT:
-			if (a.nmounts == MAX_MOUNTS || optarg[0] != '/' ||
-			    strchr(optarg, '=') == NULL) {
-				usage_error(
-					"--mount wants DEST=SRC[:ro] with an "
-					"absolute DEST:",
-					optarg);
+			if (!parse_mount(&a, optarg))
 				return 1;
-			}
-			a.mounts[a.nmounts++] = optarg;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -259,14 +316,11 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 			return 1;
 		}
 	}
-	char cwd[PATH_MAX], cwd_mount[2 * PATH_MAX + 4];
+	char cwd[PATH_MAX];
 	bool host_root = strcmp(a.rootfs, "/") == 0;
 	bool have_cwd = host_root && getcwd(cwd, sizeof(cwd)) != NULL;
-	if (have_cwd &&
-	    !keep_cwd_visible(&a, cwd, cwd_mount, sizeof(cwd_mount))) {
-		usage_error("no room to mount the working directory", cwd);
+	if (have_cwd && !keep_cwd_visible(&a, cwd))
 		return 1;
-	}
 	pid_t gofer = -1;
 	int sock = start_gofer(global, &a, &gofer, &err);
 	if (sock < 0) {
@@ -275,24 +329,11 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 	}
 	/* The Sentry's view of the mounts: DEST and read-only-ness. */
 	struct sn_mount_spec specs[MAX_MOUNTS];
-	char dests[MAX_MOUNTS][PATH_MAX];
-	for (size_t i = 0; i < a.nmounts; i++) {
-		const char *eq = strchr(a.mounts[i], '=');
-		size_t dl = (size_t)(eq - a.mounts[i]);
-		if (dl >= PATH_MAX) {
-			usage_error("--mount destination too long:",
-				    a.mounts[i]);
-			return 1;
-		}
-		memcpy(dests[i], a.mounts[i], dl);
-		dests[i][dl] = 0;
-		size_t len = strlen(a.mounts[i]);
+	for (size_t i = 0; i < a.nmounts; i++)
 		specs[i] = (struct sn_mount_spec){
-			.path = dests[i],
-			.readonly = len > 3 &&
-				    strcmp(a.mounts[i] + len - 3, ":ro") == 0,
+			.path = a.mounts[i].dest,
+			.readonly = a.mounts[i].readonly,
 		};
-	}
 	struct sn_config cfg = {
 		.argv = argv + optind,
 		.envp = environ,

@@ -97,3 +97,10 @@ check "a working directory under /tmp stays visible, /tmp itself is the sandbox'
 	r=1; [[ $out == $'"'"'here\nt'"'"' && ! -e /tmp/t ]] && r=0
 	rm -rf "$d"; exit $r' _ "$RUNSC"
 check "runsc do --help prints the flags" bash -c '"$1" do --help | grep -q -- "--mount DEST=SRC"' _ "$RUNSC"
+check "a relative --mount source is the caller's" bash -c '
+	d=$(mktemp -d); mkdir "$d/src"; echo rel > "$d/src/f"
+	out=$(cd "$d" && "$1" do --mount /data=src:ro -- /bin/cat /data/f)
+	r=1; [[ $out == rel ]] && r=0; rm -rf "$d"; exit $r' _ "$RUNSC"
+check "a missing --mount source is one line naming it, status 1" bash -c '
+	err=$("$1" do --mount /data=/no/such/dir -- /bin/true 2>&1); r=$?
+	[[ $r -eq 1 && $(wc -l <<<"$err") -eq 1 && $err == *"/no/such/dir"* ]]' _ "$RUNSC"
