@@ -20,15 +20,16 @@
 /* Where the frame starts in a transmit slot without PACKET_TX_HAS_OFF. */
 #define TX_DATA_OFFSET (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
 
+/* Slots start at multiples of frame_size, itself a multiple of
+ * TPACKET_ALIGNMENT, in a page-aligned mapping: the headers are aligned. */
 static struct tpacket2_hdr *rx_frame(struct afpacket *a, uint32_t i)
 {
-	return (struct tpacket2_hdr *)(a->map + (size_t)i * a->frame_size);
+	return (void *)(a->map + (size_t)i * a->frame_size);
 }
 
 static struct tpacket2_hdr *tx_frame(struct afpacket *a, uint32_t i)
 {
-	return (struct tpacket2_hdr *)(a->map + (size_t)(a->ring_frames + i) *
-							a->frame_size);
+	return (void *)(a->map + (size_t)(a->ring_frames + i) * a->frame_size);
 }
 
 /* The status word is shared with the kernel: acquire on reading so the

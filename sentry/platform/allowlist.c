@@ -58,7 +58,7 @@ int sn_allowlist_build(scmp_filter_ctx *out)
 	for (unsigned i = 0; r == 0 && i < sizeof(safe_madvise) / sizeof(int);
 	     i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
-				     SCMP_A2(SCMP_CMP_EQ, safe_madvise[i]));
+				     SCMP_A2(SCMP_CMP_EQ, safe_madvise[i], 0));
 	if (r < 0) {
 		seccomp_release(ctx);
 		return r;

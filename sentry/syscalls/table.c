@@ -17,13 +17,27 @@
 #define NOHAND .restart = SN_RESTART_NOHAND
 #define NEVER  .restart = SN_RESTART_NEVER
 
-#define E(nr, fn, args, sup, ...) \
-	[SYS_##nr] = { #nr, sys_##fn, args, sup, __VA_ARGS__ }
+/* The optional arguments: a note, then a restart behaviour. */
+#define E(nr, fn_, args_, sup, ...)     \
+	[SYS_##nr] = { .name = #nr,     \
+		       .fn = sys_##fn_, \
+		       .args = args_,   \
+		       .support = sup,  \
+		       __VA_ARGS__ }
 /* Checked, then run by the host kernel. */
-#define HOST(nr, args, note) \
-	[SYS_##nr] = { #nr, sn_pass, args, FULL, "host: " note }
+#define HOST(nr, args_, note_)          \
+	[SYS_##nr] = { .name = #nr,     \
+		       .fn = sn_pass,   \
+		       .args = args_,   \
+		       .support = FULL, \
+		       .note = "host: " note_ }
 /* Refused and counted: these would reach host kernel surfaces. */
-#define DENY(nr) [SYS_##nr] = { #nr, sn_deny, "", NONE, "refused (EPERM)" }
+#define DENY(nr)                        \
+	[SYS_##nr] = { .name = #nr,     \
+		       .fn = sn_deny,   \
+		       .args = "",      \
+		       .support = NONE, \
+		       .note = "refused (EPERM)" }
 
 static const struct sn_syscall_entry table[SN_NR_SYSCALLS] = {
 	/* files: I/O and fd table */

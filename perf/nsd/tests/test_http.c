@@ -295,8 +295,8 @@ static void test_upload_empty(void **unused)
 	static const char *const reqs[] = {
 		"POST /upload HTTP/1.1\r\nHost: x\r\n\r\n",
 		"PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-		"POST /upload HTTP/1.1\r\nHost: x\r\n"
-		"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		("POST /upload HTTP/1.1\r\nHost: x\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
 	};
 	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
 		struct session s;

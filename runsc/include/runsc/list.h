@@ -15,7 +15,7 @@ struct rs_list {
 		&(name), &(name) \
 	}
 #define rs_container_of(ptr, type, member) \
-	((type *)((char *)(ptr)-offsetof(type, member)))
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 #define rs_list_for_each(pos, head) \
 	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
 #define rs_list_for_each_safe(pos, tmp, head)                            \

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <sys/epoll.h>
 
+#include "list.h"
 #include "tcp_harness.h"
 
 #define SEC 1000000000ull
@@ -67,13 +68,13 @@ static void mark(struct flow *f)
 static void notify_a(struct ns_waiter *w, uint32_t ev)
 {
 	(void)ev;
-	mark((struct flow *)((char *)w - offsetof(struct flow, wa)));
+	mark(ns_container_of(w, struct flow, wa));
 }
 
 static void notify_b(struct ns_waiter *w, uint32_t ev)
 {
 	(void)ev;
-	mark((struct flow *)((char *)w - offsetof(struct flow, wb)));
+	mark(ns_container_of(w, struct flow, wb));
 }
 
 static void notify_listener(struct ns_waiter *w, uint32_t ev)
