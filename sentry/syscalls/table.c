@@ -24,6 +24,9 @@
 		       .args = args_,   \
 		       .support = sup,  \
 		       __VA_ARGS__ }
+/* Extended attributes: none, as the gofer serves none. */
+#define XATTR(nr, args_) \
+	E(nr, xattr, args_, PARTIAL, "no extended attributes (ENOTSUP)")
 /* Checked, then run by the host kernel. */
 #define HOST(nr, args_, note_)          \
 	[SYS_##nr] = { .name = #nr,     \
@@ -117,23 +120,18 @@ static const struct sn_syscall_entry table[SN_NR_SYSCALLS] = {
 	E(umask, umask, "o", FULL),
 	E(statfs, statfs, "sp", FULL),
 	E(fstatfs, fstatfs, "dp", FULL),
-	E(getxattr, xattr, "ssp", PARTIAL, "no extended attributes (ENOTSUP)"),
-	E(lgetxattr, xattr, "ssp", PARTIAL, "no extended attributes (ENOTSUP)"),
-	E(fgetxattr, xattr, "ssp", PARTIAL, "no extended attributes (ENOTSUP)"),
-	E(listxattr, xattr, "ssp", PARTIAL, "no extended attributes (ENOTSUP)"),
-	E(llistxattr, xattr, "ssp", PARTIAL,
-	  "no extended attributes (ENOTSUP)"),
-	E(flistxattr, xattr, "ssp", PARTIAL,
-	  "no extended attributes (ENOTSUP)"),
-	E(setxattr, xattr, "ssp", PARTIAL, "no extended attributes (ENOTSUP)"),
-	E(lsetxattr, xattr, "ssp", PARTIAL, "no extended attributes (ENOTSUP)"),
-	E(fsetxattr, xattr, "ssp", PARTIAL, "no extended attributes (ENOTSUP)"),
-	E(removexattr, xattr, "ssp", PARTIAL,
-	  "no extended attributes (ENOTSUP)"),
-	E(lremovexattr, xattr, "ssp", PARTIAL,
-	  "no extended attributes (ENOTSUP)"),
-	E(fremovexattr, xattr, "ssp", PARTIAL,
-	  "no extended attributes (ENOTSUP)"),
+	XATTR(getxattr, "ssp"),
+	XATTR(lgetxattr, "ssp"),
+	XATTR(fgetxattr, "dsp"),
+	XATTR(listxattr, "spu"),
+	XATTR(llistxattr, "spu"),
+	XATTR(flistxattr, "dpu"),
+	XATTR(setxattr, "sspux"),
+	XATTR(lsetxattr, "sspux"),
+	XATTR(fsetxattr, "dspux"),
+	XATTR(removexattr, "ss"),
+	XATTR(lremovexattr, "ss"),
+	XATTR(fremovexattr, "ds"),
 	/* readiness */
 	E(poll, poll, "pud", FULL, NOHAND),
 	E(ppoll, ppoll, "puppu", FULL, NOHAND),
