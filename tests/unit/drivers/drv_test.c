@@ -221,3 +221,31 @@ struct ns_pkt *drv_test_wait_for(struct drv_link *link,
 		}
 	}
 }
+
+pid_t drv_test_namespace_holder(int *release)
+{
+	int up[2], hold[2];
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(up[0]);
+		close(hold[1]);
+		char c = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
+		if (write(up[1], &c, 1) != 1)
+			_exit(1);
+		/* Wait until the parent closes its end. */
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(up[1]);
+	close(hold[0]);
+	char c = 0;
+	assert_int_equal(read(up[0], &c, 1), 1);
+	close(up[0]);
+	assert_int_equal(c, 'y');
+	*release = hold[1];
+	return pid;
+}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "drivers/driver.h"
 
@@ -49,6 +50,10 @@ bool drv_test_is_echo_reply(const struct ns_pkt *pkt, const uint8_t from[4],
  * and addresses it creates vanish with it; false when that is not
  * possible (not root), and the live tests then skip. */
 bool drv_test_private_netns(void);
+
+/* A child process holding a network namespace of its own until the fd
+ * stored in *release is closed; returns its pid (reap it with waitpid). */
+pid_t drv_test_namespace_holder(int *release);
 
 /* Runs a shell command (printf-style); returns its exit status. */
 int drv_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

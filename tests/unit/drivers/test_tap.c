@@ -228,41 +228,11 @@ static void test_tcp_with_and_without_offload(void **state)
 	drv_close(link);
 }
 
-/* A child process holding a network namespace of its own until the
- * returned fd is closed. */
-static pid_t namespace_holder(int *release)
-{
-	int up[2], hold[2];
-	assert_int_equal(pipe(up), 0);
-	assert_int_equal(pipe(hold), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(up[0]);
-		close(hold[1]);
-		char c = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
-		if (write(up[1], &c, 1) != 1)
-			_exit(1);
-		/* Wait until the parent closes its end. */
-		while (read(hold[0], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(up[1]);
-	close(hold[0]);
-	char c = 0;
-	assert_int_equal(read(up[0], &c, 1), 1);
-	close(up[0]);
-	assert_int_equal(c, 'y');
-	*release = hold[1];
-	return pid;
-}
-
 static void test_opens_in_another_namespace(void **state)
 {
 	(void)state;
 	int release;
-	pid_t pid = namespace_holder(&release);
+	pid_t pid = drv_test_namespace_holder(&release);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	struct drv_link *link = open_tap(
