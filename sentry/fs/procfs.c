@@ -557,6 +557,15 @@ static void gen_pid_file(struct strbuf *b, struct sn_kernel *k,
 	}
 }
 
+/* The Sentry's /proc has a fixed set of names: Linux's proc lookup answers
+ * ENOENT for a name it does not know, so creating one (mkdir, mknod,
+ * symlink, link, O_CREAT, a rename target) fails with ENOENT there
+ * (fs/proc/root.c proc_root_lookup). */
+static int p_no_such_name(void)
+{
+	return -ENOENT;
+}
+
 static int p_open(struct sn_fs *fs, struct sn_task *t, const char *rel,
 		  int flags, mode_t mode, struct sn_file **out);
 
@@ -771,7 +780,7 @@ static int p_open(struct sn_fs *fs, struct sn_task *t, const char *rel,
 	struct pnode n;
 	int r = resolve(t->k, rel, &n);
 	if (r < 0)
-		return (flags & O_CREAT) ? -EACCES : r;
+		return (flags & O_CREAT) ? p_no_such_name() : r;
 	if ((flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	if (S_ISDIR(mode_of(&n))) {
@@ -820,22 +829,84 @@ static int p_statfs(struct sn_fs *fs, struct sn_task *t, const char *rel,
 	return 0;
 }
 
-static int p_readonly(void)
-{
-	return -EACCES;
-}
-
 static int p_mkdir(struct sn_fs *fs, struct sn_task *t, const char *rel,
 		   mode_t mode)
 {
 	(void)fs, (void)t, (void)rel, (void)mode;
-	return p_readonly();
+	return p_no_such_name();
 }
 
+static int p_mknod(struct sn_fs *fs, struct sn_task *t, const char *rel,
+		   mode_t mode, dev_t dev)
+{
+	(void)fs, (void)t, (void)rel, (void)mode, (void)dev;
+	return p_no_such_name();
+}
+
+static int p_symlink(struct sn_fs *fs, struct sn_task *t, const char *target,
+		     const char *rel)
+{
+	(void)fs, (void)t, (void)target, (void)rel;
+	return p_no_such_name();
+}
+
+static int p_link(struct sn_fs *fs, struct sn_task *t, const char *from,
+		  const char *to)
+{
+	(void)fs, (void)t, (void)from, (void)to;
+	return p_no_such_name();
+}
+
+/* Proc directories have no rename operation: EPERM (vfs_rename) once
+ * both names resolve. */
+static int p_rename(struct sn_fs *fs, struct sn_task *t, const char *from,
+		    const char *to)
+{
+	(void)fs, (void)from;
+	struct pnode n;
+	return resolve(t->k, to, &n) < 0 ? p_no_such_name() : -EPERM;
+}
+
+/* Removing a proc entry is refused (proc_pid_unlink-less directories). */
 static int p_path_op(struct sn_fs *fs, struct sn_task *t, const char *rel)
 {
 	(void)fs, (void)t, (void)rel;
-	return p_readonly();
+	return -EPERM;
+}
+
+/* Modes and owners of proc entries are computed, not stored: a change is
+ * refused as proc_setattr refuses ATTR_MODE. */
+static int p_chmod(struct sn_fs *fs, struct sn_task *t, const char *rel,
+		   mode_t mode)
+{
+	(void)fs, (void)t, (void)rel, (void)mode;
+	return -EPERM;
+}
+
+static int p_chown(struct sn_fs *fs, struct sn_task *t, const char *rel,
+		   uid_t uid, gid_t gid)
+{
+	(void)fs, (void)t, (void)rel, (void)uid, (void)gid;
+	return -EPERM;
+}
+
+/* Truncating or touching a proc file has no lasting effect on Linux (the
+ * content is generated on read; the inode's times are not kept): the
+ * caller has passed the permission checks, so both succeed. */
+static int p_truncate(struct sn_fs *fs, struct sn_task *t, const char *rel,
+		      uint64_t len)
+{
+	(void)fs, (void)len;
+	struct pnode n;
+	return resolve(t->k, rel, &n);
+}
+
+static int p_utimens(struct sn_fs *fs, struct sn_task *t, const char *rel,
+		     const struct timespec ts[2])
+{
+	(void)fs, (void)ts;
+	struct pnode n;
+	return resolve(t->k, rel, &n);
 }
 
 static void p_destroy(struct sn_fs *fs)
@@ -848,8 +919,16 @@ static const struct sn_fs_ops procfs_ops = {
 	.readlink = p_readlink,
 	.open = p_open,
 	.mkdir = p_mkdir,
+	.mknod = p_mknod,
 	.unlink = p_path_op,
 	.rmdir = p_path_op,
+	.rename = p_rename,
+	.link = p_link,
+	.symlink = p_symlink,
+	.chmod = p_chmod,
+	.chown = p_chown,
+	.truncate = p_truncate,
+	.utimens = p_utimens,
 	.statfs = p_statfs,
 	.destroy = p_destroy,
 };

@@ -392,18 +392,19 @@ static long do_mknod(struct sn_task *t, int dirfd, uint64_t upath, mode_t mode,
 	int r = lookup_entry(t, dirfd, upath, &p);
 	if (r < 0)
 		return r;
+	const struct sn_fs_ops *ops = p.mnt->fs->ops;
 	mode_t m = mode & ~t->proc->fs->umask;
 	if (p.exists)
 		r = -EEXIST;
 	else if (p.mnt->readonly)
 		r = -EROFS;
-	else if (dir)
-		r = p.mnt->fs->ops->mkdir(p.mnt->fs, t, p.rel, m & 07777);
-	else if (p.mnt->fs->ops->mknod == NULL)
+	else if (dir ? ops->mkdir == NULL : ops->mknod == NULL)
 		r = -EPERM;
+	else if (dir)
+		r = ops->mkdir(p.mnt->fs, t, p.rel, m & 07777);
 	else
-		r = p.mnt->fs->ops->mknod(p.mnt->fs, t, p.rel,
-					  (m & 07777) | (mode & S_IFMT), dev);
+		r = ops->mknod(p.mnt->fs, t, p.rel,
+			       (m & 07777) | (mode & S_IFMT), dev);
 	sn_path_free(&p);
 	return r;
 }
@@ -452,16 +453,19 @@ static long do_remove(struct sn_task *t, int dirfd, uint64_t upath, bool dir)
 	int r = lookup_entry(t, dirfd, upath, &p);
 	if (r < 0)
 		return r;
+	const struct sn_fs_ops *ops = p.mnt->fs->ops;
 	if (!p.exists)
 		r = -ENOENT;
 	else if (is_mount_root(&p))
 		r = -EBUSY;
 	else if (p.mnt->readonly)
 		r = -EROFS;
+	else if (dir ? ops->rmdir == NULL : ops->unlink == NULL)
+		r = -EPERM;
 	else if (dir)
-		r = p.mnt->fs->ops->rmdir(p.mnt->fs, t, p.rel);
+		r = ops->rmdir(p.mnt->fs, t, p.rel);
 	else
-		r = p.mnt->fs->ops->unlink(p.mnt->fs, t, p.rel);
+		r = ops->unlink(p.mnt->fs, t, p.rel);
 	sn_path_free(&p);
 	return r;
 }
@@ -507,6 +511,8 @@ static long do_rename(struct sn_task *t, int olddir, uint64_t oldp, int newdir,
 		r = -EROFS;
 	else if ((flags & 1u) && b.exists)
 		r = -EEXIST;
+	else if (a.mnt->fs->ops->rename == NULL)
+		r = -EPERM;
 	else
 		r = a.mnt->fs->ops->rename(a.mnt->fs, t, a.rel, b.rel);
 	sn_path_free(&a);
@@ -557,6 +563,8 @@ static long do_link(struct sn_task *t, int olddir, uint64_t oldp, int newdir,
 		r = -EPERM;
 	else if (a.mnt->readonly)
 		r = -EROFS;
+	else if (a.mnt->fs->ops->link == NULL)
+		r = -EPERM;
 	else
 		r = a.mnt->fs->ops->link(a.mnt->fs, t, a.rel, b.rel);
 	sn_path_free(&a);
@@ -592,6 +600,8 @@ static long do_symlink(struct sn_task *t, uint64_t target, int dirfd,
 		r = -EEXIST;
 	else if (p.mnt->readonly)
 		r = -EROFS;
+	else if (p.mnt->fs->ops->symlink == NULL)
+		r = -EPERM;
 	else
 		r = p.mnt->fs->ops->symlink(p.mnt->fs, t, tgt, p.rel);
 	sn_path_free(&p);
@@ -621,6 +631,14 @@ struct attr_args {
 	const struct timespec *ts;
 };
 
+/* utimensat(2): setting both times to "now" needs only write permission;
+ * any other change needs ownership. */
+static bool utimes_to_now(const struct timespec *ts)
+{
+	return ts == NULL || (ts[0].tv_nsec == UTIME_NOW &&
+			      ts[1].tv_nsec == UTIME_NOW);
+}
+
 static int apply_attr(struct sn_task *t, struct sn_path *p,
 		      const struct attr_args *a)
 {
@@ -628,13 +646,16 @@ static int apply_attr(struct sn_task *t, struct sn_path *p,
 	if (p->mnt->readonly)
 		return -EROFS;
 	const struct sn_creds *c = &t->proc->creds;
+	bool owner = c->euid == 0 || c->euid == p->st.st_uid;
+	/* A file system without the operation refuses it (every op but
+	 * lstat, open and destroy is optional). */
 	switch (a->op) {
 	case ATTR_CHMOD:
-		if (c->euid != 0 && c->euid != p->st.st_uid)
+		if (!owner || fs->ops->chmod == NULL)
 			return -EPERM;
 		return fs->ops->chmod(fs, t, p->rel, a->mode);
 	case ATTR_CHOWN:
-		if (c->euid != 0)
+		if (c->euid != 0 || fs->ops->chown == NULL)
 			return -EPERM;
 		return fs->ops->chown(fs, t, p->rel, a->uid, a->gid);
 	case ATTR_TRUNCATE:
@@ -642,8 +663,16 @@ static int apply_attr(struct sn_task *t, struct sn_path *p,
 			return -EISDIR;
 		if (sn_vfs_permission(t, &p->st, W_OK) < 0)
 			return -EACCES;
+		if (fs->ops->truncate == NULL)
+			return -EPERM;
 		return fs->ops->truncate(fs, t, p->rel, a->len);
 	case ATTR_UTIMES:
+		if (!owner && !utimes_to_now(a->ts))
+			return -EPERM;
+		if (!owner && sn_vfs_permission(t, &p->st, W_OK) < 0)
+			return -EACCES;
+		if (fs->ops->utimens == NULL)
+			return -EPERM;
 		return fs->ops->utimens(fs, t, p->rel, a->ts);
 	}
 	return -EINVAL;
