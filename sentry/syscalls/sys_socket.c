@@ -307,15 +307,50 @@ static int get_anc(struct sn_task *t, uint64_t ctl, uint64_t ctllen,
 	return r;
 }
 
+/* Installs the received files as fds and writes an SCM_RIGHTS message
+ * for them at ctl. An fd whose message cannot be written is closed again
+ * (Linux installs a received fd only once its number is written). */
+static int64_t put_rights(struct sn_task *t, struct sn_unix_anc *anc,
+			  uint64_t ctl, size_t room, bool cloexec, int *mflags)
+{
+	int n = (int)(room / sizeof(int));
+	if (n > anc->nfiles)
+		n = anc->nfiles;
+	if (n < anc->nfiles)
+		*mflags |= MSG_CTRUNC;
+	int fds[SCM_MAX_FD];
+	int got = 0;
+	for (; got < n; got++) {
+		fds[got] = sn_install_fd(t, anc->files[got], cloexec);
+		if (fds[got] < 0) {
+			*mflags |= MSG_CTRUNC;
+			break;
+		}
+	}
+	if (got == 0)
+		return 0;
+	size_t len = sizeof(struct ucmsghdr) + (size_t)got * sizeof(int);
+	struct ucmsghdr h = { len, SOL_SOCKET, SCM_RIGHTS };
+	if (sn_copy_out(t, ctl, &h, sizeof(h)) < 0 ||
+	    sn_copy_out(t, ctl + sizeof(h), fds, (size_t)got * sizeof(int)) <
+		    0) {
+		for (int i = 0; i < got; i++)
+			sn_fd_close(t->proc->fdt, fds[i]);
+		return -EFAULT;
+	}
+	return (int64_t)CMSG_ALIGN8(len);
+}
+
 /* Writes received ancillary data into the application's control buffer
- * and installs received files as fds. Returns the bytes used. */
+ * and installs received files as fds. Returns the bytes used. anc is
+ * cleared on every path: files not installed are closed. */
 static int64_t put_anc(struct sn_task *t, struct sn_unix_anc *anc, bool pass,
 		       uint64_t ctl, uint64_t cap, bool cloexec, int *mflags)
 {
-	size_t used = 0;
+	int64_t used = 0;
 	if (anc->has_cred && pass) {
 		size_t len = sizeof(struct ucmsghdr) + sizeof(struct ucred);
-		if (used + len > cap) {
+		if (len > cap) {
 			*mflags |= MSG_CTRUNC;
 		} else {
 			char b[sizeof(struct ucmsghdr) + sizeof(struct ucred)];
@@ -323,45 +358,23 @@ static int64_t put_anc(struct sn_task *t, struct sn_unix_anc *anc, bool pass,
 					      SCM_CREDENTIALS };
 			memcpy(b, &h, sizeof(h));
 			memcpy(b + sizeof(h), &anc->cred, sizeof(anc->cred));
-			if (sn_copy_out(t, ctl + used, b, len) < 0)
-				return -EFAULT;
-			used += CMSG_ALIGN8(len);
+			if (sn_copy_out(t, ctl, b, len) < 0) {
+				used = -EFAULT;
+				goto out;
+			}
+			used = (int64_t)CMSG_ALIGN8(len);
 		}
 	}
 	if (anc->nfiles > 0) {
-		size_t room = cap > used + sizeof(struct ucmsghdr)
-				      ? cap - used - sizeof(struct ucmsghdr)
-				      : 0;
-		int n = (int)(room / sizeof(int));
-		if (n > anc->nfiles)
-			n = anc->nfiles;
-		if (n < anc->nfiles)
-			*mflags |= MSG_CTRUNC;
-		if (n > 0) {
-			int fds[SCM_MAX_FD];
-			int got = 0;
-			for (; got < n; got++) {
-				fds[got] = sn_install_fd(t, anc->files[got],
-							 cloexec);
-				if (fds[got] < 0) {
-					*mflags |= MSG_CTRUNC;
-					break;
-				}
-			}
-			size_t len = sizeof(struct ucmsghdr) +
-				     (size_t)got * sizeof(int);
-			struct ucmsghdr h = { len, SOL_SOCKET, SCM_RIGHTS };
-			if (got > 0 &&
-			    (sn_copy_out(t, ctl + used, &h, sizeof(h)) < 0 ||
-			     sn_copy_out(t, ctl + used + sizeof(h), fds,
-					 (size_t)got * sizeof(int)) < 0))
-				return -EFAULT;
-			if (got > 0)
-				used += CMSG_ALIGN8(len);
-		}
+		size_t head = (size_t)used + sizeof(struct ucmsghdr);
+		size_t room = cap > head ? cap - head : 0;
+		int64_t r = put_rights(t, anc, ctl + (uint64_t)used, room,
+				       cloexec, mflags);
+		used = r < 0 ? r : used + r;
 	}
-	sn_unix_anc_clear(anc); /* files not installed are closed */
-	return (int64_t)used;
+out:
+	sn_unix_anc_clear(anc);
+	return used;
 }
 
 static enum sn_action do_send(struct sn_task *t, struct sn_sc *sc, int fd,

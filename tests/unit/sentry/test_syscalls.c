@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -79,11 +81,61 @@ static void test_proc_path_ops(void **state)
 	f->proc->creds.euid = f->proc->creds.fsuid = 0;
 }
 
+/* Sends the write end of a pipe over a socketpair and closes every fd
+ * of it; returns the read end's file. */
+static struct sn_file *send_pipe_end(struct fake *f, int sv[2])
+{
+	int pfd[2];
+	assert_int_equal(CALL(f, socketpair, AF_UNIX, SOCK_STREAM, 0, ptr(sv)),
+			 0);
+	assert_int_equal(CALL(f, pipe2, ptr(pfd), 0), 0);
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl = { 0 };
+	ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
+	ctl.h.cmsg_level = SOL_SOCKET;
+	ctl.h.cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(&ctl.h), &pfd[1], sizeof(int));
+	char x = 'x';
+	struct iovec iov = { &x, 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf) };
+	assert_int_equal(CALL(f, sendmsg, (uint64_t)sv[0], ptr(&m), 0), 1);
+	assert_int_equal(CALL(f, close, (uint64_t)pfd[1]), 0);
+	return sn_task_file(f->task, pfd[0]);
+}
+
+/* A receiver whose control buffer is not writable gets EFAULT, and the
+ * passed file is not left open anywhere: its pipe sees the writer gone. */
+static void test_rights_efault_no_leak(void **state)
+{
+	struct fake *f = *state;
+	int sv[2];
+	struct sn_file *rd = send_pipe_end(f, sv);
+	assert_false(rd->ops->poll(rd) & POLLHUP);
+	char c;
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = (void *)8, /* unmapped */
+			    .msg_controllen = CMSG_SPACE(sizeof(int)) };
+	assert_int_equal(CALL(f, recvmsg, (uint64_t)sv[1], ptr(&m), 0),
+			 -EFAULT);
+	assert_true(rd->ops->poll(rd) & POLLHUP);
+	/* No fd was left installed either: the next is the lowest free. */
+	assert_int_equal(CALL(f, dup, (uint64_t)sv[1]), sv[1] + 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_proc_path_ops, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_rights_efault_no_leak,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
