@@ -141,13 +141,32 @@ static int check_socket(int fd, struct rs_error **err)
 	return 0;
 }
 
-/* Process hygiene before confinement: only stdio and the connection stay
- * open, modes are the ones asked for, and one fid can hold one fd. */
+/* Closes every descriptor from 3 up except the nkeep ones in keep (sorted
+ * ascending; entries below 3 and duplicates are ignored). */
+static void close_fds_except(const int *keep, size_t nkeep)
+{
+	unsigned first = 3;
+	for (size_t i = 0; i < nkeep; i++) {
+		if (keep[i] < 3 || (unsigned)keep[i] < first)
+			continue;
+		if ((unsigned)keep[i] > first)
+			close_range(first, (unsigned)keep[i] - 1, 0);
+		first = (unsigned)keep[i] + 1;
+	}
+	close_range(first, ~0u, 0);
+}
+
+/* Process hygiene before confinement: only stdio, the connection and the
+ * log's fd (--debug-log, --log) stay open, modes are the ones asked for, and
+ * one fid can hold one fd. */
 static void prepare_process(int sock_fd)
 {
-	if (sock_fd > 3)
-		close_range(3, (unsigned)sock_fd - 1, 0);
-	close_range(sock_fd >= 3 ? (unsigned)sock_fd + 1 : 3, ~0u, 0);
+	int keep[2] = { sock_fd, rs_log_fd() };
+	if (keep[0] > keep[1]) {
+		keep[0] = keep[1];
+		keep[1] = sock_fd;
+	}
+	close_fds_except(keep, 2);
 	umask(0);
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

@@ -47,6 +47,11 @@ void rs_log_set_fd(int fd)
 	log_fd = fd;
 }
 
+int rs_log_fd(void)
+{
+	return log_fd;
+}
+
 /* One write per line so that lines of concurrent processes sharing the
  * descriptor do not interleave. */
 static void default_sink(enum rs_log_level level, const char *component,

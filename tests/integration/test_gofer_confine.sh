@@ -43,7 +43,9 @@ def s(b):
 class Gofer:
     def __init__(self, args):
         self.sock, theirs = socket.socketpair()
-        self.proc = subprocess.Popen([runsc, "gofer", "--sock-fd", str(theirs.fileno())] + args,
+        # GOFER_LOG: a --debug-log file for the gofer (global flags go first).
+        log = ["--debug", "--debug-log", os.environ["GOFER_LOG"]] if "GOFER_LOG" in os.environ else []
+        self.proc = subprocess.Popen([runsc] + log + ["gofer", "--sock-fd", str(theirs.fileno())] + args,
                                      pass_fds=[theirs.fileno()])
         theirs.close()
         self.tag = 0
@@ -266,6 +268,19 @@ elif scenario == "all-ops":
     ok(122, struct.pack("<I", sl), "remove")
     ok(120, struct.pack("<I", f), "clunk")
     expect(g.close() == 0, "exit 0 at EOF")
+elif scenario == "log":
+    # Failing requests log debug lines while a donated file is open: the
+    # lines go to the log file, never into a container file that reuses
+    # the log's fd number.
+    f = g.walk(root, ["victim.txt"])
+    rc, fds = g.lopen(f, os.O_RDWR)
+    expect(rc == 0, "lopen victim.txt")
+    for fd in fds:
+        os.close(fd)
+    for bad in range(1000, 1004):
+        r, _ = g.rpc(TCLUNK, struct.pack("<I", bad))
+        expect(r == -errno.EBADF, "clunk of an unknown fid: " + str(r))
+    expect(g.close() == 0, "exit 0 at EOF")
 elif scenario == "garbage":
     # A lying size field costs the connection: exit status 2, no crash.
     g.sock.sendall(struct.pack("<IBH", 0x7fffffff, TREAD, 1) + b"junk")
@@ -299,6 +314,13 @@ check "serves / read-only without host submounts" run_scenario host-root / --ro
 check "serves bind mounts (a directory, a file) read-only" \
 	run_scenario mount "$rootfs" --mount "/data=$data:ro" \
 	--mount "/etc/hostname=$TEST_TMP/hostname:ro"
+echo "victim" >"$rootfs/victim.txt"
+check "debug log lines go to --debug-log, not into served files" \
+	env GOFER_LOG="$TEST_TMP/gofer.log" python3 "$client" "$RUNSC" log "$rootfs"
+check "served file untouched by the log" \
+	bash -c '[[ $(cat "$1/victim.txt") == victim ]]' _ "$rootfs"
+check "the log file got the debug lines" \
+	grep -q "Tclunk" "$TEST_TMP/gofer.log"
 check "a garbage client costs only its connection" run_scenario garbage "$rootfs"
 
 expect_user_error() {

@@ -26,8 +26,13 @@ void rs_log_set_level(enum rs_log_level level);
 enum rs_log_level rs_log_get_level(void);
 /* Installs a sink; NULL restores the default stderr sink. */
 void rs_log_set_sink(rs_log_sink sink, void *arg);
-/* Default sink writing to fd instead of stderr (for --debug-log FILE). */
+/* Default sink writing to fd instead of stderr (for --debug-log FILE). The
+ * logger borrows fd: the caller keeps it open for as long as it logs. */
 void rs_log_set_fd(int fd);
+/* The fd the default sink writes to (STDERR_FILENO unless rs_log_set_fd
+ * changed it). Code that closes descriptors wholesale keeps this one open,
+ * or later log lines land in whatever file reuses its number. */
+int rs_log_fd(void);
 const char *rs_log_level_name(enum rs_log_level level);
 
 void rs_log(enum rs_log_level level, const char *component, const char *fmt,
