@@ -14,6 +14,10 @@
 #include "fs/unix.h"
 
 #define UNIX_BUF   (212992) /* net.core.wmem_default */
+/* What each queued message costs the receive buffer beyond its bytes, as
+ * Linux charges an skb's truesize: without it, empty datagrams or
+ * fd-carrying empty stream messages would queue without bound. */
+#define UNIX_MSG_COST 512
 #define NAME_MAX_U 108
 
 struct umsg {
@@ -34,7 +38,8 @@ struct usock {
 	struct usock *peer;
 	bool was_connected; /* a stream whose peer went: EOF / EPIPE */
 	struct rs_list rq;
-	size_t rq_bytes;
+	size_t rq_bytes;  /* payload bytes queued (FIONREAD) */
+	size_t rq_charge; /* rq_bytes + UNIX_MSG_COST per message */
 	struct rs_list backlog; /* listener: pending server sockets */
 	struct rs_list backlog_link;
 	int nbacklog, max_backlog;
@@ -468,7 +473,7 @@ ssize_t sn_unix_send(struct sn_task *t, struct sn_file *f, const void *buf,
 			return r;
 		if (dst->type != SOCK_DGRAM)
 			return -EPROTOTYPE;
-		if (len > UNIX_BUF)
+		if (len > UNIX_BUF - UNIX_MSG_COST)
 			return -EMSGSIZE;
 	} else {
 		if (s->state != U_CONNECTED)
@@ -478,15 +483,21 @@ ssize_t sn_unix_send(struct sn_task *t, struct sn_file *f, const void *buf,
 			return s->was_connected ? -EPIPE : -ENOTCONN;
 		if (dst->shut_rd)
 			return -EPIPE;
-		if (s->type == SOCK_SEQPACKET && len > UNIX_BUF)
+		if (s->type == SOCK_SEQPACKET && len > UNIX_BUF - UNIX_MSG_COST)
 			return -EMSGSIZE;
+		/* An empty stream write without ancillary data sends
+		 * nothing (unix_stream_sendmsg queues no skb). */
+		if (s->type == SOCK_STREAM && len == 0 &&
+		    (anc == NULL || (anc->nfiles == 0 && !anc->has_cred)))
+			return 0;
 	}
-	if (dst->rq_bytes >= UNIX_BUF ||
-	    (s->type != SOCK_STREAM && dst->rq_bytes + len > UNIX_BUF))
+	if (dst->rq_charge + UNIX_MSG_COST >= UNIX_BUF ||
+	    (s->type != SOCK_STREAM &&
+	     dst->rq_charge + UNIX_MSG_COST + len > UNIX_BUF))
 		return -EAGAIN;
-	size_t n = len;
-	if (s->type == SOCK_STREAM && n > UNIX_BUF - dst->rq_bytes)
-		n = UNIX_BUF - dst->rq_bytes;
+	size_t n = len, room = UNIX_BUF - dst->rq_charge - UNIX_MSG_COST;
+	if (s->type == SOCK_STREAM && n > room)
+		n = room;
 	struct umsg *m = calloc(1, sizeof(*m));
 	if (m == NULL || (n && (m->data = malloc(n)) == NULL)) {
 		free(m);
@@ -508,6 +519,7 @@ ssize_t sn_unix_send(struct sn_task *t, struct sn_file *f, const void *buf,
 	}
 	rs_list_add_tail(&dst->rq, &m->link);
 	dst->rq_bytes += n;
+	dst->rq_charge += n + UNIX_MSG_COST;
 	wake(dst, POLLIN | POLLRDNORM);
 	return (ssize_t)n;
 }
@@ -562,6 +574,7 @@ ssize_t sn_unix_recv(struct sn_task *t, struct sn_file *f, void *buf,
 			}
 			rs_list_del(&m->link);
 			s->rq_bytes -= m->len;
+			s->rq_charge -= m->len + UNIX_MSG_COST;
 			msg_free(m);
 			wake(s->peer, POLLOUT);
 		}
@@ -592,7 +605,9 @@ ssize_t sn_unix_recv(struct sn_task *t, struct sn_file *f, void *buf,
 		}
 		m->off += n;
 		s->rq_bytes -= n;
+		s->rq_charge -= n;
 		if (m->off == m->len) {
+			s->rq_charge -= UNIX_MSG_COST;
 			rs_list_del(&m->link);
 			msg_free(m);
 		}
@@ -762,7 +777,7 @@ static uint32_t u_poll(struct sn_file *f)
 	if (s->shut_rd && s->shut_wr)
 		ev |= POLLHUP;
 	if (s->state == U_CONNECTED && s->peer && !s->shut_wr &&
-	    s->peer->rq_bytes < UNIX_BUF)
+	    s->peer->rq_charge + UNIX_MSG_COST < UNIX_BUF)
 		ev |= POLLOUT | POLLWRNORM;
 	if (s->state == U_UNCONN)
 		ev |= POLLOUT | POLLHUP;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -129,6 +130,70 @@ static void test_rights_efault_no_leak(void **state)
 	assert_int_equal(CALL(f, dup, (uint64_t)sv[1]), sv[1] + 2);
 }
 
+/* Sends empty messages (with an fd when rights) until the receiver's
+ * buffer refuses; returns how many went. */
+static int fill_with_empty(struct fake *f, int fd, bool rights)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl = { 0 };
+	ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
+	ctl.h.cmsg_level = SOL_SOCKET;
+	ctl.h.cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(&ctl.h), &fd, sizeof(int));
+	struct msghdr m = { 0 };
+	if (rights) {
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof(ctl.buf);
+	}
+	for (int sent = 0; sent < 1000000; sent++) {
+		long r = CALL(f, sendmsg, (uint64_t)fd, ptr(&m), MSG_DONTWAIT);
+		if (r == -EAGAIN)
+			return sent;
+		assert_int_equal(r, 0);
+	}
+	fail_msg("a million empty messages queued");
+	return -1;
+}
+
+/* Empty datagrams and empty fd-carrying stream messages are charged to
+ * the receive buffer: the sender gets EAGAIN, and room returns once the
+ * receiver takes one. */
+static void test_unix_empty_messages_bounded(void **state)
+{
+	struct fake *f = *state;
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	for (int i = 0; i < 2; i++) {
+		int sv[2];
+		assert_int_equal(CALL(f, socketpair, AF_UNIX, types[i], 0,
+				      ptr(sv)),
+				 0);
+		bool rights = types[i] == SOCK_STREAM;
+		int sent = fill_with_empty(f, sv[0], rights);
+		assert_true(sent > 0 && sent < 1000);
+		char c;
+		struct iovec iov = { &c, 1 };
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} ctl;
+		struct msghdr m = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.buf,
+				    .msg_controllen = sizeof(ctl.buf) };
+		assert_int_equal(CALL(f, recvmsg, (uint64_t)sv[1], ptr(&m), 0),
+				 0);
+		if (rights)
+			assert_int_equal(CALL(f, close,
+					      *(int *)CMSG_DATA(&ctl.h)),
+					 0);
+		assert_int_equal(fill_with_empty(f, sv[0], rights), 1);
+		assert_int_equal(CALL(f, close, (uint64_t)sv[0]), 0);
+		assert_int_equal(CALL(f, close, (uint64_t)sv[1]), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +201,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rights_efault_no_leak,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unix_empty_messages_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
