@@ -190,12 +190,15 @@ void ns_ip4_input(struct ns_stack *stack, struct ns_nic *nic,
 		key.proto = m->proto;
 		uint32_t off = (frag & IP_OFFMASK) * 8u;
 		ns_pkt_pull(pkt, hlen);
+		uint16_t kept;
 		pkt = ns_reasm_insert(stack, &stack->reasm4, &key, nic, pkt,
-				      off, frag & IP_MF, (uint16_t)hlen);
+				      off, frag & IP_MF, (uint16_t)hlen, &kept);
 		if (pkt == NULL)
 			return;
 		NS_INC(stack, Ip, ReasmOKs);
-		/* The datagram is whole: make its header say so. */
+		/* The datagram is whole: make its header say so. Its header
+		 * is the first fragment's, options and all. */
+		hlen = kept;
 		h = pkt->data;
 		ns_put_be16(h + 2, (uint16_t)pkt->len);
 		ns_put_be16(h + 6, 0);

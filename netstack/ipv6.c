@@ -108,21 +108,39 @@ static void ip6_param_problem(struct ns_stack *stack, struct ns_nic *nic,
 	drop(nic, pkt);
 }
 
-/* Hands a fragment to reassembly. off: start of the fragment header
- * relative to pkt->data (the IPv6 header); nh_at: offset of the byte
- * naming it. Returns the whole datagram, its next header in *nh, or NULL
- * (queued or dropped). */
-static struct ns_pkt *ip6_reasm(struct ns_stack *stack, struct ns_nic *nic,
-				struct ns_pkt *pkt, uint32_t off,
-				uint32_t nh_at, uint8_t *nh)
+/* Where the header chain of a reassembled datagram ends: *nh_at gets the
+ * offset of the byte naming the (removed) fragment header, walking the
+ * first fragment's kept headers, which were checked when it arrived. */
+static uint32_t ip6_kept_nh_at(const uint8_t *h, uint32_t kept)
 {
-	const uint8_t *f = pkt->data + off;
+	uint32_t nh_at = 6;
+	uint8_t nh = h[6];
+	for (uint32_t off = IP6_HLEN; off < kept;) {
+		nh_at = off;
+		uint32_t hlen =
+			nh == NH_FRAGMENT ? FRAG_HLEN : (h[off + 1] + 1u) * 8u;
+		nh = h[off];
+		off += hlen;
+	}
+	return nh_at;
+}
+
+/* Hands a fragment to reassembly. *off: start of the fragment header
+ * relative to pkt->data (the IPv6 header). Returns the whole datagram, or
+ * NULL (queued or dropped); then *off is where the first fragment's
+ * kept headers end, *nh what follows them and *nh_at the byte naming
+ * it. */
+static struct ns_pkt *ip6_reasm(struct ns_stack *stack, struct ns_nic *nic,
+				struct ns_pkt *pkt, uint32_t *off,
+				uint32_t *nh_at, uint8_t *nh)
+{
+	const uint8_t *f = pkt->data + *off;
 	struct ns_rxmeta *m = ns_rxmeta(pkt);
 	uint16_t fo = ns_get_be16(f + 2);
 	uint32_t offset = fo & 0xfff8;
 	bool more = fo & 1;
 	uint8_t next = f[0];
-	uint32_t payload = pkt->len - off - FRAG_HLEN;
+	uint32_t payload = pkt->len - *off - FRAG_HLEN;
 	NS_INC(stack, Ip6, ReasmReqds);
 	if (more && (payload & 7)) {
 		/* RFC 8200 4.5: parameter problem at the payload length. */
@@ -137,12 +155,13 @@ static struct ns_pkt *ip6_reasm(struct ns_stack *stack, struct ns_nic *nic,
 	key.src = m->src;
 	key.dst = m->dst;
 	key.id = ns_get_be32(f + 4);
-	ns_pkt_pull(pkt, off + FRAG_HLEN);
+	ns_pkt_pull(pkt, *off + FRAG_HLEN);
 	/* RFC 8200 4.5: the datagram's next header is the first fragment's;
 	 * reassembly keeps the first fragment's meta. */
 	m->proto = next;
+	uint16_t kept;
 	pkt = ns_reasm_insert(stack, &stack->reasm6, &key, nic, pkt, offset,
-			      more, (uint16_t)off);
+			      more, (uint16_t)*off, &kept);
 	if (pkt == NULL)
 		return NULL;
 	NS_INC(stack, Ip6, ReasmOKs);
@@ -151,7 +170,9 @@ static struct ns_pkt *ip6_reasm(struct ns_stack *stack, struct ns_nic *nic,
 	ns_put_be16(h + 4, (uint16_t)(pkt->len - IP6_HLEN));
 	/* The header that named the fragment header now names what the
 	 * fragments carried. */
-	h[nh_at] = next;
+	*off = kept;
+	*nh_at = ip6_kept_nh_at(h, kept);
+	h[*nh_at] = next;
 	*nh = next;
 	ns_rxmeta(pkt)->nh_off = (uint16_t)ns_pkt_headroom(pkt);
 	return pkt;
@@ -279,12 +300,12 @@ void ns_ip6_input(struct ns_stack *stack, struct ns_nic *nic,
 				drop(nic, pkt);
 				return;
 			}
-			pkt = ip6_reasm(stack, nic, pkt, off, nh_at, &nh);
+			pkt = ip6_reasm(stack, nic, pkt, &off, &nh_at, &nh);
 			if (pkt == NULL)
 				return;
 			reassembled = true;
-			/* Go on after the kept headers: off is where the
-			 * fragment header was. */
+			/* Go on after the kept headers, where the first
+			 * fragment's fragment header was. */
 			continue;
 		}
 		}

@@ -176,8 +176,6 @@ static struct ns_pkt *fragq_complete(struct ns_stack *stack, struct ns_fragq *q)
 	/* Checksums of the pieces were never vouched for as a whole. */
 	struct ns_rxmeta *m = ns_rxmeta(pkt);
 	m->flags &= (uint8_t)~NS_RX_CSUM_OK;
-	if (first->flags & NS_PKT_F_CSUM_VALID)
-		pkt->flags = 0;
 	struct ns_nic *nic = ns_nic_get(stack, q->ifindex);
 	if (nic && (nic->loopback || (nic->info.caps & NS_LINK_CAP_TRUSTED)))
 		m->flags |= NS_RX_CSUM_OK;
@@ -188,7 +186,8 @@ static struct ns_pkt *fragq_complete(struct ns_stack *stack, struct ns_fragq *q)
 struct ns_pkt *ns_reasm_insert(struct ns_stack *stack, struct ns_reasm *r,
 			       const struct ns_reasm_key *key,
 			       struct ns_nic *nic, struct ns_pkt *frag,
-			       uint32_t offset, bool more, uint16_t hdr_len)
+			       uint32_t offset, bool more, uint16_t hdr_len,
+			       uint16_t *kept)
 {
 	uint32_t len = frag->len;
 	uint32_t end = offset + len;
@@ -201,7 +200,8 @@ struct ns_pkt *ns_reasm_insert(struct ns_stack *stack, struct ns_reasm *r,
 		return NULL;
 	}
 	struct ns_fragq *q = fragq_find(stack, r, key);
-	if (end + hdr_len > 65535 + (r->v6 ? 40u : 0u)) {
+	uint32_t max_len = 65535 + (r->v6 ? 40u : 0u);
+	if (end + hdr_len > max_len) {
 		/* Would reassemble into more than an IP length can say. */
 		REASM_INC(stack, r, ReasmTooBig);
 		ns_pkt_free(frag);
@@ -247,6 +247,7 @@ struct ns_pkt *ns_reasm_insert(struct ns_stack *stack, struct ns_reasm *r,
 	if (next && fcb(next)->off == offset && fcb(next)->end == end) {
 		/* An exact duplicate (a retransmission or a duplicating
 		 * link): dropped alone, as Linux does. */
+		REASM_INC(stack, r, ReasmDuplicates);
 		ns_pkt_free(frag);
 		return NULL;
 	}
@@ -279,7 +280,15 @@ struct ns_pkt *ns_reasm_insert(struct ns_stack *stack, struct ns_reasm *r,
 		q->first = frag;
 		q->hdr_len = hdr_len;
 	}
-	if (q->have_last && q->first && q->received == q->total)
-		return fragq_complete(stack, q);
-	return NULL;
+	if (!q->have_last || q->first == NULL || q->received != q->total)
+		return NULL;
+	if (q->hdr_len + q->total > max_len) {
+		/* The first fragment's headers are longer than the ones the
+		 * size was checked with above. */
+		REASM_INC(stack, r, ReasmTooBig);
+		fragq_discard(stack, q);
+		return NULL;
+	}
+	*kept = q->hdr_len;
+	return fragq_complete(stack, q);
 }

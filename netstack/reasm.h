@@ -68,10 +68,13 @@ void ns_reasm_free(struct ns_stack *stack, struct ns_reasm *r);
  * datagram (IPv4 header; IPv6 header and the extension headers before the
  * fragment header). Consumes frag. Returns the whole datagram (data at its
  * network header: the kept headers of the first fragment followed by
- * every payload, length fields not yet updated) or NULL. */
+ * every payload, length fields not yet updated) or NULL; *kept is then
+ * the length of those headers, which is the first fragment's hdr_len and
+ * not necessarily the one of the fragment that completed the datagram. */
 struct ns_pkt *ns_reasm_insert(struct ns_stack *stack, struct ns_reasm *r,
 			       const struct ns_reasm_key *key,
 			       struct ns_nic *nic, struct ns_pkt *frag,
-			       uint32_t offset, bool more, uint16_t hdr_len);
+			       uint32_t offset, bool more, uint16_t hdr_len,
+			       uint16_t *kept);
 
 #endif

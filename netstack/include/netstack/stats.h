@@ -83,6 +83,7 @@
 	X(IpExt, ReasmTooBig)	    /* ours: would exceed 65535 bytes */      \
 	X(IpExt, ReasmTooManyFrags) /* ours: over the per-datagram limit */   \
 	X(IpExt, ReasmBadFrags)	    /* ours: bad length or offset */          \
+	X(IpExt, ReasmDuplicates)   /* ours: exact duplicate fragment */      \
 	/* ICMPv4, /proc/net/snmp Icmp. */                                    \
 	X(Icmp, InMsgs)                                                       \
 	X(Icmp, InErrors)                                                     \
@@ -138,6 +139,7 @@
 	X(Ip6Ext, ReasmTooBig)                                                \
 	X(Ip6Ext, ReasmTooManyFrags)                                          \
 	X(Ip6Ext, ReasmBadFrags)                                              \
+	X(Ip6Ext, ReasmDuplicates)                                            \
 	/* ICMPv6, /proc/net/snmp6 Icmp6*. */                                 \
 	X(Icmp6, InMsgs)                                                      \
 	X(Icmp6, InErrors)                                                    \

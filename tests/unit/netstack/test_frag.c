@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "netstack/csum.h"
 #include "netstack/wire.h"
 
 #define BIG 60000
@@ -325,6 +326,72 @@ static void test_too_big_and_bad_lengths(void **state)
 	nt_solo_free(&s);
 }
 
+/* The fragment that completes a datagram carries longer headers than the
+ * first one (IPv4 options, IPv6 destination options before the fragment
+ * header): the datagram keeps the first fragment's headers, and its
+ * transport header is found after those, not after the completing
+ * fragment's. */
+static void test_headers_differ_between_fragments(void **state)
+{
+	(void)state;
+	struct nt_solo s;
+	nt_solo_init(&s, 0, 0);
+	struct ns_socket *s4 = nt_udp(s.e.stack, AF_INET, "0.0.0.0", 53);
+	struct ns_socket *s6 = nt_udp(s.e.stack, AF_INET6, "fd00::1", 53);
+	static uint8_t d[3000], f[3000], got[3000];
+	size_t n = udp_datagram(d, false, 1496);
+
+	/* IPv4: a last fragment with 40 bytes of NOP options and only 8
+	 * bytes of data. */
+	frag4(&s.e, 11, d, 0, (uint32_t)n - 8, true);
+	size_t h = nt_put_eth(f, nt_mac_a, nt_mac_b, 0x0800);
+	size_t ip = h;
+	h += nt_put_ip4(f + h, "10.0.0.2", "10.0.0.1", 17, 8 + 40, 11,
+			(uint16_t)((n - 8) / 8), 64);
+	memset(f + h, 1, 40); /* NOP */
+	f[ip] = 0x4f;	      /* IHL 15 words */
+	ns_put_be16(f + ip + 2, 60 + 8);
+	ns_put_be16(f + ip + 10, 0);
+	ns_put_be16(f + ip + 10, ns_csum_fold(ns_csum_partial(f + ip, 60, 0)));
+	memcpy(f + h + 40, d + n - 8, 8);
+	nt_inject(&s.e, f, h + 48);
+	assert_int_equal(nt_stat(s.e.stack, "Ip.ReasmOKs"), 1);
+	assert_int_equal(
+		ns_socket_recvfrom(s4, got, sizeof(got), 0, NULL, NULL), 1496);
+	assert_memory_equal(got, payload, 1496);
+
+	/* IPv6: a last fragment behind two 8-byte destination-options
+	 * headers. */
+	n = udp_datagram(d, true, 1496);
+	frag6(&s.e, 12, d, 0, (uint32_t)n - 8, true);
+	h = nt_put_eth(f, nt_mac_a, nt_mac_b, 0x86dd);
+	h += nt_put_ip6(f + h, "fd00::2", "fd00::1", 60, 8 + 8 + 8 + 8, 64);
+	static const uint8_t dstopts[2][8] = {
+		{ 60, 0, 1, 4, 0, 0, 0, 0 }, /* PadN, then fragment next */
+		{ 44, 0, 1, 4, 0, 0, 0, 0 },
+	};
+	memcpy(f + h, dstopts, sizeof(dstopts));
+	h += sizeof(dstopts);
+	f[h] = 17;
+	f[h + 1] = 0;
+	ns_put_be16(f + h + 2, (uint16_t)(n - 8));
+	ns_put_be32(f + h + 4, 12);
+	memcpy(f + h + 8, d + n - 8, 8);
+	nt_inject(&s.e, f, h + 16);
+	assert_int_equal(nt_stat(s.e.stack, "Ip6.ReasmOKs"), 1);
+	assert_int_equal(
+		ns_socket_recvfrom(s6, got, sizeof(got), 0, NULL, NULL), 1496);
+	assert_memory_equal(got, payload, 1496);
+
+	/* An exact duplicate fragment is dropped alone, and counted. */
+	frag4(&s.e, 13, d, 0, 64, true);
+	frag4(&s.e, 13, d, 0, 64, true);
+	assert_int_equal(nt_stat(s.e.stack, "IpExt.ReasmDuplicates"), 1);
+	ns_socket_close(s4);
+	ns_socket_close(s6);
+	nt_solo_free(&s);
+}
+
 static void test_flood_at_memory_limit(void **state)
 {
 	(void)state;
@@ -426,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_overlap6),
 		cmocka_unit_test(test_too_many_fragments),
 		cmocka_unit_test(test_too_big_and_bad_lengths),
+		cmocka_unit_test(test_headers_differ_between_fragments),
 		cmocka_unit_test(test_flood_at_memory_limit),
 		cmocka_unit_test(test_timeout_sends_time_exceeded),
 		cmocka_unit_test(test_dont_fragment_is_refused),
