@@ -149,6 +149,16 @@ uint64_t drv_timers(struct drv_link *link, uint64_t now_ns)
 	return next;
 }
 
+uint64_t drv_next_deadline(const struct drv_link *link)
+{
+	uint64_t next = DRV_NO_DEADLINE;
+	for (; link; link = link->inner)
+		if (link->cls->next_deadline)
+			next = drv_min_deadline(next,
+						link->cls->next_deadline(link));
+	return next;
+}
+
 void drv_close(struct drv_link *link)
 {
 	while (link) {

@@ -50,6 +50,9 @@ struct drv_class {
 	unsigned (*tx_pending)(const struct drv_link *link);
 	/* NULL: no time-driven work of its own. */
 	uint64_t (*timers)(struct drv_link *link, uint64_t now_ns);
+	/* The deadline timers would return, without doing any work. NULL
+	 * when timers is NULL. */
+	uint64_t (*next_deadline)(const struct drv_link *link);
 	/* Refreshes counters kept by the kernel before they are read. */
 	void (*sync_counters)(struct drv_link *link);
 	/* Frees the driver's resources and the structure itself, but not

@@ -125,6 +125,18 @@ static uint64_t fault_timers(struct drv_link *link, uint64_t now_ns)
 	return next;
 }
 
+static uint64_t fault_next_deadline(const struct drv_link *link)
+{
+	const struct fault_link *fl = (const struct fault_link *)link;
+	/* Released frames are the owner's to take now. */
+	if (fl->rx_ready.count > 0)
+		return 0;
+	uint64_t next = fl->tx ? drv_fault_next_due(fl->tx) : DRV_NO_DEADLINE;
+	if (fl->rx)
+		next = drv_min_deadline(next, drv_fault_next_due(fl->rx));
+	return next;
+}
+
 static void copy_stats(struct dir_counters *c, const struct drv_fault *f)
 {
 	if (f == NULL)
@@ -177,6 +189,7 @@ static const struct drv_class fault_class = {
 	.flush = fault_flush,
 	.tx_pending = fault_tx_pending,
 	.timers = fault_timers,
+	.next_deadline = fault_next_deadline,
 	.sync_counters = fault_sync_counters,
 	.destroy = fault_destroy,
 	.counters = fault_counters,

@@ -286,19 +286,31 @@ void drv_fault_input(struct drv_fault *f, struct ns_pkt *pkt, uint64_t now_ns,
 		decide(f, dup, now_ns, out);
 }
 
+static uint64_t heap_next(const struct drv_fault *f)
+{
+	return f->nheap ? f->heap[0].due : DRV_FAULT_NEVER;
+}
+
+static uint64_t reorder_next(const struct drv_fault *f)
+{
+	return f->reorder.first ? reorder_due(f->reorder.first)
+				: DRV_FAULT_NEVER;
+}
+
+uint64_t drv_fault_next_due(const struct drv_fault *f)
+{
+	uint64_t heap_due = heap_next(f), reorder = reorder_next(f);
+	return heap_due < reorder ? heap_due : reorder;
+}
+
 uint64_t drv_fault_release(struct drv_fault *f, uint64_t now_ns,
 			   struct ns_pkt_queue *out)
 {
 	for (;;) {
-		uint64_t heap_due = f->nheap ? f->heap[0].due : DRV_FAULT_NEVER;
-		uint64_t reorder_next = f->reorder.first
-						? reorder_due(f->reorder.first)
-						: DRV_FAULT_NEVER;
-		uint64_t next =
-			heap_due < reorder_next ? heap_due : reorder_next;
+		uint64_t next = drv_fault_next_due(f);
 		if (next == DRV_FAULT_NEVER || next > now_ns)
 			return next;
-		if (heap_due <= reorder_next)
+		if (heap_next(f) <= reorder_next(f))
 			ns_pkt_queue_push(out, heap_pop(f));
 		else
 			ns_pkt_queue_push(out, ns_pkt_queue_pop(&f->reorder));

@@ -141,16 +141,23 @@ static int pcap_rx_burst(struct drv_link *link, struct ns_pkt **pkts,
 	return n;
 }
 
-static uint64_t pcap_timers(struct drv_link *link, uint64_t now_ns)
+/* When buffered records must be written out, or DRV_NO_DEADLINE. */
+static uint64_t pcap_next_deadline(const struct drv_link *link)
 {
-	struct pcap_link *pl = (struct pcap_link *)link;
-	if (capsink_pending(pl->sink) == 0 || capsink_error(pl->sink))
-		return DRV_NO_DEADLINE;
-	if (now_ns - pl->last_write >= pl->flush_ns)
-		write_out(pl, now_ns);
+	const struct pcap_link *pl = (const struct pcap_link *)link;
 	if (capsink_pending(pl->sink) == 0 || capsink_error(pl->sink))
 		return DRV_NO_DEADLINE;
 	return pl->last_write + pl->flush_ns;
+}
+
+static uint64_t pcap_timers(struct drv_link *link, uint64_t now_ns)
+{
+	struct pcap_link *pl = (struct pcap_link *)link;
+	if (pcap_next_deadline(link) == DRV_NO_DEADLINE)
+		return DRV_NO_DEADLINE;
+	if (now_ns - pl->last_write >= pl->flush_ns)
+		write_out(pl, now_ns);
+	return pcap_next_deadline(link);
 }
 
 static void pcap_destroy(struct drv_link *link)
@@ -185,6 +192,7 @@ static const struct drv_class pcap_class = {
 	.flush = pcap_flush,
 	.tx_pending = pcap_tx_pending,
 	.timers = pcap_timers,
+	.next_deadline = pcap_next_deadline,
 	.destroy = pcap_destroy,
 	.counters = pcap_counters,
 	.ncounters = sizeof(pcap_counters) / sizeof(pcap_counters[0]),

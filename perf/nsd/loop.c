@@ -238,9 +238,9 @@ static void arm_timer(struct nsd_loop *l, uint64_t deadline)
 }
 
 /* One round of work at l->now. */
-static void round_work(struct nsd_loop *l, uint64_t *drv_deadline)
+static void round_work(struct nsd_loop *l)
 {
-	*drv_deadline = drv_timers(l->link, l->now);
+	(void)drv_timers(l->link, l->now);
 	int rc = pump_rx(l);
 	if (rc < 0)
 		l->link_error = rc;
@@ -252,23 +252,29 @@ static void round_work(struct nsd_loop *l, uint64_t *drv_deadline)
 
 void nsd_loop_drain(struct nsd_loop *l)
 {
-	uint64_t drv_deadline;
 	l->now = drv_monotonic_ns();
-	round_work(l, &drv_deadline);
+	round_work(l);
+}
+
+uint64_t nsd_loop_next_deadline(const struct nsd_loop *l)
+{
+	/* The link's deadline is read after the round: frames the fault
+	 * wrapper held back and capture records buffered while receiving
+	 * and sending need their timer now, not at the next wake-up. */
+	uint64_t deadline = min_u64(ns_stack_next_deadline(l->stack),
+				    drv_next_deadline(l->link));
+	if (l->tick != NULL)
+		deadline = min_u64(deadline, l->next_tick);
+	return deadline;
 }
 
 int nsd_loop_run(struct nsd_loop *l, struct rs_error **err)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	uint64_t drv_deadline = DRV_NO_DEADLINE;
 	if (l->tick != NULL)
 		l->next_tick = l->now + l->tick_ns;
 	while (!l->stop && l->link_error == 0) {
-		uint64_t deadline =
-			min_u64(ns_stack_next_deadline(l->stack), drv_deadline);
-		if (l->tick != NULL)
-			deadline = min_u64(deadline, l->next_tick);
-		arm_timer(l, deadline);
+		arm_timer(l, nsd_loop_next_deadline(l));
 		/* Tasks left over from the last round: look, do not sleep. */
 		int timeout = l->ready.next != &l->ready ? 0 : -1;
 		int n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout);
@@ -282,7 +288,7 @@ int nsd_loop_run(struct nsd_loop *l, struct rs_error **err)
 			h->on_event(h, evs[i].events);
 		}
 		l->now = drv_monotonic_ns();
-		round_work(l, &drv_deadline);
+		round_work(l);
 		if (l->tick != NULL && l->now >= l->next_tick) {
 			l->tick(l->tick_arg, l->now);
 			l->next_tick = l->now + l->tick_ns;

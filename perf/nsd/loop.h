@@ -8,7 +8,8 @@
  * any host fd a module registers (the control socket). Every wake-up runs,
  * in order: the driver's timers, received frames into the stack (bounded
  * per wake-up so that services are not starved), the stack's timers, the
- * queue of ready tasks, a driver flush, and the periodic tick.
+ * queue of ready tasks, a driver flush, and the periodic tick; the timerfd
+ * is then armed from deadlines read after all of that.
  *
  * Tasks: the stack reports socket readiness through ns_waiter callbacks,
  * which must not call back into the stack (netstack/socket.h). They only
@@ -97,5 +98,10 @@ void nsd_loop_del_fd(struct nsd_loop *l, struct nsd_fd_handler *h);
 /* Pushes queued frames out and runs the ready tasks once; for shutdown,
  * after closing sockets. */
 void nsd_loop_drain(struct nsd_loop *l);
+
+/* The deadline the loop sleeps until after a round: the earliest of the
+ * stack's, the link's (drv_next_deadline(), read after the round's
+ * receive, tasks and flush) and the next tick; NS_TIME_NEVER for none. */
+uint64_t nsd_loop_next_deadline(const struct nsd_loop *l);
 
 #endif

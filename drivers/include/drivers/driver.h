@@ -8,12 +8,14 @@
  *   stack side:  ns_stack_add_nic(..., &drv_ns_link_ops, link, drv_info(link))
  *                the stack calls xmit/flush through drv_ns_link_ops.
  *   event loop:  epoll on drv_fd(link) for EPOLLIN, plus EPOLLOUT while
- *                drv_tx_pending(link) > 0; sleep at most until the deadline
- *                drv_timers() returned. On every wake-up:
+ *                drv_tx_pending(link) > 0. On every wake-up:
  *                  drv_timers(link, now);           delayed frames, flushes
  *                  while ((n = drv_rx_burst(link, pkts, max)) > 0)
  *                          feed pkts[0..n) to ns_stack_input();
  *                  if (drv_tx_pending(link)) drv_flush(link);
+ *                  sleep until drv_next_deadline(link) at most
+ *                (read last: receiving and sending may hold frames back
+ *                or buffer capture records, each needing a timer).
  *
  * Threading: like the netstack, a link is single-threaded by contract; one
  * thread calls everything. Nothing here blocks: every fd is non-blocking,
@@ -114,6 +116,13 @@ unsigned drv_tx_pending(const struct drv_link *link);
  * drv_monotonic_ns()). Frames released towards the owner are returned by
  * the next drv_rx_burst(). */
 uint64_t drv_timers(struct drv_link *link, uint64_t now_ns);
+
+/* The earliest deadline of the link and its wrappers, or DRV_NO_DEADLINE,
+ * without running any timer work: it includes what the rx, xmit and flush
+ * calls since the last drv_timers() scheduled (a frame the fault wrapper
+ * delayed, a capture record buffered). 0 (due now) while released frames
+ * wait for drv_rx_burst(). Never blocks. */
+uint64_t drv_next_deadline(const struct drv_link *link);
 
 /* Closes the link, its fd, and (for a wrapper) the wrapped link; frees
  * queued frames. NULL is fine. */

@@ -81,6 +81,10 @@ void drv_fault_input(struct drv_fault *f, struct ns_pkt *pkt, uint64_t now_ns,
 uint64_t drv_fault_release(struct drv_fault *f, uint64_t now_ns,
 			   struct ns_pkt_queue *out);
 
+/* The time the next held frame is due, or DRV_FAULT_NEVER; releases
+ * nothing. */
+uint64_t drv_fault_next_due(const struct drv_fault *f);
+
 /* Frames currently held (delayed or waiting to be reordered). */
 unsigned drv_fault_held(const struct drv_fault *f);
 

@@ -360,8 +360,12 @@ static void test_wrapper_delays_transmit_until_timers(void **state)
 	assert_int_equal(drv_info(link)->caps & NS_LINK_CAP_TSO, 0);
 	assert_true(drv_info(link)->caps & NS_LINK_CAP_TRUSTED);
 	assert_true(drv_fd(link) >= 0); /* the pipe's eventfd */
+	assert_int_equal(drv_next_deadline(link), DRV_NO_DEADLINE);
 	assert_int_equal(drv_xmit(link, frame(1)), 0);
 	assert_int_equal(drv_flush(link), 0);
+	/* The held frame's deadline is known at once (the owner arms its
+	 * timer after sending), and asking releases nothing. */
+	assert_int_equal(drv_next_deadline(link), 1050);
 	struct ns_pkt *pkt;
 	assert_int_equal(drv_rx_burst(peer, &pkt, 1), 0);
 	assert_int_equal(drv_timers(link, 1049), 1050);
@@ -417,8 +421,11 @@ static void test_wrapper_receive_side(void **state)
 	for (uint32_t i = 0; i < 100; i++)
 		drv_xmit(peer, frame(i));
 	assert_int_equal(drv_rx_burst(link, pkts, 8), 0);
+	assert_int_equal(drv_next_deadline(link), 10);
 	clock = 10;
 	assert_int_equal(drv_timers(link, clock), DRV_NO_DEADLINE);
+	/* Released frames wait for the owner: due now. */
+	assert_int_equal(drv_next_deadline(link), 0);
 	uint32_t got = 0;
 	int n;
 	while ((n = drv_rx_burst(link, pkts, 8)) > 0) {

@@ -273,9 +273,12 @@ static void test_flushes_by_time_and_volume(void **state)
 	/* The file header is written at once. */
 	assert_int_equal(file_size(fx->path), 24);
 	assert_int_equal(drv_timers(fx->link, clock), DRV_NO_DEADLINE);
+	assert_int_equal(drv_next_deadline(fx->link), DRV_NO_DEADLINE);
 	drv_xmit(fx->link, drv_test_frame(mac_b, mac_a, 0x88b5, 86, 0));
 	drv_flush(fx->link);
 	assert_int_equal(file_size(fx->path), 24);
+	/* The buffered record's deadline is known without running timers. */
+	assert_int_equal(drv_next_deadline(fx->link), clock + 1000000000u);
 	assert_int_equal(drv_timers(fx->link, clock + 999999999u),
 			 clock + 1000000000u);
 	assert_int_equal(file_size(fx->path), 24);
