@@ -41,6 +41,7 @@ static void sweep(void *arg, uint64_t now)
 {
 	struct nsd *d = arg;
 	nsd_server_sweep(&d->server, now);
+	nsd_control_tick(d->control, now);
 }
 
 static void dump_stats(void *arg)
