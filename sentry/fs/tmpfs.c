@@ -30,6 +30,7 @@ struct tnode *sn_tnode_new(struct tmpfs *fs, mode_t mode, uid_t uid, gid_t gid)
 	if (n == NULL)
 		return NULL;
 	rs_list_add_tail(&fs->nodes, &n->all);
+	n->fs = fs;
 	n->backing_fd = -1;
 	n->mode = mode;
 	n->uid = uid;
@@ -37,6 +38,14 @@ struct tnode *sn_tnode_new(struct tmpfs *fs, mode_t mode, uid_t uid, gid_t gid)
 	n->ino = next_ino++;
 	n->atime = n->mtime = n->ctime = now_ts();
 	return n;
+}
+
+static void release_data(struct tnode *n)
+{
+	n->fs->used -= n->cap;
+	free(n->data);
+	n->data = NULL;
+	n->cap = 0;
 }
 
 static void node_free(struct tnode *n)
@@ -48,7 +57,7 @@ static void node_free(struct tnode *n)
 		free(e->name);
 		free(e);
 	}
-	free(n->data);
+	release_data(n);
 	free(n->link);
 	if (n->backing_fd >= 0) {
 		close(n->backing_fd);
@@ -231,24 +240,39 @@ static ssize_t reg_read(struct sn_file *f, struct sn_task *t, void *buf,
 			return -errno;
 		len = (size_t)r;
 	} else {
-		memcpy(buf, n->data + *off, len);
+		size_t o = (size_t)*off;
+		size_t held = o < n->cap ? n->cap - o : 0;
+		if (held > len)
+			held = len;
+		memcpy(buf, n->data + o, held);
+		memset((char *)buf + held, 0, len - held); /* sparse tail */
 	}
 	*off += (int64_t)len;
 	n->atime = now_ts();
 	return (ssize_t)len;
 }
 
+/* Makes n's buffer hold at least size bytes, charging the growth to the
+ * file system's budget (doubling, or just enough when doubling would
+ * exceed the budget). -ENOSPC when the budget or memory runs out. */
 static int reserve(struct tnode *n, size_t size)
 {
 	if (size <= n->cap)
 		return 0;
+	struct tmpfs *fs = n->fs;
+	size_t room = fs->limit - fs->used;
 	size_t cap = n->cap ? n->cap : 4096;
 	while (cap < size)
 		cap *= 2;
+	if (cap - n->cap > room)
+		cap = (size + 4095) & ~(size_t)4095;
+	if (cap - n->cap > room)
+		return -ENOSPC;
 	char *d = realloc(n->data, cap);
 	if (d == NULL)
 		return -ENOSPC;
 	memset(d + n->cap, 0, cap - n->cap);
+	fs->used += cap - n->cap;
 	n->data = d;
 	n->cap = cap;
 	return 0;
@@ -293,10 +317,13 @@ static int tnode_truncate(struct tnode *n, uint64_t len)
 		n->mtime = n->ctime = now_ts();
 		return 0;
 	}
-	if (reserve(n, len) < 0)
-		return -ENOSPC;
-	if (len < n->size)
-		memset(n->data + len, 0, n->size - len);
+	/* Growing only moves the length (the tail is sparse); shrinking
+	 * zeroes what was cut off, or frees it all at length 0. */
+	if (len == 0)
+		release_data(n);
+	else if (len < n->size && len < n->cap)
+		memset(n->data + len, 0,
+		       (n->size < n->cap ? n->size : n->cap) - len);
 	n->size = len;
 	n->mtime = n->ctime = now_ts();
 	return 0;
@@ -731,13 +758,14 @@ static int t_utimens(struct sn_fs *fs, struct sn_task *t, const char *rel,
 static int t_statfs(struct sn_fs *fs, struct sn_task *t, const char *rel,
 		    struct statfs *st)
 {
-	(void)fs, (void)t, (void)rel;
+	(void)t, (void)rel;
 	memset(st, 0, sizeof(*st));
 	st->f_type = 0x01021994; /* TMPFS_MAGIC */
 	st->f_bsize = 4096;
 	st->f_frsize = 4096;
-	st->f_blocks = 1u << 20;
-	st->f_bfree = st->f_bavail = 1u << 19;
+	struct tmpfs *tfs = fs->priv;
+	st->f_blocks = tfs->limit / 4096;
+	st->f_bfree = st->f_bavail = (tfs->limit - tfs->used) / 4096;
 	st->f_files = 1u << 20;
 	st->f_ffree = 1u << 19;
 	st->f_namelen = 255;
@@ -778,6 +806,9 @@ struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode)
 	if (fs == NULL)
 		return NULL;
 	rs_list_init(&fs->nodes);
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	fs->limit = pages > 0 && page > 0 ? (size_t)pages * (size_t)page / 2
+					  : (size_t)1 << 30;
 	fs->root = sn_tnode_new(fs, S_IFDIR | root_mode, 0, 0);
 	if (fs->root == NULL) {
 		free(fs);
@@ -839,16 +870,14 @@ struct tnode *sn_tmpfs_file_node(struct sn_file *f)
 int sn_tnode_set_backing(struct tnode *n, int backing_fd, const int *dir,
 			 const char *name)
 {
+	size_t held = n->size < n->cap ? n->size : n->cap;
 	if (ftruncate(backing_fd, (off_t)n->size) < 0 ||
-	    (n->size &&
-	     pwrite(backing_fd, n->data, n->size, 0) != (ssize_t)n->size)) {
+	    (held && pwrite(backing_fd, n->data, held, 0) != (ssize_t)held)) {
 		int e = -errno;
 		close(backing_fd);
 		return e ? e : -EIO;
 	}
-	free(n->data);
-	n->data = NULL;
-	n->cap = 0;
+	release_data(n);
 	n->backing_fd = backing_fd;
 	n->backing_dir = dir;
 	snprintf(n->backing_name, sizeof(n->backing_name), "%s", name);

@@ -13,8 +13,11 @@ struct tentry {
 	struct tnode *node;
 };
 
+struct tmpfs;
+
 struct tnode {
 	struct rs_list all; /* in the tmpfs's list of every node */
+	struct tmpfs *fs;   /* whose byte budget data is charged to */
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
@@ -25,7 +28,10 @@ struct tnode {
 	struct timespec atime, mtime, ctime;
 	struct tnode *parent;	/* directories only */
 	struct tentry *entries; /* directories only */
-	char *data;		/* regular files */
+	/* Regular files: size is the file's length, cap the bytes of data
+	 * held. Bytes from cap to size (a sparse extension) read as zero;
+	 * bytes from size to cap are kept zero. */
+	char *data;
 	size_t size, cap;
 	char *link;  /* symlinks */
 	void *fifo;  /* FIFOs: the shared pipe (fs/pipe.c) */
@@ -43,6 +49,10 @@ struct tmpfs {
 	struct sn_fs fs;
 	struct tnode *root;
 	struct rs_list nodes; /* every live node, for destroy */
+	/* Bytes of file data held (the sum of the nodes' cap) and the most
+	 * it may hold: Linux's tmpfs default size, half of physical memory.
+	 * A write that needs more fails with ENOSPC. */
+	size_t used, limit;
 };
 
 struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode);

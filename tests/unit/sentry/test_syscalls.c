@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "fake.h"
+#include "fs/tmpfs.h"
 #include "syscalls/syscalls.h"
 
 static int setup(void **state)
@@ -194,6 +195,54 @@ static void test_unix_empty_messages_bounded(void **state)
 	}
 }
 
+/* The root tmpfs of the fake kernel. */
+static struct tmpfs *root_tmpfs(struct fake *f)
+{
+	struct sn_path p;
+	assert_int_equal(sn_path_lookup_at(f->task, "/", "/", 0, &p), 0);
+	struct tmpfs *fs = p.mnt->fs->priv;
+	sn_path_free(&p);
+	return fs;
+}
+
+/* A sparse extension holds no memory; writes are bounded by the tmpfs
+ * budget (ENOSPC) and the file size by EFBIG. */
+static void test_tmpfs_sparse_and_budget(void **state)
+{
+	struct fake *f = *state;
+	struct tmpfs *fs = root_tmpfs(f);
+	fs->limit = fs->used + (1u << 20);
+	int fd = (int)CALL(f, open, ptr("/big"), O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	size_t before = fs->used;
+	assert_int_equal(CALL(f, ftruncate, (uint64_t)fd, 1ull << 34), 0);
+	assert_int_equal(fs->used, before);
+	struct stat st;
+	assert_int_equal(CALL(f, fstat, (uint64_t)fd, ptr(&st)), 0);
+	assert_int_equal(st.st_size, 1ll << 34);
+	char buf[4096];
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(CALL(f, pread64, (uint64_t)fd, ptr(buf), sizeof(buf),
+			      1ull << 33),
+			 sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);
+	assert_int_equal(CALL(f, pwrite64, (uint64_t)fd, ptr(buf), 100, 0),
+			 100);
+	assert_int_equal(CALL(f, pwrite64, (uint64_t)fd, ptr(buf), 100,
+			      2u << 20),
+			 -ENOSPC);
+	assert_int_equal(CALL(f, ftruncate, (uint64_t)fd, (1ull << 34) + 1),
+			 -EFBIG);
+	/* Cutting the file back releases its memory. */
+	assert_int_equal(CALL(f, ftruncate, (uint64_t)fd, 0), 0);
+	assert_int_equal(fs->used, before);
+	assert_int_equal(CALL(f, pwrite64, (uint64_t)fd, ptr(buf), 100,
+			      512u << 10),
+			 100);
+	assert_int_equal(CALL(f, close, (uint64_t)fd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +252,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_unix_empty_messages_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmpfs_sparse_and_budget,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
