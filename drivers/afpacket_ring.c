@@ -88,8 +88,11 @@ static int ring_rx_burst(struct drv_link *link, struct ns_pkt **pkts,
 			 unsigned max)
 {
 	struct afpacket *a = (struct afpacket *)link;
-	unsigned n = 0;
-	while (n < max) {
+	unsigned n = 0, skipped = 0;
+	/* The count of slots given back without a frame (malformed ones)
+	 * bounds the work of one call, as the kernel may refill the ring
+	 * with them as fast as we walk it. */
+	while (n < max && skipped < DRV_BATCH) {
 		struct tpacket2_hdr *h = rx_frame(a, a->rx_head);
 		uint32_t status = status_of(h);
 		if (!(status & TP_STATUS_USER))
@@ -98,6 +101,7 @@ static int ring_rx_burst(struct drv_link *link, struct ns_pkt **pkts,
 		if (r < 0)
 			break; /* no memory: the frame stays in the ring */
 		n += (unsigned)r;
+		skipped += r == 0;
 		set_status(h, TP_STATUS_KERNEL);
 		a->rx_head = (a->rx_head + 1) % a->ring_frames;
 	}

@@ -81,15 +81,16 @@ static int fault_rx_burst(struct drv_link *link, struct ns_pkt **pkts,
 	struct fault_link *fl = (struct fault_link *)link;
 	if (fl->rx == NULL)
 		return drv_rx_burst(link->inner, pkts, max);
-	unsigned n = 0;
+	unsigned n = 0, calls = 0;
 	for (;;) {
 		struct ns_pkt *pkt;
 		while (n < max && (pkt = ns_pkt_queue_pop(&fl->rx_ready)))
 			pkts[n++] = pkt;
-		if (n == max)
-			break;
 		/* Keep pulling while the engine swallows everything, so 0
-		 * means the wrapped link is empty too. */
+		 * means the wrapped link is empty too; the call count bounds
+		 * the work when it swallows a flood (drop = 1). */
+		if (n == max || calls++ == DRV_BATCH)
+			break;
 		struct ns_pkt *in[DRV_BATCH];
 		int got =
 			drv_rx_burst(link->inner, in,

@@ -27,8 +27,10 @@ static int tap_rx_burst(struct drv_link *link, struct ns_pkt **pkts,
 {
 	struct tap *t = (struct tap *)link;
 	uint64_t now = drv_realtime_ns();
-	unsigned n = 0;
-	while (n < max) {
+	unsigned n = 0, bad = 0;
+	/* The count of malformed frames bounds the work of one call: a
+	 * flood of them must not keep the owner here. */
+	while (n < max && bad < DRV_BATCH) {
 		struct iovec iov[3];
 		int niov = drv_rxslot_iov(&t->slot, &t->rxmode, iov);
 		if (niov < 0) {
@@ -53,6 +55,7 @@ static int tap_rx_burst(struct drv_link *link, struct ns_pkt **pkts,
 					(size_t)got >= room, now, &pkts[n]);
 		if (r < 0) {
 			link->stats.rx_errors++;
+			bad++;
 			continue;
 		}
 		link->stats.rx_packets++;

@@ -20,9 +20,10 @@
  * Threading: like the netstack, a link is single-threaded by contract; one
  * thread calls everything. Nothing here blocks: every fd is non-blocking,
  * and a full kernel queue leaves frames queued (drv_tx_pending) instead of
- * waiting. The fd is meant for level-triggered polling; drv_rx_burst()
- * returns 0 only when the link has nothing to deliver right now, so an
- * edge-triggered loop that drains to 0 is correct as well.
+ * waiting. The fd is meant for level-triggered polling: drv_rx_burst()
+ * returns 0 when the link has nothing to deliver right now, and also
+ * after a bounded run of frames it dropped in one call (malformed frames,
+ * a fault wrapper dropping everything), with the fd still readable.
  *
  * Errors: the data plane (rx, xmit, flush, timers) returns negative Linux
  * errno values and counts every dropped frame in a named counter; opening
@@ -89,7 +90,9 @@ int drv_fd(const struct drv_link *link);
 /* Receives up to max frames into pkts[0..n) and returns n; the caller owns
  * them (hand them to ns_stack_input(), which consumes). Returns 0 when
  * nothing is waiting. Malformed frames (runts, oversize or truncated
- * frames, bad offload headers) are dropped and counted, never returned.
+ * frames, bad offload headers) are dropped and counted, never returned;
+ * one call drops at most a few batches of them (and may return 0 then),
+ * so that a flood cannot hold the caller.
  * Returns a negative errno only when the link itself failed (-EIO,
  * -ENETDOWN); frames already received are kept for the next call. */
 int drv_rx_burst(struct drv_link *link, struct ns_pkt **pkts, unsigned max);

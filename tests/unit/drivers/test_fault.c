@@ -443,6 +443,32 @@ static void test_wrapper_receive_side(void **state)
 	drv_close(peer);
 }
 
+static void test_wrapper_bounds_work_when_dropping_a_flood(void **state)
+{
+	(void)state;
+	struct drv_link *link, *peer;
+	open_faulty_pipe(
+		&(struct drv_fault_link_config){ .fault = { .drop = 1 },
+						 .dir = DRV_FAULT_RX },
+		&link, &peer);
+	const uint64_t flood = 1000; /* the pipe's queue */
+	for (uint32_t i = 0; i < flood; i++)
+		assert_int_equal(drv_xmit(peer, frame(i)), 0);
+	/* One call swallows part of the flood and returns; the rest waits
+	 * in the wrapped link for the next calls. */
+	struct ns_pkt *pkts[8];
+	assert_int_equal(drv_rx_burst(link, pkts, 8), 0);
+	uint64_t dropped = drv_test_counter(link, "fault_rx_dropped");
+	assert_true(dropped > 0 && dropped < flood);
+	for (int calls = 0; calls < 100 && dropped < flood; calls++) {
+		assert_int_equal(drv_rx_burst(link, pkts, 8), 0);
+		dropped = drv_test_counter(link, "fault_rx_dropped");
+	}
+	assert_int_equal(dropped, flood);
+	drv_close(link);
+	drv_close(peer);
+}
+
 static void test_wrapper_rejects_bad_config(void **state)
 {
 	(void)state;
@@ -474,6 +500,8 @@ int main(void)
 		cmocka_unit_test(test_hold_limit_and_bad_rates),
 		cmocka_unit_test(test_wrapper_delays_transmit_until_timers),
 		cmocka_unit_test(test_wrapper_receive_side),
+		cmocka_unit_test(
+			test_wrapper_bounds_work_when_dropping_a_flood),
 		cmocka_unit_test(test_wrapper_rejects_bad_config),
 	};
 	return cmocka_run_group_tests_name("drivers/fault", tests, NULL, NULL);

@@ -156,6 +156,41 @@ static void test_oversize_frames_are_counted_not_delivered(void **state)
 	drv_close(link);
 }
 
+static void test_flood_of_bad_frames_is_taken_in_bounded_bites(void **state)
+{
+	(void)state;
+	struct drv_link *link =
+		open_tap(&(struct drv_tap_config){ .name = "drvtap6" });
+	struct subnet net = subnet(6);
+	kernel_side_up(link, &net);
+	assert_int_equal(drv_test_sh("ip link set drvtap6 mtu 3000"), 0);
+	struct sockaddr_in to;
+	int s = udp_socket_to("10.77.6.2", 9999, &to);
+	char big[2000] = { 0 }, small[100] = { 0 };
+	uint16_t port = 9999;
+	const uint64_t flood = 200; /* under tun's queue of 500 */
+	for (uint64_t i = 0; i < flood; i++)
+		assert_int_equal(sendto(s, big, sizeof(big), 0,
+					(struct sockaddr *)&to, sizeof(to)),
+				 sizeof(big));
+	assert_int_equal(sendto(s, small, sizeof(small), 0,
+				(struct sockaddr *)&to, sizeof(to)),
+			 sizeof(small));
+	/* One call does not read the whole flood. */
+	struct ns_pkt *pkts[8];
+	assert_int_equal(drv_rx_burst(link, pkts, 8), 0);
+	uint64_t errors = drv_test_counter(link, "rx_errors");
+	assert_true(errors > 0 && errors < flood);
+	/* The next calls do, and the good frame behind it arrives. */
+	struct ns_pkt *pkt = drv_test_wait_for(link, is_udp_to, &port, 5000);
+	assert_non_null(pkt);
+	assert_int_equal(pkt->len, 14 + 20 + 8 + 100);
+	ns_pkt_free(pkt);
+	assert_int_equal(drv_test_counter(link, "rx_errors"), flood);
+	close(s);
+	drv_close(link);
+}
+
 static bool is_tcp_syn(const struct ns_pkt *pkt, void *arg)
 {
 	(void)arg;
@@ -288,6 +323,8 @@ int main(void)
 		cmocka_unit_test(test_arp_and_ping_through_tap),
 		cmocka_unit_test(
 			test_oversize_frames_are_counted_not_delivered),
+		cmocka_unit_test(
+			test_flood_of_bad_frames_is_taken_in_bounded_bites),
 		cmocka_unit_test(test_offload_metadata_from_the_kernel),
 		cmocka_unit_test(test_tcp_with_and_without_offload),
 		cmocka_unit_test(test_opens_in_another_namespace),
