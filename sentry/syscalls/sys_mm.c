@@ -25,6 +25,13 @@ static enum sn_action mmap_fill(struct sn_task *t, struct sn_sc *sc)
 		sn_file_put(f);
 		return SN_DONE;
 	}
+	/* Past the end of the file the mapping stays zero: never read
+	 * more than the file holds. */
+	struct stat st;
+	if (f->ops->stat(f, &st) < 0 || (uint64_t)st.st_size <= off)
+		len = 0;
+	else if (len > (uint64_t)st.st_size - off)
+		len = (uint64_t)st.st_size - off;
 	size_t cap = 256 * 1024;
 	char *buf = sn_scratch(t->k, cap);
 	while (buf && len > 0) {
@@ -41,6 +48,12 @@ static enum sn_action mmap_fill(struct sn_task *t, struct sn_sc *sc)
 	}
 	sn_file_put(f);
 	return SN_DONE;
+}
+
+static bool is_regular(struct sn_file *f)
+{
+	struct stat st;
+	return f->ops->stat && f->ops->stat(f, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 SYSCALL(mmap)
@@ -66,9 +79,15 @@ SYSCALL(mmap)
 	if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
 		if (acc != O_RDWR)
 			return sn_ret(sc, -EACCES);
-		if (!sn_file_is_zero_device(f))
-			return sn_shm_mmap(t, sc, f);
 	}
+	/* Of the files the Sentry serves only regular files and /dev/zero
+	 * can be mapped: Linux's other devices (null, full, random) have no
+	 * mmap operation. */
+	if (!sn_file_is_zero_device(f) && !is_regular(f))
+		return sn_ret(sc, -ENODEV);
+	if (type != MAP_PRIVATE && (prot & PROT_WRITE) &&
+	    !sn_file_is_zero_device(f))
+		return sn_shm_mmap(t, sc, f);
 	flags = (flags & ~(MAP_TYPE | MAP_DENYWRITE | MAP_EXECUTABLE)) |
 		MAP_ANONYMOUS;
 	flags |= type == MAP_PRIVATE || !sn_file_is_zero_device(f) ? MAP_PRIVATE

@@ -145,6 +145,25 @@ int main(void)
 	printf("memfd [%s]\n", buf);
 	char *mp = mmap(NULL, 10, PROT_READ, MAP_PRIVATE, mfd, 0);
 	printf("memfd mmap [%.5s]\n", mp == MAP_FAILED ? "fail" : mp);
+	/* Devices other than /dev/zero cannot be mapped (ENODEV), however
+	 * large the mapping; a huge mapping of a small file holds its bytes
+	 * and zeroes after them. */
+	static const char *const devs[] = { "/dev/urandom", "/dev/full",
+					    "/dev/null", "/dev/zero" };
+	for (int i = 0; i < 4; i++) {
+		int dfd = open(devs[i], O_RDONLY);
+		void *dm = mmap(NULL, 1ull << 40, PROT_READ,
+				MAP_PRIVATE | MAP_NORESERVE, dfd, 0);
+		printf("mmap %s ", devs[i]);
+		CHECK("", dm == MAP_FAILED ? -1 : 0);
+		if (dm != MAP_FAILED)
+			munmap(dm, 1ull << 40);
+		close(dfd);
+	}
+	char *big = mmap(NULL, 1ull << 30, PROT_READ,
+			 MAP_PRIVATE | MAP_NORESERVE, mfd, 0);
+	printf("memfd huge mmap [%.10s] %d\n", big == MAP_FAILED ? "fail" : big,
+	       big == MAP_FAILED ? -1 : big[(1u << 30) - 1]);
 	char link[64] = { 0 };
 	snprintf(buf, sizeof(buf), "/proc/self/fd/%d", mfd);
 	CHECK("memfd readlink", readlink(buf, link, sizeof(link)));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -243,6 +244,23 @@ static void test_tmpfs_sparse_and_budget(void **state)
 	assert_int_equal(CALL(f, close, (uint64_t)fd), 0);
 }
 
+/* Devices but /dev/zero are refused before any fill could start. */
+static void test_mmap_devices(void **state)
+{
+	struct fake *f = *state;
+	static const char *const devs[] = { "/dev/urandom", "/dev/full",
+					    "/dev/null" };
+	for (int i = 0; i < 3; i++) {
+		int fd = (int)CALL(f, open, ptr(devs[i]), O_RDONLY, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(CALL(f, mmap, 0, 1ull << 40, PROT_READ,
+				      MAP_PRIVATE | MAP_NORESERVE,
+				      (uint64_t)fd, 0),
+				 -ENODEV);
+		assert_int_equal(CALL(f, close, (uint64_t)fd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +272,8 @@ int main(void)
 			test_unix_empty_messages_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tmpfs_sparse_and_budget,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmap_devices, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
