@@ -2,7 +2,7 @@
  * gofer socket inherited as fd N:
  *
  *   runsc boot --gofer-fd N [--ro] [--strace] [--hostname NAME]
- *              [--cwd DIR] [--mount DEST[:ro]]... -- CMD ARGS
+ *              [--cwd DIR] [--mount DEST[:ro|:rw]]... -- CMD ARGS
  *
  * --mount names further gofer attach points (as given to `runsc gofer
  * --mount DEST=...`). The application's stdio is this process's; the exit
@@ -18,6 +18,7 @@
 
 #include "runsc.h"
 #include "runsc/cleanup.h"
+#include "runsc/parse.h"
 #include "sentry/sentry.h"
 
 extern char **environ;
@@ -59,12 +60,11 @@ int rs_cmd_boot(struct rs_global *global, int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	int c;
-	char *end;
+	cleanup_error struct rs_error *err = NULL;
 	while ((c = getopt_long(argc, argv, "+:", boot_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_GOFER_FD:
-			cfg.gofer_fd = (int)strtol(optarg, &end, 10);
-			if (*end || cfg.gofer_fd < 0 ||
+			if (rs_parse_fd(optarg, &cfg.gofer_fd) < 0 ||
 			    fcntl(cfg.gofer_fd, F_GETFD) < 0) {
 				fprintf(stderr,
 					"runsc boot: --gofer-fd `%s`: not an open fd\n",
@@ -85,19 +85,20 @@ int rs_cmd_boot(struct rs_global *global, int argc, char **argv)
 			cfg.cwd = optarg;
 			break;
 		case OPT_MOUNT: {
-			if (cfg.nmounts == MAX_MOUNTS || optarg[0] != '/') {
+			struct rs_mount_arg m;
+			if (cfg.nmounts == MAX_MOUNTS) {
 				fprintf(stderr,
-					"runsc boot: --mount `%s`: want an absolute DEST[:ro] (at most %d)\n",
-					optarg, MAX_MOUNTS);
+					"runsc boot: --mount: more than %d mounts\n",
+					MAX_MOUNTS);
 				return 1;
 			}
-			char *colon = strrchr(optarg, ':');
-			bool ro = colon && strcmp(colon, ":ro") == 0;
-			if (ro)
-				*colon = 0;
-			mounts[cfg.nmounts++] =
-				(struct sn_mount_spec){ .path = optarg,
-							.readonly = ro };
+			if (rs_parse_mount(optarg, false, &m, &err) < 0) {
+				rs_error_print(err, "runsc boot", stderr);
+				return 1;
+			}
+			mounts[cfg.nmounts++] = (struct sn_mount_spec){
+				.path = m.dest, .readonly = m.readonly
+			};
 			break;
 		}
 		case ':':
@@ -118,7 +119,6 @@ int rs_cmd_boot(struct rs_global *global, int argc, char **argv)
 	fcntl(cfg.gofer_fd, F_SETFD, FD_CLOEXEC);
 	cfg.argv = argv + optind;
 	cfg.envp = environ;
-	cleanup_error struct rs_error *err = NULL;
 	int status = 0;
 	if (sn_run(&cfg, &status, NULL, &err) < 0) {
 		rs_error_print(err, "runsc boot", stderr);

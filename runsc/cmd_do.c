@@ -24,6 +24,7 @@
 #include "runsc.h"
 #include "runsc/cleanup.h"
 #include "runsc/log.h"
+#include "runsc/parse.h"
 #include "sentry/sentry.h"
 
 extern char **environ;
@@ -49,9 +50,10 @@ struct do_args {
 };
 
 /* Adds a mount; a relative or symlinked src is resolved here, where the
- * caller's working directory means something. Prints why on failure. */
-static bool add_mount(struct do_args *a, const char *dest, size_t dest_len,
-		      const char *src, bool readonly, const char *arg)
+ * caller's working directory means something. dest is absolute and not "/"
+ * (rs_parse_mount checks that). Prints why on failure. */
+static bool add_mount(struct do_args *a, const char *dest, const char *src,
+		      bool readonly, const char *arg)
 {
 	if (a->nmounts == MAX_MOUNTS) {
 		fprintf(stderr, "runsc do: --mount `%s`: more than %d mounts\n",
@@ -59,15 +61,18 @@ static bool add_mount(struct do_args *a, const char *dest, size_t dest_len,
 		return false;
 	}
 	struct do_mount *m = &a->mounts[a->nmounts];
-	if (dest_len < 2 || dest[0] != '/' || dest_len >= sizeof(m->dest)) {
+	/* The gofer's --mount DEST=SRC splits at the first '='. */
+	if (strchr(dest, '=')) {
 		fprintf(stderr,
-			"runsc do: --mount `%s`: DEST must be an absolute path "
-			"other than /\n",
+			"runsc do: --mount `%s`: DEST cannot contain '='\n",
 			arg);
 		return false;
 	}
-	memcpy(m->dest, dest, dest_len);
-	m->dest[dest_len] = 0;
+	if (strlen(dest) >= sizeof(m->dest)) {
+		fprintf(stderr, "runsc do: --mount `%s`: DEST too long\n", arg);
+		return false;
+	}
+	strcpy(m->dest, dest);
 	struct stat st;
 	if (realpath(src, m->src) == NULL || stat(m->src, &st) < 0) {
 		fprintf(stderr, "runsc do: --mount `%s`: source `%s`: %s\n",
@@ -86,29 +91,18 @@ static bool add_mount(struct do_args *a, const char *dest, size_t dest_len,
 	return true;
 }
 
-/* --mount DEST=SRC[:ro|:rw] */
-static bool parse_mount(struct do_args *a, const char *arg)
+/* --mount DEST=SRC[:ro|:rw]; arg (argv's) is cut in place. */
+static bool parse_mount(struct do_args *a, char *arg)
 {
-	const char *eq = strchr(arg, '=');
-	if (eq == NULL) {
-		fprintf(stderr,
-			"runsc do: --mount `%s`: want DEST=SRC[:ro|:rw]\n",
-			arg);
+	char shown[2 * PATH_MAX];
+	snprintf(shown, sizeof(shown), "%s", arg);
+	cleanup_error struct rs_error *err = NULL;
+	struct rs_mount_arg m;
+	if (rs_parse_mount(arg, true, &m, &err) < 0) {
+		rs_error_print(err, "runsc do", stderr);
 		return false;
 	}
-	char src[PATH_MAX];
-	size_t len = strlen(eq + 1);
-	bool readonly = len > 3 && strcmp(eq + 1 + len - 3, ":ro") == 0;
-	if (len > 3 && (readonly || strcmp(eq + 1 + len - 3, ":rw") == 0))
-		len -= 3;
-	if (len >= sizeof(src)) {
-		fprintf(stderr, "runsc do: --mount `%s`: source too long\n",
-			arg);
-		return false;
-	}
-	memcpy(src, eq + 1, len);
-	src[len] = 0;
-	return add_mount(a, arg, (size_t)(eq - arg), src, readonly, arg);
+	return add_mount(a, m.dest, m.source, m.readonly, shown);
 }
 
 /* Starts `runsc gofer` serving rootfs on one end of a socketpair and
@@ -228,8 +222,10 @@ static bool path_under(const char *path, const char *dir)
 
 /* Adds a read-only bind of the working directory at its own path when the
  * sandbox would otherwise hide it, so that `runsc do ./prog` run from
- * /tmp/x finds ./prog. */
-static bool keep_cwd_visible(struct do_args *a, const char *cwd)
+ * /tmp/x finds ./prog. Returns 0 when the directory is visible, 1 when it
+ * stays hidden (a path with '=' cannot be a mount DEST: the program starts
+ * in / instead, with a warning), -1 after printing why it failed. */
+static int keep_cwd_visible(struct do_args *a, const char *cwd)
 {
 	bool covered = false;
 	for (size_t i = 0; i < sizeof(covered_dirs) / sizeof(covered_dirs[0]);
@@ -238,8 +234,16 @@ static bool keep_cwd_visible(struct do_args *a, const char *cwd)
 	for (size_t i = 0; i < a->nmounts && covered; i++)
 		covered = !path_under(cwd, a->mounts[i].dest);
 	if (!covered)
-		return true;
-	return add_mount(a, cwd, strlen(cwd), cwd, true, cwd);
+		return 0;
+	if (strchr(cwd, '=')) {
+		fprintf(stderr,
+			"runsc do: warning: working directory `%s` contains "
+			"'=' and cannot be bound into the sandbox; starting "
+			"in /\n",
+			cwd);
+		return 1;
+	}
+	return add_mount(a, cwd, cwd, true, cwd) ? 0 : -1;
 }
 
 static const struct option do_options[] = {
@@ -319,8 +323,12 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 	char cwd[PATH_MAX];
 	bool host_root = strcmp(a.rootfs, "/") == 0;
 	bool have_cwd = host_root && getcwd(cwd, sizeof(cwd)) != NULL;
-	if (have_cwd && !keep_cwd_visible(&a, cwd))
-		return 1;
+	if (have_cwd) {
+		int hidden = keep_cwd_visible(&a, cwd);
+		if (hidden < 0)
+			return 1;
+		have_cwd = hidden == 0;
+	}
 	pid_t gofer = -1;
 	int sock = start_gofer(global, &a, &gofer, &err);
 	if (sock < 0) {

@@ -3,7 +3,6 @@
  * serves one connection until the Sentry closes it. */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "runsc.h"
 #include "runsc/cleanup.h"
 #include "runsc/log.h"
+#include "runsc/parse.h"
 
 #define MAX_MOUNTS 64
 
@@ -34,42 +34,17 @@ static int parse_mount(char *arg, struct gofer_args *a, struct rs_error **err)
 	if (a->nmounts == MAX_MOUNTS)
 		return rs_error_set(err, 0, "--mount: more than %d mounts",
 				    MAX_MOUNTS);
-	char *eq = strchr(arg, '=');
-	if (eq == NULL)
-		return rs_error_set(err, 0,
-				    "--mount `%s`: want DEST=SOURCE[:ro]", arg);
-	*eq = '\0';
-	struct gf_mount *m = &a->mounts[a->nmounts];
-	m->dest = arg;
-	m->source = eq + 1;
-	size_t len = strlen(m->source);
-	if (len > 3 && (strcmp(m->source + len - 3, ":ro") == 0 ||
-			strcmp(m->source + len - 3, ":rw") == 0)) {
-		m->readonly =
-			m->source[len - 2] == 'r' && m->source[len - 1] == 'o';
-		eq[1 + len - 3] = '\0';
-	}
-	if (m->dest[0] != '/' || strcmp(m->dest, "/") == 0)
-		return rs_error_set(err, 0,
-				    "--mount `%s`: destination must be an "
-				    "absolute path other than /",
-				    m->dest);
-	if (m->source[0] != '/')
+	struct rs_mount_arg m;
+	int rc = rs_parse_mount(arg, true, &m, err);
+	if (rc < 0)
+		return rc;
+	if (m.source[0] != '/')
 		return rs_error_set(err, 0,
 				    "--mount `%s`: source must be absolute",
-				    m->source);
-	a->nmounts++;
-	return 0;
-}
-
-static int parse_fd(const char *s, int *fd)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < 0 || v > INT_MAX)
-		return -1;
-	*fd = (int)v;
+				    m.source);
+	a->mounts[a->nmounts++] = (struct gf_mount){ .dest = m.dest,
+						     .source = m.source,
+						     .readonly = m.readonly };
 	return 0;
 }
 
@@ -97,7 +72,7 @@ static int parse_args(int argc, char **argv, struct gofer_args *a,
 			a->rootfs = optarg;
 			break;
 		case OPT_SOCK_FD:
-			if (parse_fd(optarg, &a->sock_fd) < 0)
+			if (rs_parse_fd(optarg, &a->sock_fd) < 0)
 				rc = rs_error_set(err, 0,
 						  "--sock-fd `%s`: not an fd",
 						  optarg);

@@ -104,3 +104,8 @@ check "a relative --mount source is the caller's" bash -c '
 check "a missing --mount source is one line naming it, status 1" bash -c '
 	err=$("$1" do --mount /data=/no/such/dir -- /bin/true 2>&1); r=$?
 	[[ $r -eq 1 && $(wc -l <<<"$err") -eq 1 && $err == *"/no/such/dir"* ]]' _ "$RUNSC"
+check "a working directory with '=' under /tmp: one warning, the program starts in /" bash -c '
+	d=$(mktemp -d /tmp/runsc-do.XXXX); w=$d/a=b; mkdir -p "$w"
+	out=$(cd "$w" && "$1" do -- /bin/pwd 2>"$d/err"); r=$?
+	err=$(cat "$d/err"); rm -rf "$d"
+	[[ $r -eq 0 && $out == / && $(wc -l <<<"$err") -eq 1 && $err == *"a=b"* ]]' _ "$RUNSC"

@@ -25,3 +25,8 @@ check "single-dash long flags as containerd passes them" \
 	"$RUNSC" -root "$TEST_TMP/root" -log-format json version
 check "unwritable --log names the file" \
 	expect_user_error "/nonexistent/dir/log" --log /nonexistent/dir/log version
+check "runsc boot --gofer-fd \"\" is not fd 0" expect_user_error "--gofer-fd" boot --gofer-fd "" -- /bin/true
+check "runsc boot --gofer-fd overflowing is refused" \
+	expect_user_error "--gofer-fd" boot --gofer-fd 4294967296 -- /bin/true
+check "runsc boot --mount without an absolute DEST" \
+	expect_user_error "--mount" boot --gofer-fd 0 --mount data:rw -- /bin/true
