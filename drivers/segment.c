@@ -19,8 +19,27 @@ struct uso_layout {
 	uint32_t hdrs;	  /* bytes of headers in front of the payload */
 };
 
-/* Reads the headers into hdr and checks they describe one UDP
- * datagram without IPv6 extension headers. */
+/* Whether the lengths in the IP and UDP headers cover exactly the frame
+ * and an IPv4 header is not a fragment's: splitting a datagram whose
+ * headers disagree with its size would forge lengths the sender never
+ * claimed, and a fragment's UDP header covers other packets too. */
+static bool lengths_match(const struct ns_pkt *pkt, const uint8_t *hdr,
+			  const struct uso_layout *l)
+{
+	const uint8_t *ip = hdr + l->ip_off;
+	uint32_t ip_len = pkt->len - l->ip_off;
+	if (ns_get_be16(hdr + l->udp_off + 4) != pkt->len - l->udp_off)
+		return false;
+	if (l->ipv6)
+		return ns_get_be16(ip + 4) == ip_len - IPV6_HLEN;
+	/* RFC 791: the MF flag or a fragment offset marks a fragment. */
+	return ns_get_be16(ip + 2) == ip_len &&
+	       (ns_get_be16(ip + 6) & 0x3fff) == 0;
+}
+
+/* Reads the headers into hdr and checks they describe one whole UDP
+ * datagram without IPv6 extension headers, its lengths matching the
+ * frame. */
 static int parse(const struct ns_pkt *pkt, uint8_t *hdr, struct uso_layout *l)
 {
 	uint32_t ip = DRV_ETH_HLEN;
@@ -42,7 +61,7 @@ static int parse(const struct ns_pkt *pkt, uint8_t *hdr, struct uso_layout *l)
 	*l = (struct uso_layout){ type == 0x86dd, ip, ip + iphl,
 				  ip + iphl + UDP_HLEN };
 	if (pkt->len <= l->hdrs || ns_pkt_copy_out(pkt, 0, hdr, l->hdrs) < 0 ||
-	    (l->ipv6 && hdr[ip + 6] != 17))
+	    (l->ipv6 && hdr[ip + 6] != 17) || !lengths_match(pkt, hdr, l))
 		return -EINVAL;
 	return 0;
 }
@@ -79,11 +98,14 @@ int drv_uso_segment(struct ns_pkt *pkt, struct ns_pkt_queue *out)
 	uint8_t hdr[DRV_ETH_HLEN + IPV4_HLEN_MAX + UDP_HLEN];
 	struct uso_layout l;
 	uint32_t seg = pkt->gso_size;
+	uint32_t payload = 0;
 	int r = parse(pkt, hdr, &l);
-	uint32_t payload = pkt->len - l.hdrs;
-	if (r == 0 &&
-	    (seg == 0 || (payload + seg - 1) / seg > DRV_USO_MAX_SEGMENTS))
-		r = -EINVAL;
+	if (r == 0) {
+		payload = pkt->len - l.hdrs;
+		if (seg == 0 ||
+		    (payload + seg - 1) / seg > DRV_USO_MAX_SEGMENTS)
+			r = -EINVAL;
+	}
 	int n = 0;
 	for (uint32_t off = 0; r == 0 && off < payload; off += seg, n++) {
 		uint32_t len = payload - off < seg ? payload - off : seg;

@@ -19,7 +19,9 @@
  * payload bytes per datagram) into datagrams appended to out, each with
  * its own headers, lengths, IPv4 id and checksums filled in, and pkt's
  * receive metadata. Consumes pkt. Returns the number of datagrams, or
- * -EINVAL for a frame that is not such a super-datagram, or -ENOMEM
+ * -EINVAL for a frame that is not such a super-datagram (including an IP
+ * or UDP length that differs from the frame's, and an IPv4 fragment;
+ * the caller counts it), or -ENOMEM
  * (datagrams already appended stay in out). */
 int drv_uso_segment(struct ns_pkt *pkt, struct ns_pkt_queue *out);
 

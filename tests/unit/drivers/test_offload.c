@@ -205,6 +205,25 @@ static void test_hostile_super_datagrams_refused(void **state)
 	expect_refused(udp_frame(false, 3000), 0);
 	expect_refused(udp_frame(false, 3000), 10); /* 300 segments */
 	expect_refused(udp_frame(false, 0), 1000);  /* nothing to carry */
+	/* Lengths that disagree with the frame, and fragments. */
+	struct ns_pkt *p = udp_frame(false, 3000);
+	ns_put_be16(p->data + 14 + 2, 20 + 8 + 2000);
+	expect_refused(p, 1000);
+	p = udp_frame(false, 3000);
+	ns_put_be16(p->data + 14 + 20 + 4, 8 + 4000);
+	expect_refused(p, 1000);
+	p = udp_frame(true, 3000);
+	ns_put_be16(p->data + 14 + 4, 8 + 2999);
+	expect_refused(p, 1000);
+	p = udp_frame(true, 3000);
+	ns_put_be16(p->data + 14 + 40 + 4, 8 + 1000);
+	expect_refused(p, 1000);
+	p = udp_frame(false, 3000);
+	ns_put_be16(p->data + 14 + 6, 0x2000); /* more fragments */
+	expect_refused(p, 1000);
+	p = udp_frame(false, 3000);
+	ns_put_be16(p->data + 14 + 6, 0x0010); /* a later fragment */
+	expect_refused(p, 1000);
 	struct ns_pkt *runt = ns_pkt_alloc(0, 20);
 	memset(ns_pkt_put(runt, 20), 0, 20);
 	expect_refused(runt, 100);
