@@ -605,18 +605,34 @@ SYSCALL(fadvise64)
 	return sn_ret(sc, f->ops->stream ? -ESPIPE : 0);
 }
 
+/* fallocate(2) in mode 0 extends the file; the checks follow Linux's
+ * vfs_fallocate in its order. */
 SYSCALL(fallocate)
 {
 	struct sn_file *f = sn_task_file(t, (int)sc->a[0]);
 	if (f == NULL)
 		return sn_ret(sc, -EBADF);
+	int64_t off = (int64_t)sc->a[2], len = (int64_t)sc->a[3];
+	if (off < 0 || len <= 0)
+		return sn_ret(sc, -EINVAL);
 	if (sc->a[1] != 0)
 		return sn_ret(sc, -EOPNOTSUPP);
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return sn_ret(sc, -EBADF);
 	struct stat st;
-	int64_t end = (int64_t)(sc->a[2] + sc->a[3]);
-	if (f->ops->stat == NULL || f->ops->stat(f, &st) < 0 ||
-	    f->ops->truncate == NULL)
+	if (f->ops->stat == NULL || f->ops->stat(f, &st) < 0)
+		return sn_ret(sc, -ENODEV);
+	if (S_ISFIFO(st.st_mode))
+		return sn_ret(sc, -ESPIPE);
+	if (S_ISDIR(st.st_mode))
+		return sn_ret(sc, -EISDIR);
+	if (!S_ISREG(st.st_mode))
+		return sn_ret(sc, -ENODEV);
+	if (off > INT64_MAX - len)
+		return sn_ret(sc, -EFBIG);
+	if (f->ops->truncate == NULL)
 		return sn_ret(sc, -EOPNOTSUPP);
+	int64_t end = off + len;
 	if (end > st.st_size)
 		return sn_ret(sc, f->ops->truncate(f, (uint64_t)end));
 	return sn_ret(sc, 0);
