@@ -213,12 +213,16 @@ static int op_walk(struct gf_session *s, const struct gf_fcall *in,
 		if (rc < 0)
 			return rc;
 	}
+	/* The start's type is the fid's (set when it was walked to); the
+	 * names walked get their own fstat in walk_step. */
 	struct walk_pos cur = { .fd = fcntl(f->path_fd, F_DUPFD_CLOEXEC, 0),
-				.rel = strdup(f->rel) };
-	if (cur.fd < 0 || cur.rel == NULL || fstat(cur.fd, &cur.st) < 0) {
-		rc = cur.fd < 0 ? -errno : -ENOMEM;
+				.st.st_mode = f->type };
+	if (cur.fd < 0)
+		return -errno;
+	cur.rel = strdup(f->rel);
+	if (cur.rel == NULL) {
 		walk_pos_clear(&cur);
-		return rc;
+		return -ENOMEM;
 	}
 	unsigned walked = 0;
 	for (; walked < in->nwname; walked++) {

@@ -300,6 +300,40 @@ static void test_reply_buffer_too_small(void **state)
 	assert_int_equal(fd, -1);
 }
 
+/* Twalk of names from fid to newfid; returns the errno or 0. */
+static int walk(struct dfx *fx, uint32_t fid, uint32_t newfid,
+		const char *const *names, uint16_t n)
+{
+	struct gf_fcall w = {
+		.type = GF_TWALK, .fid = fid, .newfid = newfid, .nwname = n
+	};
+	for (uint16_t i = 0; i < n; i++)
+		w.wnames[i] = gf_str_of(names[i], strlen(names[i]));
+	return send_f(fx, &w);
+}
+
+/* A walk starts from the fid's own type: a clone of a file is still a
+ * file (no ".." from it), a clone of a directory still walks. */
+static void test_walk_clone_keeps_the_type(void **state)
+{
+	struct dfx *fx = *state;
+	gt_write_file(fx->env.root, "f", "F");
+	assert_int_equal(version(fx, 8192, "9P2000.L"), 0);
+	assert_int_equal(attach(fx, 1, "/"), 0);
+	const char *f[] = { "f" }, *up[] = { ".." }, *dot[] = { "." };
+	assert_int_equal(walk(fx, 1, 2, f, 1), 0);
+	assert_int_equal(walk(fx, 2, 3, NULL, 0), 0);
+	assert_int_equal(walk(fx, 3, 4, up, 1), -ENOTDIR);
+	assert_int_equal(walk(fx, 3, 4, dot, 1), -ENOTDIR);
+	struct gf_fcall o = { .type = GF_TLOPEN, .fid = 3, .flags = O_RDONLY };
+	assert_int_equal(send_f(fx, &o), 0);
+	if (fx->donated >= 0)
+		close(fx->donated);
+	assert_int_equal(walk(fx, 1, 5, NULL, 0), 0);
+	assert_int_equal(walk(fx, 5, 6, f, 1), 0);
+	assert_int_equal(walk(fx, 5, 7, up, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +351,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_bad_framing_ends_the_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_buffer_too_small,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_clone_keeps_the_type,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
