@@ -161,9 +161,9 @@ static int stat_at(struct sn_task *t, int dirfd, uint64_t upath, int flags,
 	int r = sn_get_path(t, upath, path);
 	if (r < 0)
 		return r;
-	if (path[0] == 0 && (flags & AT_EMPTY_PATH)) {
-		if (dirfd == AT_FDCWD)
-			return stat_at(t, AT_FDCWD, 0, 0, st);
+	if (path[0] == 0 && (flags & AT_EMPTY_PATH) && dirfd == AT_FDCWD)
+		strcpy(path, "."); /* the cwd itself */
+	else if (path[0] == 0 && (flags & AT_EMPTY_PATH)) {
 		struct sn_file *f = sn_task_file(t, dirfd);
 		if (f == NULL)
 			return -EBADF;

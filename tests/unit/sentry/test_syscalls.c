@@ -261,6 +261,31 @@ static void test_mmap_devices(void **state)
 	}
 }
 
+/* fstatat(AT_FDCWD, "", AT_EMPTY_PATH) and statx alike describe the cwd. */
+static void test_stat_empty_path_cwd(void **state)
+{
+	struct fake *f = *state;
+	assert_int_equal(CALL(f, mkdir, ptr("/wd"), 0700), 0);
+	assert_int_equal(CALL(f, chdir, ptr("/wd")), 0);
+	struct stat st, want;
+	assert_int_equal(CALL(f, newfstatat, (uint64_t)AT_FDCWD, ptr("/wd"),
+			      ptr(&want), 0),
+			 0);
+	assert_int_equal(CALL(f, newfstatat, (uint64_t)AT_FDCWD, ptr(""),
+			      ptr(&st), AT_EMPTY_PATH),
+			 0);
+	assert_int_equal(st.st_ino, want.st_ino);
+	assert_true(S_ISDIR(st.st_mode));
+	struct statx sx;
+	assert_int_equal(CALL(f, statx, (uint64_t)AT_FDCWD, ptr(""),
+			      AT_EMPTY_PATH, STATX_BASIC_STATS, ptr(&sx)),
+			 0);
+	assert_int_equal(sx.stx_ino, want.st_ino);
+	assert_int_equal(CALL(f, newfstatat, (uint64_t)AT_FDCWD, ptr(""),
+			      ptr(&st), 0),
+			 -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +298,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tmpfs_sparse_and_budget,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmap_devices, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stat_empty_path_cwd, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
