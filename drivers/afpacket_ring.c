@@ -164,13 +164,13 @@ static int ring_flush(struct drv_link *link)
 		 * a qdisc they go straight to the device before it
 		 * returns (MSG_DONTWAIT only skips waiting for completion
 		 * of frames the device holds). */
-		if (send(link->fd, NULL, 0, MSG_DONTWAIT) < 0 &&
-		    errno != EAGAIN && errno != ENOBUFS && errno != EINTR) {
+		int e = send(link->fd, NULL, 0, MSG_DONTWAIT) < 0 ? errno : 0;
+		if (e != 0 && e != EAGAIN && e != ENOBUFS && e != EINTR) {
 			/* The interface is gone or down: what is queued
 			 * cannot leave. */
 			link->stats.tx_dropped += link->txq.count;
 			ns_pkt_queue_purge(&link->txq);
-			return errno == ENXIO || errno == ENODEV ? -EIO : 0;
+			return e == ENXIO || e == ENODEV ? -EIO : 0;
 		}
 		if (link->txq.count == 0)
 			return 0;

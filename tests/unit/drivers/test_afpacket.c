@@ -400,6 +400,23 @@ static void test_udp_super_datagrams_are_split(void **state)
 	assert_int_equal(drv_test_sh("ip link del drvpa8"), 0);
 }
 
+/* Ring mode only: the interface going away ends the link with -EIO, and
+ * what was queued is counted as dropped. */
+static void test_vanished_interface_fails_the_ring_link(void **state)
+{
+	(void)state;
+	veth_with_kernel_peer("drvpa9", "drvpb9", 9);
+	struct drv_link *link = open_afp("drvpa9", DRV_AFPACKET_RING, NULL);
+	const uint8_t *src = drv_info(link)->mac;
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	assert_int_equal(drv_test_sh("ip link del drvpa9"), 0);
+	assert_int_equal(
+		drv_xmit(link, drv_test_frame(bcast, src, 0x88b5, 100, 0)), 0);
+	assert_int_equal(drv_flush(link), -EIO);
+	assert_int_equal(drv_tx_pending(link), 0);
+	drv_close(link);
+}
+
 static void test_opens_in_another_namespace(void **state)
 {
 	enum drv_afpacket_mode mode = mode_of(state);
@@ -476,6 +493,7 @@ int main(void)
 		BOTH(test_kernel_checksum_offload_arrives_vouched_for),
 		BOTH(test_tcp_with_the_kernel),
 		cmocka_unit_test(test_udp_super_datagrams_are_split),
+		cmocka_unit_test(test_vanished_interface_fails_the_ring_link),
 		BOTH(test_opens_in_another_namespace),
 	};
 	size_t count = sizeof(tests) / sizeof(tests[0]);
