@@ -319,16 +319,14 @@ uint32_t gf_client_msize(const struct gf_client *c)
 	return c->msize;
 }
 
-int gf_client_fd(const struct gf_client *c)
-{
-	return c->fd;
-}
-
 /* ---- requests ------------------------------------------------------- */
 
 int gf_attach(struct gf_client *c, const char *aname, uint32_t uid,
 	      uint32_t *fid, struct gf_qid *qid)
 {
+	size_t alen = strlen(aname);
+	if (alen > UINT16_MAX) /* a 9P string's length is 16 bits */
+		return -ENAMETOOLONG;
 	uint32_t nf;
 	int rc = fid_alloc(c, &nf);
 	if (rc < 0)
@@ -337,7 +335,7 @@ int gf_attach(struct gf_client *c, const char *aname, uint32_t uid,
 	f->fid = nf;
 	f->afid = GF_NOFID;
 	f->uname = gf_str_of("", 0);
-	f->aname = gf_str_of(aname, strlen(aname));
+	f->aname = gf_str_of(aname, alen);
 	f->n_uname = uid;
 	rc = rpc(c, NULL);
 	if (rc < 0) {
@@ -557,6 +555,14 @@ ssize_t gf_write(struct gf_client *c, uint32_t fid, uint64_t offset,
 	return (ssize_t)done;
 }
 
+/* A server's entry name is one path component: callers build paths and C
+ * strings from it. */
+static bool dirent_name_ok(const struct gf_dirent *d)
+{
+	return d->name_len > 0 && !memchr(d->name, '/', d->name_len) &&
+	       !memchr(d->name, '\0', d->name_len);
+}
+
 int gf_readdir(struct gf_client *c, uint32_t fid, uint64_t offset,
 	       uint32_t count, gf_dirent_fn fn, void *arg)
 {
@@ -574,7 +580,7 @@ int gf_readdir(struct gf_client *c, uint32_t fid, uint64_t offset,
 	int n = 0;
 	while (r.off < r.len) {
 		struct gf_dirent d;
-		if (!gf_dirent_get(&r, &d))
+		if (!gf_dirent_get(&r, &d) || !dirent_name_ok(&d))
 			return kill_conn(c, -EPROTO);
 		n++;
 		if (fn(arg, &d))
@@ -590,6 +596,9 @@ int gf_readlink(struct gf_client *c, uint32_t fid, char *buf, size_t len)
 	int rc = rpc(c, NULL);
 	if (rc < 0)
 		return rc;
+	/* A NUL inside would silently shorten the C string handed back. */
+	if (!gf_str_is_clean(c->rep.target))
+		return kill_conn(c, -EPROTO);
 	if ((size_t)c->rep.target.len + 1 > len)
 		return -ENAMETOOLONG;
 	memcpy(buf, c->rep.target.s, c->rep.target.len);

@@ -76,17 +76,13 @@ void gf_client_free(struct gf_client *c);
 /* The negotiated maximum message size. */
 uint32_t gf_client_msize(const struct gf_client *c);
 
-/* The connection's socket, for the caller's poll set if it wants to notice
- * a dead server between calls (it becomes readable with EOF). Borrowed:
- * do not read from it or close it. */
-int gf_client_fd(const struct gf_client *c);
-
 /* Tattach: a fid for the root of the attach point aname ("/" or "" for the
  * container's root file system, else the destination path of a bind mount
  * as given to `runsc gofer --mount`). uid is the n_uname the server records
  * as the owner of files created through this tree. On success *fid is the
  * new fid and *qid (if not NULL) the root's qid. -ENOENT for an unknown
- * aname. */
+ * aname; -ENAMETOOLONG (nothing sent) for one longer than a 9P string's
+ * 65535 bytes. */
 int gf_attach(struct gf_client *c, const char *aname, uint32_t uid,
 	      uint32_t *fid, struct gf_qid *qid);
 
@@ -155,13 +151,15 @@ typedef int (*gf_dirent_fn)(void *arg, const struct gf_dirent *d);
  * O_DIRECTORY): entries from cookie offset (0 = start), at most count bytes
  * of reply payload (0 = as many as msize allows). Entries include "." and
  * "..". Returns the number of entries delivered to fn, 0 at the end of the
- * directory, or a negative errno. */
+ * directory, or a negative errno; -EPROTO (connection dead) for an entry
+ * whose name is empty or holds '/' or NUL. */
 int gf_readdir(struct gf_client *c, uint32_t fid, uint64_t offset,
 	       uint32_t count, gf_dirent_fn fn, void *arg);
 
 /* Treadlink: copies the target of the symlink of fid into buf, NUL-terminated.
  * Returns its length (without the NUL), or -ENAMETOOLONG if it does not fit
- * in len - 1 bytes, -EINVAL if fid is not a symlink. */
+ * in len - 1 bytes, -EINVAL if fid is not a symlink, -EPROTO (connection
+ * dead) for a target holding a NUL. */
 int gf_readlink(struct gf_client *c, uint32_t fid, char *buf, size_t len);
 
 /* Tmkdir / Tsymlink / Tmknod: create name in the directory of dfid, owned by

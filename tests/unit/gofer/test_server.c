@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "gofer_test.h"
+#include "wire.h"
 
 struct fixture {
 	struct gt_env env;
@@ -792,6 +793,116 @@ static void test_silent_server_times_out(void **state)
 	close(sv[1]);
 }
 
+/* Queues reply f (tag set by the caller) on the server end fd. */
+static void queue_reply(int fd, const struct gf_fcall *f)
+{
+	uint8_t buf[512];
+	ssize_t n = gf_fcall_encode(f, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(write(fd, buf, (size_t)n), n);
+}
+
+/* A client whose server is the test itself: *server_fd gets the replies,
+ * queued before each call (the client's tags count from 0 after
+ * Tversion). */
+static struct gf_client *scripted_client(int *server_fd)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	struct gf_fcall v = { .type = GF_RVERSION,
+			      .tag = GF_NOTAG,
+			      .msize = 8192,
+			      .version = gf_str_of("9P2000.L", 8) };
+	queue_reply(sv[1], &v);
+	struct gf_client_opts opts = { .timeout_ms = 5000 };
+	struct gf_client *c = NULL;
+	assert_int_equal(gf_client_new(sv[0], &opts, &c), 0);
+	*server_fd = sv[1];
+	return c;
+}
+
+static int count_entries(void *arg, const struct gf_dirent *d)
+{
+	(void)d;
+	++*(int *)arg;
+	return 0;
+}
+
+/* An Rreaddir holding one entry named name (name_len bytes). */
+static int readdir_reply_with(const char *name, uint16_t name_len, int *seen)
+{
+	int fd;
+	struct gf_client *c = scripted_client(&fd);
+	uint8_t data[256];
+	struct gf_wbuf w = { .p = data, .cap = sizeof(data) };
+	gf_dirent_put(&w, &(struct gf_dirent){ .offset = 1,
+					       .name = name,
+					       .name_len = name_len });
+	struct gf_fcall r = { .type = GF_RREADDIR,
+			      .tag = 0,
+			      .count = (uint32_t)w.len,
+			      .data = data };
+	queue_reply(fd, &r);
+	*seen = 0;
+	int rc = gf_readdir(c, 1, 0, 0, count_entries, seen);
+	gf_client_free(c);
+	close(fd);
+	return rc;
+}
+
+/* Replies a hostile server could send: names that are not one path
+ * component, a symlink target with a NUL, are protocol errors. */
+static void test_hostile_replies(void **state)
+{
+	(void)state;
+	int seen;
+	assert_int_equal(readdir_reply_with("ok", 2, &seen), 1);
+	assert_int_equal(seen, 1);
+	assert_int_equal(readdir_reply_with("a/b", 3, &seen), -EPROTO);
+	assert_int_equal(readdir_reply_with("a\0b", 3, &seen), -EPROTO);
+	assert_int_equal(readdir_reply_with("", 0, &seen), -EPROTO);
+	assert_int_equal(seen, 0);
+
+	int fd;
+	struct gf_client *c = scripted_client(&fd);
+	struct gf_fcall r = { .type = GF_RREADLINK,
+			      .tag = 0,
+			      .target = gf_str_of("/etc\0/x", 7) };
+	queue_reply(fd, &r);
+	char buf[64];
+	assert_int_equal(gf_readlink(c, 1, buf, sizeof(buf)), -EPROTO);
+	gf_client_free(c);
+	close(fd);
+}
+
+/* An attach name longer than a 9P string is refused before sending, not
+ * cut to its low 16 bits. */
+static void test_attach_name_too_long(void **state)
+{
+	(void)state;
+	int fd;
+	struct gf_client *c = scripted_client(&fd);
+	size_t len = 65536 + 2;
+	char *aname = malloc(len + 1);
+	assert_non_null(aname);
+	aname[0] = '/';
+	memset(aname + 1, 'a', len - 1);
+	aname[len] = '\0';
+	uint32_t fid;
+	assert_int_equal(gf_attach(c, aname, 0, &fid, NULL), -ENAMETOOLONG);
+	free(aname);
+	/* Nothing was sent and the connection is still usable. */
+	struct gf_fcall r = { .type = GF_RATTACH, .tag = 0 };
+	queue_reply(fd, &r);
+	assert_int_equal(gf_attach(c, "/", 0, &fid, NULL), 0);
+	gf_client_free(c);
+	uint8_t junk[64];
+	ssize_t n = read(fd, junk, sizeof(junk));
+	assert_true(n > 0 && n < (ssize_t)sizeof(junk)); /* one small Tattach */
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -820,6 +931,8 @@ int main(void)
 		cmocka_unit_test(test_fid_limit),
 		cmocka_unit_test(test_dead_server_gives_errors),
 		cmocka_unit_test(test_silent_server_times_out),
+		cmocka_unit_test(test_hostile_replies),
+		cmocka_unit_test(test_attach_name_too_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
