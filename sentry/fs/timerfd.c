@@ -18,11 +18,6 @@ struct timerfd {
 	uint64_t expirations;
 };
 
-static uint64_t ts_ns(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
-}
-
 static struct timespec ns_ts(uint64_t ns)
 {
 	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000ull),
@@ -152,8 +147,8 @@ int sn_timerfd_settime(struct sn_file *f, int flags, const void *new_value,
 		sn_timerfd_gettime(f, old_value);
 	sn_timer_cancel(&tf->timer);
 	tf->expirations = 0;
-	tf->interval = ts_ns(&nv.it_interval);
-	uint64_t value = ts_ns(&nv.it_value);
+	tf->interval = sn_timespec_ns(&nv.it_interval);
+	uint64_t value = sn_timespec_ns(&nv.it_value);
 	if (value == 0)
 		return 0;
 	uint64_t now = sn_now(), deadline;

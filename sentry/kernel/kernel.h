@@ -15,7 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "runsc/list.h"
 #include "sentry/platform.h"
@@ -42,6 +44,33 @@ struct sn_timer {
 };
 
 uint64_t sn_now(void);		/* CLOCK_MONOTONIC in ns */
+
+/* The longest duration the Sentry represents (about 146 years): a
+ * timeout or timer value beyond it is clamped, so now + it neither wraps
+ * nor turns negative. */
+#define SN_NS_MAX ((uint64_t)INT64_MAX / 2)
+
+/* Nanoseconds in sec + nsec, saturating at SN_NS_MAX; negative seconds
+ * count as 0 (callers reject them first where Linux does). */
+static inline uint64_t sn_ns_of(int64_t sec, int64_t nsec)
+{
+	if (sec < 0 || nsec < 0)
+		return 0;
+	if ((uint64_t)sec >= SN_NS_MAX / 1000000000ull)
+		return SN_NS_MAX;
+	uint64_t ns = (uint64_t)sec * 1000000000ull + (uint64_t)nsec;
+	return ns > SN_NS_MAX ? SN_NS_MAX : ns;
+}
+
+static inline uint64_t sn_timespec_ns(const struct timespec *ts)
+{
+	return sn_ns_of(ts->tv_sec, ts->tv_nsec);
+}
+
+static inline uint64_t sn_timeval_ns(const struct timeval *tv)
+{
+	return sn_ns_of(tv->tv_sec, (int64_t)tv->tv_usec * 1000);
+}
 uint64_t sn_realtime_now(void); /* CLOCK_REALTIME in ns */
 int sn_loop_new(struct sn_loop **out);
 void sn_loop_free(struct sn_loop *l);

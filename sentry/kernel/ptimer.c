@@ -27,11 +27,6 @@ struct ptimer {
 	int overrun;
 };
 
-static uint64_t ts_ns(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
-}
-
 static struct timespec ns_ts(uint64_t ns)
 {
 	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000ull),
@@ -174,8 +169,8 @@ int sn_ptimer_settime(struct sn_task *t, int id, int flags,
 	if (old)
 		get(pt, old);
 	sn_timer_cancel(&pt->timer);
-	pt->interval = ts_ns(&nv->it_interval);
-	uint64_t value = ts_ns(&nv->it_value);
+	pt->interval = sn_timespec_ns(&nv->it_interval);
+	uint64_t value = sn_timespec_ns(&nv->it_value);
 	if (value == 0)
 		return 0;
 	uint64_t now = sn_now(), deadline = now + value;

@@ -86,7 +86,7 @@ static int get_timespec_ns(struct sn_task *t, uint64_t addr, int64_t *ns)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 		return -EINVAL;
-	*ns = ts.tv_sec * 1000000000ll + ts.tv_nsec;
+	*ns = (int64_t)sn_timespec_ns(&ts);
 	return 0;
 }
 
@@ -182,7 +182,7 @@ SYSCALL(select)
 			return sn_ret(sc, -EFAULT);
 		if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
 			return sn_ret(sc, -EINVAL);
-		ns = tv.tv_sec * 1000000000ll + tv.tv_usec * 1000ll;
+		ns = (int64_t)sn_timeval_ns(&tv);
 	}
 	uint64_t sets[3] = { sc->a[1], sc->a[2], sc->a[3] };
 	enum sn_action a = do_select(t, sc, (int)sc->a[0], sets, ns);

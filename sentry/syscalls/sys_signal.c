@@ -42,12 +42,6 @@ static void itimer_fired(struct sn_timer *timer)
 			     sn_now() + p->itimer_interval);
 }
 
-static uint64_t tv_ns(const struct timeval *tv)
-{
-	return (uint64_t)tv->tv_sec * 1000000000ull +
-	       (uint64_t)tv->tv_usec * 1000ull;
-}
-
 static struct timeval ns_tv(uint64_t ns)
 {
 	return (struct timeval){ .tv_sec = (time_t)(ns / 1000000000ull),
@@ -72,8 +66,8 @@ static void set_itimer(struct sn_proc *p, const struct itimerval *v)
 {
 	p->itimer.fn = itimer_fired;
 	sn_timer_cancel(&p->itimer);
-	p->itimer_interval = tv_ns(&v->it_interval);
-	uint64_t value = tv_ns(&v->it_value);
+	p->itimer_interval = sn_timeval_ns(&v->it_interval);
+	uint64_t value = sn_timeval_ns(&v->it_value);
 	if (value)
 		sn_timer_arm(p->k->loop, &p->itimer, sn_now() + value);
 }

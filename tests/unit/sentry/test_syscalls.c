@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -286,6 +288,30 @@ static void test_stat_empty_path_cwd(void **state)
 			 -ENOENT);
 }
 
+/* A timeout of 2^62 seconds wrapped to 0 ns in the multiplication (an
+ * immediate timeout); it saturates to "practically never" instead. */
+static void test_huge_timeouts_saturate(void **state)
+{
+	struct fake *f = *state;
+	int pfd[2];
+	assert_int_equal(CALL(f, pipe2, ptr(pfd), 0), 0);
+	struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+	struct timespec ts = { .tv_sec = 1ll << 62 };
+	struct sn_sc sc = { .first = true,
+			    .a = { ptr(&pf), 1, ptr(&ts), 0, 8 } };
+	assert_int_equal(sys_ppoll(f->task, &sc), SN_PARK);
+	uint64_t century = 1000000000ull * 86400 * 365 * 100;
+	assert_true(f->task->sc.deadline > sn_now() + century);
+
+	struct sn_file *tfd;
+	assert_int_equal(sn_timerfd_new(f->k, CLOCK_MONOTONIC, 0, &tfd), 0);
+	struct itimerspec nv = { .it_value = { .tv_sec = 1ll << 62 } }, cur;
+	assert_int_equal(sn_timerfd_settime(tfd, 0, &nv, NULL), 0);
+	assert_int_equal(sn_timerfd_gettime(tfd, &cur), 0);
+	assert_true(cur.it_value.tv_sec > 86400ll * 365 * 100);
+	sn_file_put(tfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +327,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stat_empty_path_cwd, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_huge_timeouts_saturate,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
