@@ -255,6 +255,7 @@ int afp_mmsg_setup(struct afpacket *a, const struct drv_afpacket_config *cfg,
 			a->link.info.mtu + DRV_ETH_HLEN + DRV_VLAN_HLEN + 1,
 		.vnet = true,
 		.spill = true,
+		.uso = true, /* deliver() splits them */
 		.mac = a->link.info.mac,
 	};
 	return 0;

@@ -5,6 +5,7 @@
 
 #include "drv_impl.h"
 #include "offload.h"
+#include "segment.h"
 
 /* A spill this small is copied into a buffer of its own size, so the
  * 64 KiB spill buffer stays for the next big frame. */
@@ -70,7 +71,8 @@ int drv_rxslot_take(struct drv_rxslot *slot, const struct drv_rxmode *mode,
 			return r == -ENOBUFS ? -EINVAL : r;
 		}
 	}
-	if (mode->vnet && drv_vnet_to_pkt(&slot->vnet, pkt) < 0) {
+	if (mode->vnet && (drv_vnet_to_pkt(&slot->vnet, pkt) < 0 ||
+			   (pkt->gso_type == DRV_GSO_UDP_L4 && !mode->uso))) {
 		ns_pkt_trim(pkt, 0);
 		pkt->flags = 0;
 		pkt->gso_type = NS_GSO_NONE;

@@ -24,6 +24,9 @@ struct drv_rxmode {
 	uint32_t head_size; /* MTU + link header + VLAN tag (+ spare) */
 	bool vnet;	    /* frames start with a struct virtio_net_hdr */
 	bool spill;	    /* frames may exceed head_size (GRO) */
+	/* The caller splits UDP super-datagrams (DRV_GSO_UDP_L4,
+	 * segment.h); without it they are malformed frames. */
+	bool uso;
 	const uint8_t *mac; /* Ethernet: the link's MAC, for classifying */
 };
 
@@ -35,7 +38,7 @@ int drv_rxslot_iov(struct drv_rxslot *slot, const struct drv_rxmode *mode,
 /* Turns the nread bytes that arrived into a packet, which the caller then
  * owns, with its receive metadata (timestamp, offload flags, link
  * classification). Returns 0; -EINVAL for a malformed frame (runt, bad
- * offload header) or -EMSGSIZE for one larger than the slot (truncated):
+ * offload header, a UDP super-datagram without mode->uso) or -EMSGSIZE for one larger than the slot (truncated):
  * the caller counts it and the slot keeps its buffers for the next frame.
  * -ENOMEM when a small spill could not be copied (frame dropped). */
 int drv_rxslot_take(struct drv_rxslot *slot, const struct drv_rxmode *mode,

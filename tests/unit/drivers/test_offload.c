@@ -15,6 +15,7 @@
 #include "netstack/csum.h"
 #include "netstack/wire.h"
 #include "offload.h"
+#include "rxslot.h"
 #include "segment.h"
 
 static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
@@ -229,6 +230,40 @@ static void test_hostile_super_datagrams_refused(void **state)
 	expect_refused(runt, 100);
 }
 
+/* A receive slot holding a UDP super-datagram's frame as the kernel
+ * hands it over: virtio_net_hdr in front. */
+static int take_uso_frame(const struct drv_rxmode *mode, struct ns_pkt **out)
+{
+	struct drv_rxslot slot = { 0 };
+	struct iovec iov[3];
+	assert_int_equal(drv_rxslot_iov(&slot, mode, iov), 2);
+	struct ns_pkt *frame = udp_frame(false, 1500);
+	assert_true(frame->len <= iov[1].iov_len);
+	ns_pkt_copy_out(frame, 0, iov[1].iov_base, frame->len);
+	slot.vnet = (struct virtio_net_hdr){ .gso_type = DRV_GSO_UDP_L4,
+					     .gso_size = 1000,
+					     .hdr_len = 14 + 20 + 8 };
+	int r = drv_rxslot_take(&slot, mode, sizeof(slot.vnet) + frame->len,
+				false, 0, out);
+	ns_pkt_free(frame);
+	drv_rxslot_release(&slot);
+	return r;
+}
+
+static void test_uso_only_where_the_driver_splits(void **state)
+{
+	(void)state;
+	struct drv_rxmode mode = { .head_size = 1600, .vnet = true };
+	struct ns_pkt *pkt = NULL;
+	/* A tap does not split them (nor ask the kernel for them). */
+	assert_int_equal(take_uso_frame(&mode, &pkt), -EINVAL);
+	assert_null(pkt);
+	mode.uso = true;
+	assert_int_equal(take_uso_frame(&mode, &pkt), 0);
+	assert_int_equal(pkt->gso_type, DRV_GSO_UDP_L4);
+	ns_pkt_free(pkt);
+}
+
 static void test_software_checksum(void **state)
 {
 	(void)state;
@@ -266,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_vnet_to_pkt),
 		cmocka_unit_test(test_udp_super_datagrams_split),
 		cmocka_unit_test(test_hostile_super_datagrams_refused),
+		cmocka_unit_test(test_uso_only_where_the_driver_splits),
 		cmocka_unit_test(test_software_checksum),
 	};
 	return cmocka_run_group_tests_name("drivers/offload", tests, NULL,
