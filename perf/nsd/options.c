@@ -301,12 +301,22 @@ static int parse(int argc, char **argv, struct nsd_options *o,
 			o->help = true;
 			return 0;
 		case ':':
+			/* Only long options take values: optind has passed
+			 * the flag. */
 			rc = rs_error_set(err, 0, "flag `%s` needs a value",
 					  argv[optind - 1]);
 			break;
 		default:
-			rc = rs_error_set(err, 0, "unknown flag `%s`",
-					  argv[optind - 1]);
+			/* getopt(3): optopt holds an unknown short option's
+			 * character (0 for a long one), and optind does not
+			 * move while a cluster such as -xfoo has characters
+			 * left. */
+			if (optopt != 0)
+				rc = rs_error_set(err, 0, "unknown flag `-%c`",
+						  optopt);
+			else
+				rc = rs_error_set(err, 0, "unknown flag `%s`",
+						  argv[optind - 1]);
 		}
 		if (rc < 0)
 			return rc;

@@ -212,6 +212,12 @@ static void test_bad_flags_are_named(void **unused)
 	const char *idle[] = { "nsd", "--driver", "loopback", "--idle-timeout",
 			       "1s",  NULL };
 	parse_bad(idle, "--idle-timeout `1s`");
+	/* A short option in a cluster is named by itself, not by the
+	 * argument before it. */
+	const char *cluster[] = { "nsd", "-xfoo", NULL };
+	parse_bad(cluster, "unknown flag `-x`");
+	const char *later[] = { "nsd", "--driver", "loopback", "-qh", NULL };
+	parse_bad(later, "unknown flag `-q`");
 	const char *unknown[] = { "nsd", "--driver", "loopback", "--frobnicate",
 				  NULL };
 	parse_bad(unknown, "unknown flag `--frobnicate`");
