@@ -215,6 +215,15 @@ static ssize_t recv_error(struct ns_sock *sk, struct msghdr *msg, int flags,
 	return r;
 }
 
+void ns_dgram_errq_purge(struct ns_sock *sk)
+{
+	struct ns_pkt *pkt;
+	while ((pkt = ns_pkt_queue_pop(&sk->errq)) != NULL) {
+		sk->rcv_mem -= ecb(pkt)->truesize;
+		ns_pkt_free(pkt);
+	}
+}
+
 ssize_t ns_dgram_recvmsg(struct ns_sock *sk, struct msghdr *msg, int flags,
 			 const struct ns_memio *io)
 {

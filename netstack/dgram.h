@@ -31,4 +31,8 @@ void ns_dgram_icmp_error(struct ns_sock *sk, const struct ns_icmp_err *e,
 
 void ns_dgram_queues(const struct ns_sock *sk, uint32_t *rx, uint32_t *tx);
 
+/* Empties the error queue (IP_RECVERR switched off), returning its memory
+ * to the receive budget. */
+void ns_dgram_errq_purge(struct ns_sock *sk);
+
 #endif

@@ -303,6 +303,8 @@ static void icmp6_input(struct ns_stack *stack, struct ns_pkt *pkt)
 		NS_INC(stack, Icmp6, InEchos);
 		if (pkt->len >= 8)
 			icmp6_echo(stack, pkt);
+		else
+			NS_INC(stack, Icmp6, InErrors);
 		break;
 	case ICMP6_ECHO_REPLY:
 		NS_INC(stack, Icmp6, InEchoReplies);
@@ -310,6 +312,7 @@ static void icmp6_input(struct ns_stack *stack, struct ns_pkt *pkt)
 			ns_ping_rcv(stack, pkt);
 			return;
 		}
+		NS_INC(stack, Icmp6, InErrors);
 		break;
 	case ICMP6_DST_UNREACH:
 		NS_INC(stack, Icmp6, InDestUnreachs);

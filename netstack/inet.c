@@ -353,6 +353,21 @@ static uint8_t pmtudisc_mode(uint8_t v)
 	return v;
 }
 
+bool ns_inet_dgram_err(const struct ns_sock *sk, const struct ns_icmp_err *e,
+		       struct ns_icmp_err *out)
+{
+	*out = *e;
+	bool too_big = e->v6 ? e->type == 2 : (e->type == 3 && e->code == 4);
+	if (!too_big)
+		return true;
+	/* Path MTU news is an error only for a socket that sets DF. */
+	if (pmtudisc_mode(e->v6 ? sk->pmtudisc6 : sk->pmtudisc) ==
+	    NS_PMTUDISC_DONT)
+		return false;
+	out->fatal = true;
+	return true;
+}
+
 void ns_inet_tx(const struct ns_sock *sk, const struct ns_inet_send *s,
 		const struct ns_dst *d, uint8_t proto, struct ns_ip_tx *tx)
 {

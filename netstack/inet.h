@@ -62,6 +62,12 @@ int ns_inet_send_route(struct ns_sock *sk, struct ns_inet_send *s,
 void ns_inet_tx(const struct ns_sock *sk, const struct ns_inet_send *s,
 		const struct ns_dst *d, uint8_t proto, struct ns_ip_tx *tx);
 
+/* Whether an ICMP error about a datagram of sk reaches it, and as what
+ * (*out): a "too big" message is an error, a fatal one, only when the
+ * socket sets DF (its IP_MTU_DISCOVER mode; Linux ip_icmp_error). */
+bool ns_inet_dgram_err(const struct ns_sock *sk, const struct ns_icmp_err *e,
+		       struct ns_icmp_err *out);
+
 /* Shutdown of a datagram socket (Linux inet_shutdown). */
 int ns_inet_dgram_shutdown(struct ns_sock *sk, int how);
 

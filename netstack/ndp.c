@@ -24,6 +24,8 @@
 #define MAX_RTR_SOLICITATION_DELAY_MS 1000
 #define RTR_SOLICITATION_INTERVAL_MS  4000
 #define MAX_RTR_SOLICITATIONS	      3
+/* RFC 4861 10 node constant MAX_REACHABLE_TIME. */
+#define NDP_MAX_REACHABLE_MS 3600000u
 /* RFC 4862 5.1: DupAddrDetectTransmits. */
 #define DAD_TRANSMITS 1
 /* Linux: default routes from RAs get metric 1024. */
@@ -447,11 +449,14 @@ static void ndp_ra_input(struct ns_stack *stack, struct ns_nic *nic,
 	ns_timer_cancel(stack, &nic->rs_timer);
 	if (p[4])
 		nic->hop_limit = p[4];
+	/* RFC 4861 6.2.1: a router advertises at most MAX_REACHABLE_TIME;
+	 * more is taken as that (and keeps 1.5 x it within 32 bits). */
 	uint32_t reachable = ns_get_be32(p + 8);
+	if (reachable > NDP_MAX_REACHABLE_MS)
+		reachable = NDP_MAX_REACHABLE_MS;
 	if (reachable && reachable != nic->base_reachable_ms) {
 		nic->base_reachable_ms = reachable;
-		nic->reachable_ms =
-			reachable / 2 + ns_random_below(stack, reachable + 1);
+		ns_nic_randomise_reachable(stack, nic);
 	}
 	uint32_t retrans = ns_get_be32(p + 12);
 	if (retrans)

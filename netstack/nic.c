@@ -31,9 +31,7 @@ uint32_t ns_nic_mtu(const struct ns_nic *nic, bool v6)
 	return nic->info.mtu;
 }
 
-/* RFC 4861 6.3.2: ReachableTime is a random multiple, 0.5 to 1.5, of
- * BaseReachableTime. */
-static void nic_randomise_reachable(struct ns_stack *stack, struct ns_nic *nic)
+void ns_nic_randomise_reachable(struct ns_stack *stack, struct ns_nic *nic)
 {
 	uint32_t base = nic->base_reachable_ms;
 	nic->reachable_ms = base / 2 + ns_random_below(stack, base + 1);
@@ -70,7 +68,7 @@ int ns_nic_create(struct ns_stack *stack, const struct ns_nic_config *cfg,
 	nic->hop_limit = DEFAULT_HOP_LIMIT;
 	nic->base_reachable_ms = ND_REACHABLE_MS;
 	nic->retrans_ms = ND_RETRANS_MS;
-	nic_randomise_reachable(stack, nic);
+	ns_nic_randomise_reachable(stack, nic);
 	ns_timer_init(&nic->rs_timer, ns_ndp_rs_timer);
 	/* Modified EUI-64 (RFC 4291 appendix A): flip the universal/local
 	 * bit and put ff:fe in the middle. */

@@ -69,6 +69,10 @@ static inline bool ns_nic_is_ether(const struct ns_nic *nic)
 /* Link MTU for IP packets of the family of a. */
 uint32_t ns_nic_mtu(const struct ns_nic *nic, bool v6);
 
+/* RFC 4861 6.3.2: ReachableTime is a random multiple, 0.5 to 1.5, of
+ * BaseReachableTime. */
+void ns_nic_randomise_reachable(struct ns_stack *stack, struct ns_nic *nic);
+
 struct ns_nic *ns_nic_get(const struct ns_stack *stack, int ifindex);
 
 /* Creates a NIC (ns_stack_add_nic without the IPv6 start-up). */

@@ -74,15 +74,10 @@ void ns_ping_err(struct ns_stack *stack, const struct ns_icmp_err *e)
 	struct ns_sock *sk = ping_lookup(stack, ident, e->v6, &e->src, 0);
 	if (sk == NULL)
 		return;
-	struct ns_icmp_err ev = *e;
-	bool too_big = e->v6 ? e->type == 2 : (e->type == 3 && e->code == 4);
-	if (too_big) {
-		if ((e->v6 ? sk->pmtudisc6 : sk->pmtudisc) == NS_PMTUDISC_DONT)
-			return;
-		ev.fatal = true;
-	}
 	/* The error queue gets the quoted ICMP message, header and all. */
-	ns_dgram_icmp_error(sk, &ev, 0, 0);
+	struct ns_icmp_err ev;
+	if (ns_inet_dgram_err(sk, e, &ev))
+		ns_dgram_icmp_error(sk, &ev, 0, 0);
 }
 
 static int ping_get_port(struct ns_sock *sk, uint16_t port)

@@ -235,6 +235,10 @@ int ns_socket_accept(struct ns_socket *sock, struct ns_socket **out,
 		return -EOPNOTSUPP;
 	if (out == NULL || (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)))
 		return -EINVAL;
+	/* Checked before a connection is taken off the queue: after that
+	 * the call can no longer fail without losing it. */
+	if (addr && addrlen && (int)*addrlen < 0)
+		return -EINVAL;
 	ns_enter(sk->stack);
 	int r = sk->ops->accept(sk, &nsk);
 	ns_leave(sk->stack);

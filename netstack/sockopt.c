@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "core.h"
+#include "dgram.h"
 #include "sock.h"
 
 /* net.core.rmem_max / wmem_max and SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF. */
@@ -341,6 +342,10 @@ static int ip_set(struct ns_sock *sk, int name, const void *val, socklen_t len)
 				return 0;
 			}
 			memcpy(&v, &mr.imr_address, 4);
+		} else if (len >= (socklen_t)sizeof(struct ip_mreq)) {
+			/* Linux reads an ip_mreq as the head of an ip_mreqn:
+			 * the interface address is the second field. */
+			memcpy(&v, (const char *)val + 4, 4);
 		} else {
 			memcpy(&v, val, 4);
 		}
@@ -379,7 +384,7 @@ static int ip_set(struct ns_sock *sk, int name, const void *val, socklen_t len)
 	case IP_RECVERR:
 		set_flag(sk, NS_IP_RECVERR, v);
 		if (!v)
-			ns_pkt_queue_purge(&sk->errq);
+			ns_dgram_errq_purge(sk);
 		return 0;
 	case IP_FREEBIND:
 		set_flag(sk, NS_IP_FREEBIND, v);
@@ -493,7 +498,7 @@ static int ipv6_set(struct ns_sock *sk, int name, const void *val,
 	case IPV6_RECVERR:
 		set_flag(sk, NS_IPV6_RECVERR, v);
 		if (!v)
-			ns_pkt_queue_purge(&sk->errq);
+			ns_dgram_errq_purge(sk);
 		return 0;
 	case IPV6_FREEBIND:
 		set_flag(sk, NS_IP_FREEBIND, v);

@@ -197,16 +197,9 @@ static void udp_err(struct ns_stack *stack, const struct ns_icmp_err *e)
 	}
 	if (sk == NULL)
 		return;
-	struct ns_icmp_err ev = *e;
-	bool too_big = e->v6 ? e->type == 2 : (e->type == 3 && e->code == 4);
-	if (too_big) {
-		uint8_t mode = e->v6 ? sk->pmtudisc6 : sk->pmtudisc;
-		/* Path MTU news is only an error when we set DF. */
-		if (mode == NS_PMTUDISC_DONT)
-			return;
-		ev.fatal = true;
-	}
-	ns_dgram_icmp_error(sk, &ev, UDP_HLEN, k.sport);
+	struct ns_icmp_err ev;
+	if (ns_inet_dgram_err(sk, e, &ev))
+		ns_dgram_icmp_error(sk, &ev, UDP_HLEN, k.sport);
 }
 
 const struct ns_ip_proto ns_udp_proto = {

@@ -241,6 +241,21 @@ static void test_udp_and_icmp(void **state)
 	im = nt_put_icmp(g + m, false, "10.0.0.2", "10.0.0.1", 3, 3, 0,
 			 "\x45\0\0\0\0\0\0\0", 8);
 	expect_drop(&e, g, m + im, "Icmp.InErrors");
+	/* ICMPv6 echo requests and replies shorter than their 8-byte
+	 * header. */
+	for (uint8_t type = 128; type <= 129; type++) {
+		m = nt_put_eth(g, nt_mac_a, nt_mac_b, 0x86dd);
+		m += nt_put_ip6(g + m, "fd00::2", "fd00::1", 58, 4, 64);
+		uint8_t src[16], dst[16], *icmp = g + m;
+		nt_ip6("fd00::2", src);
+		nt_ip6("fd00::1", dst);
+		icmp[0] = type;
+		icmp[1] = icmp[2] = icmp[3] = 0;
+		uint32_t sum = ns_csum_pseudo6(src, dst, 58, 4);
+		ns_put_be16(icmp + 2,
+			    ns_csum_fold(ns_csum_partial(icmp, 4, sum)));
+		expect_drop(&e, g, m + 4, "Icmp6.InErrors");
+	}
 	env_free(&e);
 }
 

@@ -372,6 +372,76 @@ static void test_frag_needed_lowers_path_mtu(void **state)
 	nt_solo_free(&s);
 }
 
+/* A "fragmentation needed" from the router at 10.0.0.254 quoting the
+ * datagram sock sent last (taken from s's wire). */
+static void inject_frag_needed(struct nt_solo *s)
+{
+	struct ns_pkt *sent = nt_take(&s->e);
+	uint8_t orig[1600];
+	nt_flat(sent, orig, sizeof(orig));
+	ns_pkt_free(sent);
+	uint8_t f[256];
+	size_t n = nt_put_eth(f, nt_mac_a, nt_mac_b, 0x0800);
+	n += nt_put_ip4(f + n, "10.0.0.254", "10.0.0.1", 1, 8 + 28, 9, 0, 64);
+	n += nt_put_icmp(f + n, false, "10.0.0.254", "10.0.0.1", 3, 4, 1280,
+			 orig + 14, 28);
+	nt_inject(&s->e, f, n);
+}
+
+/* IP_PMTUDISC_OMIT sends without DF, so "too big" is no error for it; an
+ * error queue emptied by switching IP_RECVERR off gives its memory back
+ * to the receive budget. */
+static void test_omit_and_error_queue_memory(void **state)
+{
+	(void)state;
+	struct nt_solo s;
+	nt_solo_init(&s, 0, 0);
+	struct ns_route r = { .family = AF_INET };
+	nt_ip4("10.0.0.254", r.gateway);
+	assert_int_equal(ns_stack_add_route(s.e.stack, &r), 0);
+	struct ns_neigh_info ni = { .ifindex = s.e.ifindex, .family = AF_INET };
+	nt_ip4("10.0.0.254", ni.addr);
+	memcpy(ni.mac, nt_mac_b, 6);
+	ns_stack_add_neigh(s.e.stack, &ni);
+	struct sockaddr_in to = nt_sin("192.0.2.1", 53);
+	struct ns_socket *omit = nt_udp(s.e.stack, AF_INET, "0.0.0.0", 4001);
+	struct ns_socket *dof = nt_udp(s.e.stack, AF_INET, "0.0.0.0", 4002);
+	int v = IP_PMTUDISC_OMIT, on = 1;
+	assert_int_equal(ns_socket_setsockopt(omit, IPPROTO_IP, IP_MTU_DISCOVER,
+					      &v, sizeof(v)),
+			 0);
+	v = IP_PMTUDISC_DO;
+	assert_int_equal(ns_socket_setsockopt(dof, IPPROTO_IP, IP_MTU_DISCOVER,
+					      &v, sizeof(v)),
+			 0);
+	struct ns_socket *both[2] = { omit, dof };
+	for (int i = 0; i < 2; i++) {
+		ns_socket_setsockopt(both[i], IPPROTO_IP, IP_RECVERR, &on,
+				     sizeof(on));
+		assert_int_equal(ns_socket_connect(both[i],
+						   (struct sockaddr *)&to,
+						   sizeof(to)),
+				 0);
+		assert_int_equal(ns_socket_sendto(both[i], "x", 1, 0, NULL, 0),
+				 1);
+		inject_frag_needed(&s);
+	}
+	struct ns_socket_info info;
+	ns_socket_get_info(omit, &info);
+	assert_int_equal(info.rx_queue, 0);
+	assert_false(ns_socket_poll(omit) & EPOLLERR);
+	ns_socket_get_info(dof, &info);
+	assert_true(info.rx_queue > 0);
+	assert_true(ns_socket_poll(dof) & EPOLLERR);
+	int off = 0;
+	ns_socket_setsockopt(dof, IPPROTO_IP, IP_RECVERR, &off, sizeof(off));
+	ns_socket_get_info(dof, &info);
+	assert_int_equal(info.rx_queue, 0);
+	ns_socket_close(omit);
+	ns_socket_close(dof);
+	nt_solo_free(&s);
+}
+
 /* ping6 ff02::1%eth0: every node answers, this one included (the request
  * loops back, IPV6_MULTICAST_LOOP), each from a unicast address. */
 static void test_ping_all_nodes(void **state)
@@ -456,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_protocol_unreachable),
 		cmocka_unit_test(test_broadcast_echo_ignored),
 		cmocka_unit_test(test_frag_needed_lowers_path_mtu),
+		cmocka_unit_test(test_omit_and_error_queue_memory),
 		cmocka_unit_test(test_ping_all_nodes),
 		cmocka_unit_test(test_ping_unreachable_host),
 	};

@@ -2,6 +2,7 @@
  * bind rules and port sharing, connect/disconnect, send and receive
  * flags, buffers, poll and waiters, shutdown, options, control messages,
  * ioctls, faults in the caller's memory, introspection. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -609,6 +610,18 @@ static void test_options(void **state)
 	ns_socket_getsockopt(s, SOL_SOCKET, SO_LINGER, &lg, &len);
 	assert_int_equal(lg.l_onoff, 1);
 	assert_int_equal(lg.l_linger, 5);
+	/* IP_MULTICAST_IF with a struct ip_mreq: the interface is its
+	 * second field, as Linux reads it. */
+	struct ip_mreq mr;
+	inet_pton(AF_INET, "224.0.0.1", &mr.imr_multiaddr);
+	inet_pton(AF_INET, "127.0.0.1", &mr.imr_interface);
+	assert_int_equal(ns_socket_setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF,
+					      &mr, sizeof(mr)),
+			 0);
+	struct in_addr mc_if;
+	len = sizeof(mc_if);
+	ns_socket_getsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, &mc_if, &len);
+	assert_memory_equal(&mc_if, &mr.imr_interface, 4);
 	loop_free(&l);
 }
 

@@ -143,7 +143,13 @@ static void test_passive_open_mirrors_options(void **state)
 	tp_expect_none(&p);
 	assert_true(ns_socket_poll(l) & EPOLLIN);
 	struct sockaddr_in6 peer;
-	socklen_t plen = sizeof(peer);
+	/* A negative address length is refused before the connection
+	 * leaves the queue. */
+	socklen_t plen = (socklen_t)-1;
+	assert_int_equal(
+		ns_socket_accept(l, &a, (struct sockaddr *)&peer, &plen, 0),
+		-EINVAL);
+	plen = sizeof(peer);
 	assert_int_equal(
 		ns_socket_accept(l, &a, (struct sockaddr *)&peer, &plen, 0), 0);
 	assert_int_equal(ntohs(peer.sin6_port), 50000);
