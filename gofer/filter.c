@@ -42,7 +42,6 @@ static const int plain_syscalls[] = {
 	SCMP_SYS(symlinkat),
 	SCMP_SYS(linkat),
 	SCMP_SYS(renameat),
-	SCMP_SYS(renameat2),
 	SCMP_SYS(unlinkat),
 	/* memory (glibc malloc) and process end */
 	SCMP_SYS(brk),
@@ -101,16 +100,21 @@ static int add_rules(scmp_filter_ctx ctx)
 		};
 		rc = allow(ctx, SCMP_SYS(mknodat), 1, type);
 	}
-	/* fcntl: duplicating with close-on-exec, and flags. */
-	const int fcntl_cmds[] = { F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL,
-				   F_SETFL };
-	for (size_t i = 0; rc == 0 && i < sizeof(fcntl_cmds) / sizeof(int);
-	     i++) {
-		const struct scmp_arg_cmp cmd[] = {
-			arg_cmp(1, SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i], 0),
-		};
-		rc = allow(ctx, SCMP_SYS(fcntl), 1, cmd);
-	}
+	/* fcntl: only duplicating with close-on-exec (resolve.c, server.c,
+	 * session.c); nothing changes fd flags after set-up. */
+	const struct scmp_arg_cmp dupfd[] = {
+		arg_cmp(1, SCMP_CMP_EQ, F_DUPFD_CLOEXEC, 0),
+	};
+	if (rc == 0)
+		rc = allow(ctx, SCMP_SYS(fcntl), 1, dupfd);
+	/* renameat2 without flags is renameat (what glibc calls where the
+	 * kernel has no renameat); RENAME_EXCHANGE and friends are never
+	 * asked for. */
+	const struct scmp_arg_cmp no_flags[] = {
+		arg_cmp(4, SCMP_CMP_EQ, 0, 0),
+	};
+	if (rc == 0)
+		rc = allow(ctx, SCMP_SYS(renameat2), 1, no_flags);
 	return rc;
 }
 
