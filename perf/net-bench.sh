@@ -93,6 +93,11 @@ for c in curl wrk iperf3 nginx openssl python3 taskset; do
 		exit 2
 	}
 done
+# --profile records with perf(1), which make deps does not install.
+[[ -z $profile ]] || command -v perf >/dev/null || {
+	echo "net-bench: --profile needs perf (apt-get install linux-perf)" >&2
+	exit 2
+}
 [[ -x $NSD ]] || {
 	echo "net-bench: no $NSD (make all, or set BUILD)" >&2
 	exit 2
