@@ -132,10 +132,13 @@ static void on_syscall_exit(struct sn_task *t)
 			[SN_RESTART_NOHAND] = -ERESTARTNOHAND,
 			[SN_RESTART_NEVER] = -EINTR,
 		};
-		t->regs.rax = (uint64_t)codes[t->sc.restart];
+		long ret = t->sc.partial ? (long)t->sc.partial
+					 : codes[t->sc.restart];
+		t->regs.rax = (uint64_t)ret;
 		t->regs.orig_rax = (uint64_t)t->sc.nr;
 		if (t->k->strace)
-			sn_strace_syscall(t, &t->sc, -EINTR);
+			sn_strace_syscall(t, &t->sc,
+					  t->sc.partial ? ret : -EINTR);
 		plat(t)->ops->set_regs(plat(t), t->tid, &t->regs);
 		t->state = TS_RUNNING;
 		resume(t, SN_RESUME_CONT);

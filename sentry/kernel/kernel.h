@@ -138,6 +138,11 @@ struct sn_sc {
 	 * change it (and t->regs) and returns SN_DONE. */
 	enum sn_action (*hook)(struct sn_task *t, struct sn_sc *sc);
 	uint64_t scratch[6]; /* handler state across retries and hooks */
+	/* Bytes a parked transfer has already done: if a signal interrupts
+	 * the wait, the call completes with this count instead of EINTR or
+	 * a restart (which would repeat the bytes), as Linux returns a
+	 * partial count (signal(7), "Interruption of system calls"). */
+	size_t partial;
 	/* A wait with its own signal mask (ppoll, pselect6, epoll_pwait):
 	 * where the mask is in application memory, and its value. */
 	uint64_t wait_sigmask_addr;

@@ -409,7 +409,8 @@ void sn_task_check_interrupt(struct sn_task *t)
 	/* Turn the parked syscall into a harmless getppid and stop at its
 	 * exit, where the result becomes -ERESTART* so that the host
 	 * kernel's signal delivery applies SA_RESTART exactly as Linux
-	 * does for its own sleeping syscalls. */
+	 * does for its own sleeping syscalls, or the partial count of a
+	 * transfer that had made progress (sc->partial). */
 	t->regs.orig_rax = SYS_getppid;
 	if (t->k->plat->ops->set_regs(t->k->plat, t->tid, &t->regs) < 0 ||
 	    t->k->plat->ops->resume(t->k->plat, t->tid, SN_RESUME_SYSCALL, 0) <

@@ -81,14 +81,22 @@ static int scatter(struct sn_task *t, const struct iovec *iov, int cnt,
 	return 0;
 }
 
+/* Copies n bytes of the iovecs' concatenation, from byte skip on, into
+ * buf. */
 static int gather(struct sn_task *t, const struct iovec *iov, int cnt,
-		  char *buf, size_t n)
+		  size_t skip, char *buf, size_t n)
 {
 	for (int i = 0; i < cnt && n > 0; i++) {
-		size_t c = iov[i].iov_len < n ? iov[i].iov_len : n;
-		if (sn_copy_in(t, (uint64_t)(uintptr_t)iov[i].iov_base, buf,
-			       c) < 0)
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		size_t c = iov[i].iov_len - skip < n ? iov[i].iov_len - skip
+						     : n;
+		if (sn_copy_in(t, (uint64_t)(uintptr_t)iov[i].iov_base + skip,
+			       buf, c) < 0)
 			return -EFAULT;
+		skip = 0;
 		buf += c;
 		n -= c;
 	}
@@ -128,7 +136,7 @@ static enum sn_action do_read(struct sn_task *t, struct sn_sc *sc, int fd,
 
 /* The engine of every write variant. A blocking write to a stream keeps
  * going until all is written (pipe(7)); progress survives parking in
- * sc->scratch[0]. */
+ * sc->partial, and each run copies in only what is left to write. */
 static enum sn_action do_write(struct sn_task *t, struct sn_sc *sc, int fd,
 			       const struct iovec *iov, int cnt, size_t total,
 			       int64_t off)
@@ -142,19 +150,20 @@ static enum sn_action do_write(struct sn_task *t, struct sn_sc *sc, int fd,
 		return sn_ret(sc, -ESPIPE);
 	if (total > IO_MAX)
 		total = IO_MAX;
-	char *buf = sn_scratch(t->k, total ? total : 1);
+	size_t done = sc->first ? 0 : sc->partial;
+	char *buf = sn_scratch(t->k, total - done ? total - done : 1);
 	if (buf == NULL)
-		return sn_ret(sc, -ENOMEM);
-	if (gather(t, iov, cnt, buf, total) < 0)
-		return sn_ret(sc, -EFAULT);
-	size_t done = sc->first ? 0 : (size_t)sc->scratch[0];
+		return sn_ret(sc, done ? (long)done : -ENOMEM);
+	if (gather(t, iov, cnt, done, buf, total - done) < 0)
+		return sn_ret(sc, done ? (long)done : -EFAULT);
+	size_t base = done; /* buf[0] is byte base of the payload */
 	for (;;) {
 		int64_t pos = off >= 0 ? off + (int64_t)done : f->pos;
 		bool own = off < 0 && f->ops->own_pos;
-		ssize_t n = f->ops->write(f, t, buf + done, total - done,
-					  own ? NULL : &pos);
+		ssize_t n = f->ops->write(f, t, buf + (done - base),
+					  total - done, own ? NULL : &pos);
 		if (n == -EAGAIN && !(f->flags & O_NONBLOCK)) {
-			sc->scratch[0] = done;
+			sc->partial = done;
 			return sn_wait_file(t, f, POLLOUT);
 		}
 		if (n < 0) {

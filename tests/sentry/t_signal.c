@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/time.h>
@@ -201,6 +202,27 @@ int main(void)
 	printf("read by timer: %zd %s got=%d value=%d si_timer=%d\n", n,
 	       strerrorname_np(err), got == SIGRTMIN + 1, timer_value,
 	       timer_code == SI_TIMER);
+	/* A signal interrupting a blocking write that has written part of
+	 * its bytes completes it with that count, with or without
+	 * SA_RESTART (a restart would write the bytes again). */
+	static char big[100000];
+	for (int restart = 0; restart < 2; restart++) {
+		sa.sa_flags = SA_SIGINFO | (restart ? SA_RESTART : 0);
+		sigaction(SIGRTMIN + 1, &sa, NULL);
+		int wp[2];
+		pipe(wp);
+		got = 0;
+		timer_settime(tid, 0, &its, NULL);
+		n = write(wp[1], big, sizeof(big));
+		err = n < 0 ? errno : 0;
+		int queued = 0;
+		ioctl(wp[0], FIONREAD, &queued);
+		printf("write by timer (restart %d): %zd %s got=%d queued=%d\n",
+		       restart, n, n < 0 ? strerrorname_np(err) : "",
+		       got == SIGRTMIN + 1, queued);
+		close(wp[0]);
+		close(wp[1]);
+	}
 	printf("timer_delete %d\n", timer_delete(tid));
 	return 0;
 }
