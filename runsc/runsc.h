@@ -7,34 +7,17 @@
 
 #include "runsc/error.h"
 
-enum rs_network {
-	RS_NETWORK_SANDBOX, /* the netstack owns the container's interfaces */
-	RS_NETWORK_HOST,    /* socket calls go to host sockets */
-	RS_NETWORK_NONE,    /* loopback-only netstack */
-};
-
-enum rs_net_driver {
-	RS_NET_DRIVER_AFPACKET,
-	RS_NET_DRIVER_TAP,
-	RS_NET_DRIVER_DPDK,
-};
-
-/* Global flags, given before the subcommand (runc's command line). */
+/* Global flags, given before the subcommand (runc's command line). Flags
+ * runsc lists but cannot act on yet are accepted only with the value that
+ * is today's behaviour (--network none, --log-format text, --platform
+ * ptrace); anything else is refused by rs_parse_global, never ignored. */
 struct rs_global {
-	const char *root;	/* --root: state directory */
-	const char *log;	/* --log: log file (runc: for containerd) */
-	const char *log_format; /* --log-format: text | json */
-	bool debug;		/* --debug */
-	const char *debug_log;	/* --debug-log: debug output file */
-	enum rs_network network;
-	enum rs_net_driver net_driver;
-	const char *dpdk_args;	 /* --dpdk-args: EAL arguments */
-	const char *pcap_log;	 /* --pcap-log: capture file */
-	const char *pcap_filter; /* --pcap-filter: libpcap expression */
-	bool strace;		 /* --strace */
-	const char *platform;	 /* --platform: ptrace */
-	bool want_help;		 /* --help before any subcommand */
-	bool want_version;	 /* --version */
+	const char *log;       /* --log: log file (runc: for containerd) */
+	bool debug;	       /* --debug */
+	const char *debug_log; /* --debug-log: debug output file */
+	bool strace;	       /* --strace */
+	bool want_help;	       /* --help before any subcommand */
+	bool want_version;     /* --version */
 };
 
 struct rs_command {

@@ -22,7 +22,7 @@ check "bad --network" expect_user_error "--network" --network=bogus help
 check "bad --net-driver" expect_user_error "--net-driver" --net-driver bogus help
 check "bad --log-format" expect_user_error "--log-format" --log-format xml help
 check "single-dash long flags as containerd passes them" \
-	"$RUNSC" -root "$TEST_TMP/root" -log-format json version
+	"$RUNSC" -root "$TEST_TMP/root" -log-format text version
 check "unwritable --log names the file" \
 	expect_user_error "/nonexistent/dir/log" --log /nonexistent/dir/log version
 check "runsc boot --gofer-fd \"\" is not fd 0" expect_user_error "--gofer-fd" boot --gofer-fd "" -- /bin/true
@@ -30,3 +30,19 @@ check "runsc boot --gofer-fd overflowing is refused" \
 	expect_user_error "--gofer-fd" boot --gofer-fd 4294967296 -- /bin/true
 check "runsc boot --mount without an absolute DEST" \
 	expect_user_error "--mount" boot --gofer-fd 0 --mount data:rw -- /bin/true
+# Listed flags whose behaviour is not built yet are refused, never ignored.
+check "--network none is today's behaviour" "$RUNSC" --network none version
+check "--network sandbox is not supported yet" \
+	expect_user_error "not supported yet" --network sandbox version
+check "--network host is not supported yet" \
+	expect_user_error "--network" -network=host version
+check "--log-format json is not supported yet" \
+	expect_user_error "not supported yet" --log-format json version
+check "--net-driver is not supported yet" \
+	expect_user_error "--net-driver" --net-driver tap version
+check "--pcap-log is not supported yet" \
+	expect_user_error "--pcap-log" --pcap-log "$TEST_TMP/p.pcap" version
+check "--pcap-filter is not supported yet" \
+	expect_user_error "--pcap-filter" --pcap-filter tcp version
+check "--dpdk-args is not supported yet" \
+	expect_user_error "--dpdk-args" --dpdk-args -l0 version

@@ -1,8 +1,9 @@
 /* The one logger of the control plane: levels and a component tag.
  *
  * Off below RS_LOG_WARN by default; runsc's --debug / --debug-log turn on
- * debug output. Lines go to a sink, by default "LEVEL component: message" on
- * stderr; runsc installs its own sink for --log and --log-format json.
+ * debug output. Lines go to a sink, by default "LEVEL component[pid]:
+ * message" on stderr, or on the --log / --debug-log file runsc opens (text
+ * only: --log-format json is refused as not supported yet).
  * Not for the data plane: the netstack and the syscall path count events in
  * counters instead of logging them.
  */
