@@ -81,7 +81,7 @@ int op_lcreate(struct gf_session *s, const struct gf_fcall *in,
 	dir->rel = rel;
 	dir->type = S_IFREG;
 	out->qid = qid;
-	out->iounit = s->msize - GF_IOHDR_WRITE;
+	out->iounit = iounit_of(s);
 	*donate_fd = fd;
 	s->server->stats.fds_donated++;
 	return 0;
@@ -159,8 +159,8 @@ int op_link(struct gf_session *s, const struct gf_fcall *in,
 		return -EXDEV;
 	if (S_ISDIR(target->type))
 		return -EPERM;
-	char num[16];
-	snprintf(num, sizeof(num), "%d", target->path_fd);
+	char num[PROC_FD_NAME_MAX];
+	proc_fd_name(target->path_fd, num);
 	/* Linking the walked inode itself through its /proc/self/fd magic
 	 * link (linkat(2), AT_SYMLINK_FOLLOW), not whatever its path names
 	 * now. */

@@ -90,8 +90,8 @@ int op_setattr(struct gf_session *s, const struct gf_fcall *in,
 		/* Linux has no modes on symlinks (fchmodat(2), ENOTSUP). */
 		if (S_ISLNK(f->type))
 			return -EOPNOTSUPP;
-		char num[16];
-		snprintf(num, sizeof(num), "%d", f->path_fd);
+		char num[PROC_FD_NAME_MAX];
+		proc_fd_name(f->path_fd, num);
 		if (fchmodat(s->server->proc_self_fd, num, a->mode & 07777, 0) <
 		    0)
 			return -errno;
@@ -171,11 +171,6 @@ static int open_fid(struct gf_session *s, struct fid *f, uint32_t flags)
 		break;
 	}
 	return reopen_fd(s->server, f->path_fd, (int)flags);
-}
-
-static uint32_t iounit_of(const struct gf_session *s)
-{
-	return s->msize - GF_IOHDR_WRITE;
 }
 
 int op_lopen(struct gf_session *s, const struct gf_fcall *in,

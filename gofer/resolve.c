@@ -82,10 +82,15 @@ int open_rel(const struct export *exp, const char *rel)
 	return cur;
 }
 
+void proc_fd_name(int fd, char name[PROC_FD_NAME_MAX])
+{
+	snprintf(name, PROC_FD_NAME_MAX, "%d", fd);
+}
+
 int reopen_fd(const struct gf_server *s, int path_fd, int flags)
 {
-	char num[16];
-	snprintf(num, sizeof(num), "%d", path_fd);
+	char num[PROC_FD_NAME_MAX];
+	proc_fd_name(path_fd, num);
 	/* The magic link /proc/self/fd/N is followed on purpose: it names
 	 * exactly the inode the walk reached, whatever happened to its path
 	 * since. The name is the server's own, never the client's. */

@@ -93,6 +93,16 @@ int open_rel(const struct export *exp, const char *rel);
 /* Opens the walked file of path_fd again with real open flags, through
  * /proc/self/fd (the kernel's way to reopen an O_PATH fd). */
 int reopen_fd(const struct gf_server *s, int path_fd, int flags);
+/* The name of fd in /proc/self/fd ("17"), for the *at calls on the
+ * server's proc_self_fd that follow its magic link to exactly the inode a
+ * walk reached, whatever its path names now. */
+#define PROC_FD_NAME_MAX 12 /* "-2147483648" and its NUL */
+void proc_fd_name(int fd, char name[PROC_FD_NAME_MAX]);
+/* The iounit of Rlopen and Rlcreate: the most data one Twrite carries. */
+static inline uint32_t iounit_of(const struct gf_session *s)
+{
+	return s->msize - GF_IOHDR_WRITE;
+}
 void qid_from_stat(const struct stat *st, struct gf_qid *qid);
 /* True if the errno means "stopped at the edge of the tree". */
 bool errno_is_escape(int err);
