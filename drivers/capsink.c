@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drivers/driver.h"
+
 enum sink_kind {
 	SINK_FILE,   /* regular file: writes do not wait on a reader */
 	SINK_SOCKET, /* send(MSG_DONTWAIT | MSG_NOSIGNAL) */
@@ -84,9 +86,10 @@ int capsink_new(int fd, size_t capacity, struct capsink **out, FILE **file)
 	s->buf = buf;
 	s->cap = capacity;
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+	bool known = fstat(fd, &st) == 0;
+	if (known && S_ISREG(st.st_mode))
 		s->kind = SINK_FILE;
-	else if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+	else if (known && S_ISSOCK(st.st_mode))
 		s->kind = SINK_SOCKET;
 	else
 		s->kind = SINK_STREAM;
@@ -188,20 +191,12 @@ int capsink_drain(struct capsink *s)
 	return drain(s, 0);
 }
 
-static int64_t ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 int capsink_drain_wait(struct capsink *s, int timeout_ms)
 {
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t t0 = drv_monotonic_ns();
 	for (;;) {
-		int64_t left = timeout_ms - ms_since(&t0);
+		int64_t left = timeout_ms -
+			       (int64_t)((drv_monotonic_ns() - t0) / 1000000);
 		int r = drain(s, left > 0 ? (int)left : 0);
 		if (r != -EAGAIN || left <= 0)
 			return r;

@@ -79,9 +79,6 @@ int drv_if_query(int sock, const char *ifname, struct drv_ifattr *attr,
 		return rs_error_set(err, errno, "address of `%s`", ifname);
 	attr->hwtype = ifr.ifr_hwaddr.sa_family;
 	memcpy(attr->mac, ifr.ifr_hwaddr.sa_data, 6);
-	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
-		return rs_error_set(err, errno, "flags of `%s`", ifname);
-	attr->flags = (uint16_t)ifr.ifr_flags;
 	return 0;
 }
 

@@ -30,7 +30,6 @@ struct drv_ifattr {
 	uint32_t mtu;
 	uint8_t mac[6];
 	uint16_t hwtype; /* ARPHRD_* */
-	uint32_t flags;	 /* IFF_UP ... */
 };
 
 /* Reads an interface's attributes through sock (any socket of the

@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "drv_impl.h"
 #include "offload.h"
 
@@ -176,17 +177,11 @@ static struct memlink *memlink_new(const struct drv_class *cls,
 	return m;
 }
 
-static bool mac_is_zero(const uint8_t mac[6])
-{
-	static const uint8_t zero[6];
-	return memcmp(mac, zero, 6) == 0;
-}
-
 static void set_mac(struct memlink *m, const uint8_t mac[6], uint8_t last)
 {
 	static const uint8_t base[6] = { 0x02, 0, 0, 0, 0, 0 };
-	memcpy(m->link.info.mac, mac_is_zero(mac) ? base : mac, 6);
-	if (mac_is_zero(mac))
+	memcpy(m->link.info.mac, drv_mac_is_zero(mac) ? base : mac, 6);
+	if (drv_mac_is_zero(mac))
 		m->link.info.mac[5] = last;
 }
 

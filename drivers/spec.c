@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drv_impl.h"
+
 enum opt_type {
 	T_IFNAME,   /* char[IFNAMSIZ] */
 	T_STR,	    /* const char *, into the spec's text */
@@ -57,8 +59,10 @@ static const struct opt tap_opts[] = {
 	OPT("name", T_IFNAME, struct drv_tap_config, name),
 	OPT("netns", T_STR, struct drv_tap_config, netns),
 	OPT("mac", T_MAC, struct drv_tap_config, mac),
-	OPT_RANGE("mtu", T_U32, struct drv_tap_config, mtu, 68, 65535),
-	OPT_RANGE("txqlen", T_U32, struct drv_tap_config, txqlen, 1, 1000000),
+	OPT_RANGE("mtu", T_U32, struct drv_tap_config, mtu, DRV_MIN_MTU,
+		  DRV_MAX_MTU),
+	OPT_RANGE("txqlen", T_U32, struct drv_tap_config, txqlen, 1,
+		  DRV_MAX_TXQ),
 	OPT("vnet_hdr", T_BOOL, struct drv_tap_config, vnet_hdr),
 	OPT("offload", T_BOOL, struct drv_tap_config, offload),
 	{ NULL, 0, 0, 0, 0, NULL },
@@ -76,16 +80,17 @@ static const struct opt afpacket_opts[] = {
 	OPT_RANGE("sock_buf", T_SIZE, struct drv_afpacket_config, sock_buf,
 		  4096, INT32_MAX),
 	OPT_RANGE("txqlen", T_U32, struct drv_afpacket_config, txqlen, 1,
-		  1000000),
+		  DRV_MAX_TXQ),
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
 static const struct opt loopback_opts[] = {
 	OPT_ENUM("type", struct drv_loopback_config, type, link_types),
-	OPT_RANGE("mtu", T_U32, struct drv_loopback_config, mtu, 68, 65536),
+	OPT_RANGE("mtu", T_U32, struct drv_loopback_config, mtu, DRV_MIN_MTU,
+		  NS_LINK_GSO_MAX + 1),
 	OPT("mac", T_MAC, struct drv_loopback_config, mac),
 	OPT_RANGE("queue", T_U32, struct drv_loopback_config, queue_len, 1,
-		  1000000),
+		  DRV_MAX_TXQ),
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
@@ -115,7 +120,7 @@ static const struct opt fault_opts[] = {
 	OPT("reorder_hold", T_DURATION, struct drv_fault_link_config,
 	    FAULT(reorder_hold_ns)),
 	OPT_RANGE("limit", T_U32, struct drv_fault_link_config, FAULT(limit), 1,
-		  1000000),
+		  DRV_MAX_TXQ),
 	OPT_ENUM("dir", struct drv_fault_link_config, dir, fault_dirs),
 	{ NULL, 0, 0, 0, 0, NULL },
 };
