@@ -722,11 +722,6 @@ static int body_sink(struct http *h, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static void body_complete(struct http *h)
-{
-	finish_request(h);
-}
-
 static int hexdigit(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
@@ -837,7 +832,7 @@ static size_t chunked_input(struct http *h, const uint8_t *p, size_t len)
 				h->ck = CK_TRAILER_LF;
 			} else if (c == '\n') {
 				if (h->line_len == 1) {
-					body_complete(h);
+					finish_request(h);
 					return i;
 				}
 				h->line_len = 0;
@@ -848,7 +843,7 @@ static size_t chunked_input(struct http *h, const uint8_t *p, size_t len)
 				fail(h, 400);
 				return i;
 			}
-			body_complete(h);
+			finish_request(h);
 			return i;
 		case CK_DATA:
 			break;
@@ -868,7 +863,7 @@ static size_t body_input(struct http *h, const uint8_t *p, size_t len)
 	}
 	h->body_left -= n;
 	if (h->body_left == 0)
-		body_complete(h);
+		finish_request(h);
 	return n;
 }
 
@@ -1011,7 +1006,6 @@ static void http_close(void *st)
 }
 
 const struct nsd_svc_ops nsd_http_ops = {
-	.name = "http",
 	.open = http_open,
 	.input = http_input,
 	.input_end = http_input_end,

@@ -58,7 +58,7 @@ int nsd_loop_init(struct nsd_loop *l, struct ns_stack *stack,
 	l->link = link;
 	l->ifindex = ifindex;
 	l->epfd = l->timerfd = l->sigfd = -1;
-	l->ready.next = l->ready.prev = &l->ready;
+	rs_list_init(&l->ready);
 	l->now = drv_monotonic_ns();
 
 	sigset_t set;
@@ -138,23 +138,32 @@ void nsd_loop_stop(struct nsd_loop *l)
 	l->stop = true;
 }
 
+static bool task_queued(const struct nsd_task *t)
+{
+	return t->link.next != NULL && !rs_list_empty(&t->link);
+}
+
 void nsd_loop_wake(struct nsd_loop *l, struct nsd_task *t)
 {
-	if (t->next != NULL)
-		return;
-	t->prev = l->ready.prev;
-	t->next = &l->ready;
-	l->ready.prev->next = t;
-	l->ready.prev = t;
+	if (!task_queued(t))
+		rs_list_add_tail(&l->ready, &t->link);
 }
 
 void nsd_task_cancel(struct nsd_task *t)
 {
-	if (t->next == NULL)
-		return;
-	t->prev->next = t->next;
-	t->next->prev = t->prev;
-	t->next = t->prev = NULL;
+	if (task_queued(t))
+		rs_list_del(&t->link);
+}
+
+/* Moves every entry of the non-empty list `from` to the empty list `to`,
+ * leaving `from` empty. */
+static void list_move_all(struct rs_list *from, struct rs_list *to)
+{
+	to->next = from->next;
+	to->prev = from->prev;
+	to->next->prev = to;
+	to->prev->next = to;
+	rs_list_init(from);
 }
 
 /* Runs the tasks queued when it starts; tasks they wake run next round.
@@ -162,17 +171,14 @@ void nsd_task_cancel(struct nsd_task *t)
  * (closing a connection) while it runs. */
 static void run_ready(struct nsd_loop *l)
 {
-	if (l->ready.next == &l->ready)
+	if (rs_list_empty(&l->ready))
 		return;
-	struct nsd_task batch;
-	batch.next = l->ready.next;
-	batch.prev = l->ready.prev;
-	batch.next->prev = &batch;
-	batch.prev->next = &batch;
-	l->ready.next = l->ready.prev = &l->ready;
-	while (batch.next != &batch) {
-		struct nsd_task *t = batch.next;
-		nsd_task_cancel(t);
+	struct rs_list batch;
+	list_move_all(&l->ready, &batch);
+	while (!rs_list_empty(&batch)) {
+		struct nsd_task *t =
+			rs_container_of(batch.next, struct nsd_task, link);
+		rs_list_del(&t->link);
 		t->run(t);
 	}
 }
@@ -276,7 +282,7 @@ int nsd_loop_run(struct nsd_loop *l, struct rs_error **err)
 	while (!l->stop && l->link_error == 0) {
 		arm_timer(l, nsd_loop_next_deadline(l));
 		/* Tasks left over from the last round: look, do not sleep. */
-		int timeout = l->ready.next != &l->ready ? 0 : -1;
+		int timeout = rs_list_empty(&l->ready) ? -1 : 0;
 		int n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout);
 		if (n < 0) {
 			if (errno == EINTR)

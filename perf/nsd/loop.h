@@ -27,10 +27,13 @@
 #include "drivers/driver.h"
 #include "netstack/stack.h"
 #include "runsc/error.h"
+#include "runsc/list.h"
 
+/* A zeroed task (with run set) is not queued. */
 struct nsd_task {
 	void (*run)(struct nsd_task *t);
-	struct nsd_task *next, *prev; /* NULL while not queued */
+	/* In the ready queue; NULL or self-linked while not queued. */
+	struct rs_list link;
 };
 
 /* A host fd in the epoll set; on_event gets the epoll event bits. */
@@ -49,8 +52,8 @@ struct nsd_loop {
 	int epfd, timerfd, sigfd;
 	struct nsd_fd_handler link_h, timer_h, sig_h;
 	uint32_t link_events;
-	uint64_t armed;	       /* the timerfd's deadline, 0 when disarmed */
-	struct nsd_task ready; /* sentinel of the ready queue */
+	uint64_t armed;	      /* the timerfd's deadline, 0 when disarmed */
+	struct rs_list ready; /* of struct nsd_task.link */
 	bool stop;
 	int link_error; /* negative errno when the link failed */
 

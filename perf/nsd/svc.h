@@ -35,7 +35,6 @@ struct nsd_svc_env {
 };
 
 struct nsd_svc_ops {
-	const char *name;
 	/* Per-connection state, or NULL on ENOMEM. */
 	void *(*open)(const struct nsd_svc_env *env);
 	/* Offers received bytes; returns how many were consumed (0..len).

@@ -68,7 +68,6 @@ static enum nsd_svc_state echo_state(const void *st)
 }
 
 const struct nsd_svc_ops nsd_echo_ops = {
-	.name = "echo",
 	.open = echo_open,
 	.input = echo_input,
 	.input_end = echo_input_end,
@@ -117,7 +116,6 @@ static enum nsd_svc_state discard_state(const void *st)
 }
 
 const struct nsd_svc_ops nsd_discard_ops = {
-	.name = "discard",
 	.open = discard_open,
 	.input = discard_input,
 	.input_end = discard_input_end,
@@ -185,7 +183,6 @@ static enum nsd_svc_state chargen_state(const void *st)
 }
 
 const struct nsd_svc_ops nsd_chargen_ops = {
-	.name = "chargen",
 	.open = chargen_open,
 	.input = discard_input,
 	.input_end = chargen_input_end,
