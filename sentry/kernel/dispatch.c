@@ -179,6 +179,7 @@ static struct sn_proc *proc_fork(struct sn_task *parent, pid_t pid,
 	p->memfd = -1;
 	p->stub_insn = pp->stub_insn;
 	p->creds = pp->creds;
+	p->nondumpable = pp->nondumpable;
 	memcpy(p->rlim, pp->rlim, sizeof(p->rlim));
 	p->start_ns = sn_now();
 	p->exe = pp->exe ? strdup(pp->exe) : NULL;

@@ -225,6 +225,11 @@ struct sn_proc {
 	uint64_t start_ns;
 	bool exited;
 	bool execed;
+	/* prctl(PR_SET_DUMPABLE, 0), kept here: made on the host it would
+	 * stop the Sentry (same uid, no CAP_SYS_PTRACE) from reading the
+	 * process's memory (ptrace_may_access). Inherited by fork, cleared
+	 * by execve, as Linux's mm dumpable flag. */
+	bool nondumpable;
 };
 
 struct sn_kernel {

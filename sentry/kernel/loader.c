@@ -647,6 +647,7 @@ void sn_exec_finish(struct sn_kernel *k, pid_t tid, pid_t former)
 	sn_ptimer_delete_all(p);
 	p->stub_insn = SN_STUB_ENTRY;
 	p->execed = true;
+	p->nondumpable = false;
 	int r = sn_mem_open(p);
 	if (r == 0)
 		r = k->plat->ops->get_regs(k->plat, t->tid, &t->regs);

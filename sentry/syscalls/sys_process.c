@@ -540,8 +540,6 @@ SYSCALL(prctl)
 	case PR_GET_NAME:
 	case PR_SET_PDEATHSIG:
 	case PR_GET_PDEATHSIG:
-	case PR_SET_DUMPABLE:
-	case PR_GET_DUMPABLE:
 	case PR_SET_NO_NEW_PRIVS:
 	case PR_GET_NO_NEW_PRIVS:
 	case PR_SET_CHILD_SUBREAPER:
@@ -558,6 +556,13 @@ SYSCALL(prctl)
 	case PR_SET_THP_DISABLE:
 	case PR_GET_THP_DISABLE:
 		return SN_PASS;
+	case PR_SET_DUMPABLE: /* SUID_DUMP_DISABLE or SUID_DUMP_USER */
+		if (sc->a[1] > 1)
+			return sn_ret(sc, -EINVAL);
+		t->proc->nondumpable = sc->a[1] == 0;
+		return sn_ret(sc, 0);
+	case PR_GET_DUMPABLE:
+		return sn_ret(sc, t->proc->nondumpable ? 0 : 1);
 	case PR_CAPBSET_READ:
 		return sn_ret(sc, sc->a[1] <= 40 ? 1 : -EINVAL);
 	case PR_CAPBSET_DROP:

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/utsname.h>
@@ -152,5 +153,22 @@ int main(int argc, char **argv)
 	pwrite(mfd, "W", 1, 0);
 	printf("write() seen by the mapping [%c]\n", b[0]);
 	shm_unlink("/tproc-shm");
+	/* A process that makes itself non-dumpable keeps working (the
+	 * Sentry must still read its buffers), and the flag reads back. */
+	printf("set dumpable 0: %d\n", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+	printf("get dumpable: %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	printf("set dumpable 2: %d\n", prctl(PR_SET_DUMPABLE, 2, 0, 0, 0));
+	c = fork();
+	if (c == 0) {
+		printf("child dumpable: %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(c, &st, 0);
+	char cwd[256];
+	printf("getcwd while non-dumpable: %s\n",
+	       getcwd(cwd, sizeof(cwd)) ? "ok" : strerror(errno));
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	printf("get dumpable again: %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 	return 0;
 }
