@@ -257,20 +257,26 @@ SYSCALL(pwritev)
 
 /* preadv2(2): offset -1 means the file position; flags (RWF_*) are hints
  * the Sentry's files do not need, except unknown bits which fail. */
+/* preadv2/pwritev2: offset -1 is the file position; any other negative
+ * offset is invalid. */
 SYSCALL(preadv2)
 {
+	int64_t off = (int64_t)sc->a[3];
+	if (off < -1)
+		return sn_ret(sc, -EINVAL);
 	if (sc->a[5] & ~0x1full)
 		return sn_ret(sc, -EOPNOTSUPP);
-	int64_t off = (int64_t)sc->a[3];
-	return vec_io(t, sc, false, off == -1 ? -1 : off);
+	return vec_io(t, sc, false, off);
 }
 
 SYSCALL(pwritev2)
 {
+	int64_t off = (int64_t)sc->a[3];
+	if (off < -1)
+		return sn_ret(sc, -EINVAL);
 	if (sc->a[5] & ~0x1full)
 		return sn_ret(sc, -EOPNOTSUPP);
-	int64_t off = (int64_t)sc->a[3];
-	return vec_io(t, sc, true, off == -1 ? -1 : off);
+	return vec_io(t, sc, true, off);
 }
 
 SYSCALL(lseek)

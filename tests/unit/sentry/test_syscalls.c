@@ -14,7 +14,9 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -312,6 +314,44 @@ static void test_huge_timeouts_saturate(void **state)
 	sn_file_put(tfd);
 }
 
+/* select clamps nfds above the fd limit (64 here) instead of EINVAL. */
+static void test_select_clamps_nfds(void **state)
+{
+	struct fake *f = *state;
+	int pfd[2];
+	assert_int_equal(CALL(f, pipe2, ptr(pfd), 0), 0);
+	assert_int_equal(CALL(f, write, (uint64_t)pfd[1], ptr("x"), 1), 1);
+	uint64_t rd[1024 / 64] = { 0 };
+	rd[0] = 1ull << pfd[0];
+	struct timeval tv = { 0 };
+	assert_int_equal(CALL(f, select, 1024, ptr(rd), 0, 0, ptr(&tv)), 1);
+	assert_int_equal(rd[0], 1ull << pfd[0]);
+	assert_int_equal(CALL(f, select, (uint64_t)-1, ptr(rd), 0, 0, ptr(&tv)),
+			 -EINVAL);
+}
+
+/* preadv2/pwritev2: -1 is the file position, other negatives EINVAL. */
+static void test_rwv2_negative_offset(void **state)
+{
+	struct fake *f = *state;
+	int fd = (int)CALL(f, open, ptr("/v2"), O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	char b[4] = "abc";
+	struct iovec iov = { b, 3 };
+	assert_int_equal(CALL(f, pwritev2, (uint64_t)fd, ptr(&iov), 1,
+			      (uint64_t)-1, 0, 0),
+			 3);
+	assert_int_equal(CALL(f, pwritev2, (uint64_t)fd, ptr(&iov), 1,
+			      (uint64_t)-2, 0, 0),
+			 -EINVAL);
+	assert_int_equal(CALL(f, preadv2, (uint64_t)fd, ptr(&iov), 1,
+			      (uint64_t)-5, 0, 0),
+			 -EINVAL);
+	assert_int_equal(CALL(f, preadv2, (uint64_t)fd, ptr(&iov), 1, 0, 0, 0),
+			 3);
+	assert_int_equal(CALL(f, close, (uint64_t)fd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +368,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stat_empty_path_cwd, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_huge_timeouts_saturate,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select_clamps_nfds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rwv2_negative_offset,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
