@@ -59,7 +59,8 @@ static int under_filter(enum probe p)
 				AT_FDCWD, "/nonexistent/b", RENAME_NOREPLACE);
 			break;
 		}
-		_exit(0);
+		/* Not _exit: ASan's wrapper makes calls the filter refuses. */
+		syscall(SYS_exit_group, 0);
 	}
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
