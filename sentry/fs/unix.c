@@ -13,12 +13,12 @@
 #include "fs/tmpfs.h"
 #include "fs/unix.h"
 
-#define UNIX_BUF   (212992) /* net.core.wmem_default */
+#define UNIX_BUF (212992) /* net.core.wmem_default */
 /* What each queued message costs the receive buffer beyond its bytes, as
  * Linux charges an skb's truesize: without it, empty datagrams or
  * fd-carrying empty stream messages would queue without bound. */
 #define UNIX_MSG_COST 512
-#define NAME_MAX_U 108
+#define NAME_MAX_U    108
 
 struct umsg {
 	struct rs_list link;
@@ -38,8 +38,8 @@ struct usock {
 	struct usock *peer;
 	bool was_connected; /* a stream whose peer went: EOF / EPIPE */
 	struct rs_list rq;
-	size_t rq_bytes;  /* payload bytes queued (FIONREAD) */
-	size_t rq_charge; /* rq_bytes + UNIX_MSG_COST per message */
+	size_t rq_bytes;	/* payload bytes queued (FIONREAD) */
+	size_t rq_charge;	/* rq_bytes + UNIX_MSG_COST per message */
 	struct rs_list backlog; /* listener: pending server sockets */
 	struct rs_list backlog_link;
 	int nbacklog, max_backlog;

@@ -43,7 +43,7 @@ struct sn_timer {
 	bool armed;
 };
 
-uint64_t sn_now(void);		/* CLOCK_MONOTONIC in ns */
+uint64_t sn_now(void); /* CLOCK_MONOTONIC in ns */
 
 /* The longest duration the Sentry represents (about 146 years): a
  * timeout or timer value beyond it is clamped, so now + it neither wraps

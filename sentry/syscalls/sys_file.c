@@ -91,8 +91,8 @@ static int gather(struct sn_task *t, const struct iovec *iov, int cnt,
 			skip -= iov[i].iov_len;
 			continue;
 		}
-		size_t c = iov[i].iov_len - skip < n ? iov[i].iov_len - skip
-						     : n;
+		size_t c =
+			iov[i].iov_len - skip < n ? iov[i].iov_len - skip : n;
 		if (sn_copy_in(t, (uint64_t)(uintptr_t)iov[i].iov_base + skip,
 			       buf, c) < 0)
 			return -EFAULT;

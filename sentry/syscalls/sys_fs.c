@@ -635,8 +635,8 @@ struct attr_args {
  * any other change needs ownership. */
 static bool utimes_to_now(const struct timespec *ts)
 {
-	return ts == NULL || (ts[0].tv_nsec == UTIME_NOW &&
-			      ts[1].tv_nsec == UTIME_NOW);
+	return ts == NULL ||
+	       (ts[0].tv_nsec == UTIME_NOW && ts[1].tv_nsec == UTIME_NOW);
 }
 
 static int apply_attr(struct sn_task *t, struct sn_path *p,

@@ -160,7 +160,8 @@ int main(int argc, char **argv)
 	printf("set dumpable 2: %d\n", prctl(PR_SET_DUMPABLE, 2, 0, 0, 0));
 	c = fork();
 	if (c == 0) {
-		printf("child dumpable: %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+		printf("child dumpable: %d\n",
+		       prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 		fflush(stdout);
 		_exit(0);
 	}

@@ -46,11 +46,11 @@ static uint64_t ptr(const void *p)
 }
 
 /* Runs handler with up to six arguments; returns sc.ret. */
-#define CALL(fx, name, ...)                                             \
-	({                                                              \
+#define CALL(fx, name, ...)                                                 \
+	({                                                                  \
 		struct sn_sc sc_ = { .first = true, .a = { __VA_ARGS__ } }; \
-		assert_int_equal(sys_##name((fx)->task, &sc_), SN_DONE); \
-		sc_.ret;                                                \
+		assert_int_equal(sys_##name((fx)->task, &sc_), SN_DONE);    \
+		sc_.ret;                                                    \
 	})
 
 /* Every path operation on /proc answers with an errno (the procfs ops
@@ -172,9 +172,8 @@ static void test_unix_empty_messages_bounded(void **state)
 	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
 	for (int i = 0; i < 2; i++) {
 		int sv[2];
-		assert_int_equal(CALL(f, socketpair, AF_UNIX, types[i], 0,
-				      ptr(sv)),
-				 0);
+		assert_int_equal(
+			CALL(f, socketpair, AF_UNIX, types[i], 0, ptr(sv)), 0);
 		bool rights = types[i] == SOCK_STREAM;
 		int sent = fill_with_empty(f, sv[0], rights);
 		assert_true(sent > 0 && sent < 1000);
@@ -191,9 +190,8 @@ static void test_unix_empty_messages_bounded(void **state)
 		assert_int_equal(CALL(f, recvmsg, (uint64_t)sv[1], ptr(&m), 0),
 				 0);
 		if (rights)
-			assert_int_equal(CALL(f, close,
-					      *(int *)CMSG_DATA(&ctl.h)),
-					 0);
+			assert_int_equal(
+				CALL(f, close, *(int *)CMSG_DATA(&ctl.h)), 0);
 		assert_int_equal(fill_with_empty(f, sv[0], rights), 1);
 		assert_int_equal(CALL(f, close, (uint64_t)sv[0]), 0);
 		assert_int_equal(CALL(f, close, (uint64_t)sv[1]), 0);
@@ -234,17 +232,17 @@ static void test_tmpfs_sparse_and_budget(void **state)
 		assert_int_equal(buf[i], 0);
 	assert_int_equal(CALL(f, pwrite64, (uint64_t)fd, ptr(buf), 100, 0),
 			 100);
-	assert_int_equal(CALL(f, pwrite64, (uint64_t)fd, ptr(buf), 100,
-			      2u << 20),
-			 -ENOSPC);
+	assert_int_equal(
+		CALL(f, pwrite64, (uint64_t)fd, ptr(buf), 100, 2u << 20),
+		-ENOSPC);
 	assert_int_equal(CALL(f, ftruncate, (uint64_t)fd, (1ull << 34) + 1),
 			 -EFBIG);
 	/* Cutting the file back releases its memory. */
 	assert_int_equal(CALL(f, ftruncate, (uint64_t)fd, 0), 0);
 	assert_int_equal(fs->used, before);
-	assert_int_equal(CALL(f, pwrite64, (uint64_t)fd, ptr(buf), 100,
-			      512u << 10),
-			 100);
+	assert_int_equal(
+		CALL(f, pwrite64, (uint64_t)fd, ptr(buf), 100, 512u << 10),
+		100);
 	assert_int_equal(CALL(f, close, (uint64_t)fd), 0);
 }
 
@@ -258,8 +256,8 @@ static void test_mmap_devices(void **state)
 		int fd = (int)CALL(f, open, ptr(devs[i]), O_RDONLY, 0);
 		assert_true(fd >= 0);
 		assert_int_equal(CALL(f, mmap, 0, 1ull << 40, PROT_READ,
-				      MAP_PRIVATE | MAP_NORESERVE,
-				      (uint64_t)fd, 0),
+				      MAP_PRIVATE | MAP_NORESERVE, (uint64_t)fd,
+				      0),
 				 -ENODEV);
 		assert_int_equal(CALL(f, close, (uint64_t)fd), 0);
 	}
@@ -285,9 +283,9 @@ static void test_stat_empty_path_cwd(void **state)
 			      AT_EMPTY_PATH, STATX_BASIC_STATS, ptr(&sx)),
 			 0);
 	assert_int_equal(sx.stx_ino, want.st_ino);
-	assert_int_equal(CALL(f, newfstatat, (uint64_t)AT_FDCWD, ptr(""),
-			      ptr(&st), 0),
-			 -ENOENT);
+	assert_int_equal(
+		CALL(f, newfstatat, (uint64_t)AT_FDCWD, ptr(""), ptr(&st), 0),
+		-ENOENT);
 }
 
 /* A timeout of 2^62 seconds wrapped to 0 ns in the multiplication (an
