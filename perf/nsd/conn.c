@@ -111,11 +111,8 @@ static bool conn_offer(struct nsd_conn *c)
 		size_t n = c->svc->ops->input(c->st, c->in + c->in_head,
 					      c->in_tail - c->in_head);
 		c->in_head += (uint32_t)n;
-		if (c->in_head == c->in_tail) {
-			free(c->in);
-			c->in = NULL;
+		if (c->in_head == c->in_tail)
 			c->in_head = c->in_tail = 0;
-		}
 		return n > 0;
 	}
 	if (c->in_eof && !c->in_end_told) {
@@ -154,10 +151,6 @@ static int conn_read(struct nsd_conn *c)
 		c->srv->counters->bytes_received += (uint64_t)r;
 		return 1;
 	}
-	if (c->in_tail == 0) {
-		free(c->in);
-		c->in = NULL;
-	}
 	if (r == 0) {
 		c->in_eof = true;
 		return 1;
@@ -180,11 +173,8 @@ static int conn_write(struct nsd_conn *c)
 			}
 		}
 		size_t n = c->svc->ops->output(c->st, c->out, NSD_CONN_BUF);
-		if (n == 0) {
-			free(c->out);
-			c->out = NULL;
+		if (n == 0)
 			return 0;
-		}
 		c->out_head = 0;
 		c->out_tail = (uint32_t)n;
 		progress = 1;
@@ -200,6 +190,23 @@ static int conn_write(struct nsd_conn *c)
 		return 1;
 	}
 	return s == -EAGAIN ? progress : (int)s;
+}
+
+/* Gives back the buffers that hold nothing: called when the connection
+ * goes idle (waits for its socket), not between the steps of a busy one,
+ * so that a keep-alive exchange does not allocate per request. */
+static void conn_release_empty(struct nsd_conn *c)
+{
+	if (c->in_head == c->in_tail) {
+		free(c->in);
+		c->in = NULL;
+		c->in_head = c->in_tail = 0;
+	}
+	if (c->out_head == c->out_tail) {
+		free(c->out);
+		c->out = NULL;
+		c->out_head = c->out_tail = 0;
+	}
 }
 
 /* ---- the connection's task ------------------------------------------------ */
@@ -235,9 +242,9 @@ static void conn_finish(struct nsd_conn *c)
 	}
 	c->lingering = true;
 	c->last_ns = c->srv->loop->now;
-	free(c->in);
-	c->in = NULL;
+	/* What is still unread is dropped: the service is done. */
 	c->in_head = c->in_tail = 0;
+	conn_release_empty(c);
 	linger_run(c);
 }
 
@@ -275,8 +282,11 @@ static void conn_run(struct nsd_task *t)
 			conn_finish(c);
 			return;
 		}
-		if (!progress)
-			return; /* the waiter wakes us on the next event */
+		if (!progress) {
+			/* The waiter wakes us on the next event. */
+			conn_release_empty(c);
+			return;
+		}
 	}
 	nsd_loop_wake(c->srv->loop, &c->task);
 }

@@ -2,9 +2,10 @@
  * running a stream service (svc.h).
  *
  * A connection moves bytes between its non-blocking socket and its
- * service through two bounded buffers (NSD_CONN_BUF bytes each, taken
- * while they hold data and given back when empty, so an idle connection
- * holds neither), woken by an ns_waiter through the loop's task queue. It
+ * service through two bounded buffers (NSD_CONN_BUF bytes each, kept
+ * while the connection is busy and given back empty when it waits for
+ * its socket, so an idle connection holds neither), woken by an ns_waiter
+ * through the loop's task queue. It
  * ends:
  * - when the service is done and its output is sent: close (FIN). If the
  *   peer has not finished sending, the connection first shuts down its
