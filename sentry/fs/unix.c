@@ -503,7 +503,8 @@ ssize_t sn_unix_send(struct sn_task *t, struct sn_file *f, const void *buf,
 		free(m);
 		return -ENOMEM;
 	}
-	memcpy(m->data, buf, n);
+	if (n)
+		memcpy(m->data, buf, n); /* an empty message has no data */
 	m->len = n;
 	if (anc) {
 		m->anc = *anc;
@@ -562,7 +563,8 @@ ssize_t sn_unix_recv(struct sn_task *t, struct sn_file *f, void *buf,
 	if (s->type != SOCK_STREAM) {
 		struct umsg *m = rs_container_of(s->rq.next, struct umsg, link);
 		size_t n = m->len < len ? m->len : len;
-		memcpy(buf, m->data, n);
+		if (n) /* an empty message has no data */
+			memcpy(buf, m->data, n);
 		if (m->len > len)
 			*msg_flags |= MSG_TRUNC;
 		put_from(m, from, fromlen);
@@ -592,7 +594,8 @@ ssize_t sn_unix_recv(struct sn_task *t, struct sn_file *f, void *buf,
 			break;
 		size_t avail = m->len - m->off;
 		size_t n = avail < len - done ? avail : len - done;
-		memcpy((char *)buf + done, m->data + m->off, n);
+		if (n)
+			memcpy((char *)buf + done, m->data + m->off, n);
 		done += n;
 		if (done == n)
 			put_from(m, from, fromlen);
