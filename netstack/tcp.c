@@ -672,6 +672,47 @@ static int tcp_bind(struct ns_sock *sk, const struct ns_sockname *sn)
 	return ns_inet_bind(sk, sn, tcp_get_port);
 }
 
+/* What an earlier connection left (a failed connect, or one ended with
+ * AF_UNSPEC) goes before the next attempt; what the user set stays
+ * (Linux tcp_disconnect and tcp_connect_init). */
+static void forget_connection(struct tcp_sock *tp)
+{
+	struct ns_sock *sk = &tp->sk;
+	free_queues(tp);
+	ns_tcp_sndbuf_init(&tp->sndq, 0, tcp_stack(sk->stack)->chunks);
+	ns_tcp_rcvq_init(&tp->rcvq);
+	ns_tcp_rcv_sack_init(&tp->rsack);
+	ns_tcp_sb_init(&tp->sb);
+	ns_tcp_rtt_init(&tp->rtt);
+	ns_tcp_cc_init(&tp->cc, tp->cc.ops);
+	ns_tcp_rack_init(&tp->rack);
+	memset(&tp->tlp, 0, sizeof(tp->tlp));
+	ns_tcp_delack_init(&tp->delack, TCP_DEFAULT_MSS);
+	tp->snd_wnd = tp->max_window = 0;
+	tp->snd_wl1 = tp->snd_wl2 = tp->snd_up = tp->snd_sml = 0;
+	tp->urg_mode = false;
+	tp->irs = tp->rcv_nxt = tp->copied_seq = 0;
+	tp->ts_ok = tp->sack_ok = tp->wscale_ok = false;
+	tp->snd_wscale = 0;
+	tp->mss_clamp = tp->mss_cache = TCP_DEFAULT_MSS;
+	tp->ts_recent = tp->rcv_rtt_last_tsecr = 0;
+	tp->ts_recent_stamp = 0;
+	tp->fin_queued = tp->fin_sent = false;
+	tp->high_seq = tp->undo_marker = tp->reno_dupacks = 0;
+	tp->undo_retrans = 0;
+	tp->retrans_stamp = 0;
+	tp->cwnd_limited = tp->nospace = tp->defer_pending = false;
+	tp->retransmits = tp->probes_out = tp->syn_retries = 0;
+	tp->urg_seq = 0;
+	tp->urg_data = 0;
+	tp->soft_err = 0;
+	tp->bytes_acked = tp->bytes_received = 0;
+	tp->bytes_sent = tp->bytes_retrans = 0;
+	tp->segs_in = tp->segs_out = tp->data_segs_in = tp->data_segs_out = 0;
+	tp->total_retrans = tp->delivered = tp->dsack_dups = 0;
+	tp->reord_seen = tp->rcv_ooopack = 0;
+}
+
 /* RFC 9293 3.10.1 OPEN, active: route, source address, port, ISN, SYN. */
 static int tcp_connect(struct ns_sock *sk, const struct ns_sockname *sn)
 {
@@ -744,6 +785,7 @@ static int tcp_connect(struct ns_sock *sk, const struct ns_sockname *sn)
 	}
 	sk->err = 0;
 	sk->shutdown = 0;
+	forget_connection(tp);
 	struct ns_tcp_tuple t;
 	ns_tcp_tuple_of(&sk->laddr, sk->lport, &sk->raddr, sk->rport, &t);
 	tp->iss = ns_tcp_isn(&tcp_stack(stack)->secrets, &t, stack->now);

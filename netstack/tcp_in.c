@@ -512,7 +512,9 @@ static void check_urg(struct tcp_sock *tp, const struct tcp_seg *seg)
 	uint32_t ptr = seg->seq + seg->urg - 1;
 	if (seg->urg == 0)
 		return;
-	if (seq_lt(ptr, tp->copied_seq) ||
+	/* Linux tcp_check_urg: a pointer to data already received is
+	 * old news, and one before what the user read too. */
+	if (seq_lt(ptr, tp->rcv_nxt) || seq_lt(ptr, tp->copied_seq) ||
 	    ((tp->urg_data & (TCP_URG_VALID | TCP_URG_NOTYET)) &&
 	     !seq_gt(ptr, tp->urg_seq)))
 		return;
@@ -1069,8 +1071,12 @@ static bool cookies_valid(const struct tcp_sock *lp, uint64_t now)
 	       now - lp->lst->last_overflow < TCP_SYNCOOKIE_VALID_NS;
 }
 
-/* A child from the ACK of a cookie SYN-ACK (Linux cookie_v4_check). */
-static struct tcp_sock *cookie_child(struct tcp_sock *lp, struct tcp_seg *seg)
+/* A child from the ACK of a cookie SYN-ACK (Linux cookie_v4_check).
+ * Returns 0 with *out set, -EINVAL for a bad cookie (answered with a RST)
+ * or -ENOBUFS when there is no room for the connection (dropped
+ * silently: the peer retransmits). */
+static int cookie_child(struct tcp_sock *lp, struct tcp_seg *seg,
+			struct tcp_sock **out)
 {
 	struct ns_stack *stack = lp->sk.stack;
 	struct ns_tcp_tuple t;
@@ -1080,13 +1086,13 @@ static struct tcp_sock *cookie_child(struct tcp_sock *lp, struct tcp_seg *seg)
 				    seg->ack - 1, seg->seq - 1, stack->now);
 	if (mss == 0) {
 		TCPX_INC(stack, SyncookiesFailed);
-		return NULL;
+		return -EINVAL;
 	}
 	/* A cookie is good once: a connection now holds the tuple. */
 	if (lp->lst->acceptq_len > lp->lst->backlog) {
 		TCPX_INC(stack, ListenOverflows);
 		TCPX_INC(stack, ListenDrops);
-		return NULL;
+		return -ENOBUFS;
 	}
 	struct ns_tcp_opts o = { .present = TCP_OPT_F_MSS, .mss = mss };
 	uint32_t ts_off = ns_tcp_ts_offset(&tcp_stack(stack)->secrets, &t);
@@ -1107,7 +1113,7 @@ static struct tcp_sock *cookie_child(struct tcp_sock *lp, struct tcp_seg *seg)
 		ns_tcp_child(lp, &seg->daddr, seg->dport, &seg->saddr,
 			     seg->sport, seg->ifindex);
 	if (c == NULL)
-		return NULL;
+		return -ENOBUFS;
 	TCPX_INC(stack, SyncookiesRecv);
 	/* As if our SYN-ACK (ISN ack - 1) had been sent from this socket;
 	 * its send time is unknown, so no RTT sample (lsndtime 0). */
@@ -1123,7 +1129,12 @@ static struct tcp_sock *cookie_child(struct tcp_sock *lp, struct tcp_seg *seg)
 	negotiate(c, &o, true);
 	/* The same choices the cookie SYN-ACK made (window, scale, MSS). */
 	ns_tcp_syn_setup(c);
-	return c;
+	/* Its handshake completes with this ACK, bare or not: no SYN-ACK
+	 * is left to retransmit while waiting for data (Linux creates
+	 * cookie children established, without TCP_DEFER_ACCEPT). */
+	c->defer_accept = 0;
+	*out = c;
+	return 0;
 }
 
 /* A new SYN for listener lp. */
@@ -1176,12 +1187,14 @@ static void listen_rcv(struct tcp_sock *lp, struct tcp_seg *seg)
 	if (seg->flags & TCPHDR_ACK) {
 		if (!(seg->flags & TCPHDR_SYN) &&
 		    cookies_valid(lp, stack->now)) {
-			struct tcp_sock *c = cookie_child(lp, seg);
-			if (c) {
+			struct tcp_sock *c;
+			int r = cookie_child(lp, seg, &c);
+			if (r == 0) {
 				ns_tcp_set_state(c, NS_TCP_SYN_RECV);
 				rcv_state(c, seg);
-				return;
 			}
+			if (r != -EINVAL)
+				return;
 		}
 		ns_tcp_send_reset(stack, seg);
 		return;
@@ -1217,8 +1230,15 @@ static bool tw_rcv(struct ns_stack *stack, struct tcp_tw *tw,
 		    !(seg->flags & TCPHDR_RST) &&
 		    seq_lt(seg->opts.ts_val, tw->ts_recent);
 	if (tw->fin_wait2) {
-		/* An orphan waiting for the peer's FIN. */
-		if (paws || seq_lt(seg->end_seq, tw->rcv_nxt)) {
+		/* An orphan waiting for the peer's FIN: the checks of a live
+		 * socket, in Linux's order (tcp_timewait_state_process). */
+		uint32_t wnd_end = tw->rcv_nxt + tw->rcv_wnd;
+		bool in_window =
+			seg->seq == tw->rcv_nxt ||
+			(seq_gt(seg->end_seq, tw->rcv_nxt) &&
+			 seq_lt(seg->seq, wnd_end)) ||
+			(seg->seq == wnd_end && seg->seq == seg->end_seq);
+		if (paws || !in_window) {
 			ns_tcp_tw_send_ack(stack, tw);
 			return false;
 		}
@@ -1226,6 +1246,10 @@ static bool tw_rcv(struct ns_stack *stack, struct tcp_tw *tw,
 			ns_tcp_tw_kill(stack, tw);
 			return false;
 		}
+		if (!(seg->flags & TCPHDR_ACK) ||
+		    !seq_gt(seg->end_seq, tw->rcv_nxt) ||
+		    seg->end_seq == seg->seq)
+			return false; /* a duplicate or bare ACK */
 		if (!(seg->flags & TCPHDR_FIN) ||
 		    seg->end_seq != tw->rcv_nxt + 1) {
 			/* New data after our close: reset. */
@@ -1273,11 +1297,11 @@ static bool tw_rcv(struct ns_stack *stack, struct tcp_tw *tw,
 		ns_tcp_tw_send_ack(stack, tw);
 		return false;
 	}
-	/* Anything else gets an ACK (rate-free: Linux answers each). */
-	if (seg->end_seq != seg->seq || (seg->flags & TCPHDR_SYN) || paws) {
-		TCPX_INC(stack, TCPACKSkippedTimeWait);
+	/* Anything else gets an ACK. Linux rate-limits these per record
+	 * (counting the skipped ones in TCPACKSkippedTimeWait); here each
+	 * is answered. */
+	if (seg->end_seq != seg->seq || (seg->flags & TCPHDR_SYN) || paws)
 		ns_tcp_tw_send_ack(stack, tw);
-	}
 	return false;
 }
 
@@ -1454,9 +1478,9 @@ static void tcp_err(struct ns_stack *stack, const struct ns_icmp_err *e)
 		return;
 	struct tcp_sock *tp = ns_container_of(c, struct tcp_sock, conn);
 	struct ns_sock *sk = &tp->sk;
-	/* RFC 5927 4.1: only errors about data in flight are believed. */
-	if (sk->state != NS_TCP_SYN_SENT &&
-	    !seq_between(seq, tp->snd_una, tp->snd_nxt))
+	/* RFC 5927 4.1: only errors about data in flight are believed; in
+	 * SYN_SENT that is the SYN itself (snd_una = ISS). */
+	if (!seq_between(seq, tp->snd_una, tp->snd_nxt))
 		return;
 	bool too_big = e->v6 ? e->type == 2 : (e->type == 3 && e->code == 4);
 	if (too_big) {

@@ -60,10 +60,10 @@ ssize_t ns_tcp_sendmsg(struct ns_sock *sk, const struct msghdr *msg, int flags,
 		/* Linux checks the limit before each new buffer, so a write
 		 * goes up to a segment beyond it. */
 		uint32_t mss = tp->mss_cache ? tp->mss_cache : TCP_DEFAULT_MSS;
-		uint32_t room = tp->notsent_lowat - notsent_bytes(tp);
-		room += mss - 1 - (room + mss - 1) % mss;
+		uint64_t room = tp->notsent_lowat - notsent_bytes(tp);
+		room += mss - 1 - (room + mss - 1) % mss; /* no wrap: 64 bits */
 		if (room < space)
-			space = room;
+			space = (uint32_t)room;
 	}
 	uint32_t n = (size_t)total < space ? (uint32_t)total : space;
 	if (n < (size_t)total)

@@ -39,10 +39,12 @@ uint32_t ns_tcp_current_mss(struct tcp_sock *tp)
 	uint32_t mss = path_room(tp) - TCP_HDR_LEN;
 	if (mss > tp->mss_clamp)
 		mss = tp->mss_clamp;
+	/* The floor first: a peer's MSS below the timestamp option's size
+	 * must not wrap the subtraction. */
+	if (mss < TCP_MIN_MSS)
+		mss = TCP_MIN_MSS;
 	if (tp->ts_ok)
 		mss -= TCP_TS_LEN;
-	if (mss < TCP_MIN_MSS - TCP_TS_LEN)
-		mss = TCP_MIN_MSS - TCP_TS_LEN;
 	tp->mss_cache = (uint16_t)mss;
 	return mss;
 }

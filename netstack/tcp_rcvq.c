@@ -260,6 +260,8 @@ uint32_t ns_tcp_rcvq_collapse(struct tcp_rcvq *rq)
 		struct ns_buf *buf = n ? ns_buf_alloc(n) : NULL;
 		if (pkt == NULL || buf == NULL) {
 			ns_pkt_free(pkt);
+			if (buf)
+				ns_buf_unref(buf);
 			/* Keep what is left as it was. */
 			while (old.first)
 				ns_pkt_queue_push(&rq->inq,

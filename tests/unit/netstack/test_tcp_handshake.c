@@ -274,6 +274,72 @@ static void test_rst_to_syn_refuses(void **state)
 	tp_free(&p);
 }
 
+/* An ICMP error whose quoted sequence is not the SYN's is forged (RFC 5927
+ * 4.1) and leaves the attempt alone; after a refusal the same socket
+ * connects again from a clean state (Linux allows it). */
+static void test_forged_icmp_then_reconnect(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 80, 40000);
+	struct ns_socket *s = connect_to_peer(&p);
+	struct tp_seg syn;
+	tp_expect(&p, &syn);
+	struct tp_seg forged = syn;
+	forged.seq += 1000;
+	tp_send_icmp(&p, 3, 1, 0, &forged); /* host unreachable */
+	assert_int_equal(ns_socket_poll(s) & EPOLLERR, 0);
+	tp_send(&p, TP_RST | TP_ACK, 0, syn.seq + 1, 0, NULL, NULL, 0);
+	char b;
+	assert_int_equal(ns_socket_recvfrom(s, &b, 1, 0, NULL, NULL),
+			 -ECONNREFUSED);
+	struct sockaddr_storage ss;
+	socklen_t len = tp_addr(&p, true, p.sport, &ss);
+	assert_int_equal(ns_socket_connect(s, (struct sockaddr *)&ss, len),
+			 -EINPROGRESS);
+	tp_expect(&p, &syn);
+	assert_int_equal(syn.flags, TP_SYN);
+	tp_send(&p, TP_SYN | TP_ACK, 9000, syn.seq + 1, 65535, NULL, NULL, 0);
+	struct tp_seg ack;
+	tp_expect(&p, &ack);
+	assert_int_equal(ack.flags, TP_ACK);
+	assert_int_equal(ack.ack, 9001);
+	assert_true(ns_socket_poll(s) & EPOLLOUT);
+	assert_int_equal(ns_socket_sendto(s, "hi", 2, 0, NULL, 0), 2);
+	struct tp_seg data;
+	tp_expect(&p, &data);
+	assert_int_equal(data.seq, syn.seq + 1);
+	assert_int_equal(data.len, 2);
+	ns_socket_close(s);
+	tp_free(&p);
+}
+
+/* A peer announcing an MSS smaller than the timestamp option still gets
+ * data, in segments of the minimum size. */
+static void test_tiny_peer_mss_with_timestamps(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 80, 40000);
+	struct ns_socket *s = connect_to_peer(&p);
+	struct tp_seg syn;
+	tp_expect(&p, &syn);
+	struct ns_tcp_opts o = { .present = TCP_OPT_F_MSS | TCP_OPT_F_TS,
+				 .mss = 8,
+				 .ts_val = 1,
+				 .ts_ecr = syn.opts.ts_val };
+	tp_send(&p, TP_SYN | TP_ACK, 9000, syn.seq + 1, 65535, &o, NULL, 0);
+	struct tp_seg seg;
+	tp_expect(&p, &seg); /* the ACK */
+	static char data[2000];
+	assert_int_equal(ns_socket_sendto(s, data, sizeof(data), 0, NULL, 0),
+			 (ssize_t)sizeof(data));
+	tp_expect(&p, &seg);
+	assert_int_equal(seg.len, 88 - 12);
+	ns_socket_close(s);
+	tp_free(&p);
+}
+
 static void test_synack_with_bad_ack_gets_rst(void **state)
 {
 	(void)state;
@@ -430,6 +496,23 @@ static void test_syn_cookies_when_syn_queue_full(void **state)
 	assert_true(info.options & NS_TCPI_OPT_SACK);
 	assert_int_equal(info.snd_mss, 1460 - 12);
 	ns_socket_close(a);
+	/* With TCP_DEFER_ACCEPT, a cookie's bare ACK still makes a
+	 * connection at once: no SYN-ACK is left to retransmit while
+	 * waiting for data (Linux). */
+	int secs = 5;
+	assert_int_equal(ns_socket_setsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT,
+					      &secs, sizeof(secs)),
+			 0);
+	while (tp_recv(&p, &sa)) /* the closed connection's segments */
+		;
+	p.sport = 2004;
+	tp_send(&p, TP_SYN, 3000, 0, 65535, &o, NULL, 0);
+	tp_expect(&p, &sa);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.SyncookiesSent"), 2);
+	ao.ts_ecr = sa.opts.ts_val;
+	tp_send(&p, TP_ACK, 3001, sa.seq + 1, 65535, &ao, NULL, 0);
+	assert_int_equal(ns_socket_accept(l, &a, NULL, NULL, 0), 0);
+	ns_socket_close(a);
 	ns_socket_close(l);
 	tp_free(&p);
 }
@@ -517,6 +600,8 @@ int main(void)
 		cmocka_unit_test(
 			test_syn_retransmits_with_backoff_then_times_out),
 		cmocka_unit_test(test_rst_to_syn_refuses),
+		cmocka_unit_test(test_forged_icmp_then_reconnect),
+		cmocka_unit_test(test_tiny_peer_mss_with_timestamps),
 		cmocka_unit_test(test_synack_with_bad_ack_gets_rst),
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_accept_queue_overflow),

@@ -353,6 +353,9 @@ static void test_notsent_lowat(void **state)
 		sent += s.len;
 	assert_int_equal(sent, 3 * 1460);
 	assert_true(ns_socket_poll(c.s) & EPOLLOUT);
+	/* -1 (UINT_MAX) is Linux's "no limit": writes go on. */
+	assert_int_equal(setint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, -1), 0);
+	assert_int_equal(ns_socket_sendto(c.s, buf, 100, 0, NULL, 0), 100);
 	tp_conn_close(&c);
 	tp_free(&p);
 }
