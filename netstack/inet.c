@@ -360,6 +360,9 @@ bool ns_inet_dgram_err(const struct ns_sock *sk, const struct ns_icmp_err *e,
 	bool too_big = e->v6 ? e->type == 2 : (e->type == 3 && e->code == 4);
 	if (!too_big)
 		return true;
+	/* A socket sent the quoted datagram: the news about its path is
+	 * believed (Linux ipv4_sk_update_pmtu), whatever its DF mode. */
+	ns_pmtu_update(sk->stack, &e->dst, e->info);
 	/* Path MTU news is an error only for a socket that sets DF. */
 	if (pmtudisc_mode(e->v6 ? sk->pmtudisc6 : sk->pmtudisc) ==
 	    NS_PMTUDISC_DONT)

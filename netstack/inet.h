@@ -63,8 +63,10 @@ void ns_inet_tx(const struct ns_sock *sk, const struct ns_inet_send *s,
 		const struct ns_dst *d, uint8_t proto, struct ns_ip_tx *tx);
 
 /* Whether an ICMP error about a datagram of sk reaches it, and as what
- * (*out): a "too big" message is an error, a fatal one, only when the
- * socket sets DF (its IP_MTU_DISCOVER mode; Linux ip_icmp_error). */
+ * (*out): a "too big" message lowers the path MTU, and is an error, a
+ * fatal one, only when the socket sets DF (its IP_MTU_DISCOVER mode;
+ * Linux ip_icmp_error). The ICMP layer updates no path itself, so that
+ * only messages quoting what a socket sent do (Linux). */
 bool ns_inet_dgram_err(const struct ns_sock *sk, const struct ns_icmp_err *e,
 		       struct ns_icmp_err *out);
 

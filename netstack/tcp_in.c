@@ -1484,9 +1484,11 @@ static void tcp_err(struct ns_stack *stack, const struct ns_icmp_err *e)
 		return;
 	bool too_big = e->v6 ? e->type == 2 : (e->type == 3 && e->code == 4);
 	if (too_big) {
-		/* The core updated the path MTU; segments shrink and the
-		 * oversized ones in flight go again, cut to the new size
-		 * (RFC 1191, RFC 8201; Linux tcp_simple_retransmit). */
+		/* Believed (the quote is of data in flight): the path MTU
+		 * drops, segments shrink and the oversized ones in flight
+		 * go again, cut to the new size (RFC 1191, RFC 8201; Linux
+		 * tcp_v4_mtu_reduced, tcp_simple_retransmit). */
+		ns_pmtu_update(stack, &e->dst, e->info);
 		sk->dst_ok = false;
 		if (sk->state != NS_TCP_SYN_SENT &&
 		    mark_oversized_lost(tp, ns_tcp_send_mss(tp)))

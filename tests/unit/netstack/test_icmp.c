@@ -368,6 +368,19 @@ static void test_frag_needed_lowers_path_mtu(void **state)
 	assert_int_equal(ee.ee_info, 1280);
 	assert_int_equal(ns_socket_sendto(a, big, 1253, 0, NULL, 0), -EMSGSIZE);
 	assert_int_equal(ns_socket_sendto(a, big, 1252, 0, NULL, 0), 1252);
+	/* A message quoting a datagram no socket sent (to 192.0.2.2 from
+	 * port 4999) is not believed: that path keeps its MTU. */
+	orig[14 + 19] = 2;
+	ns_put_be16(orig + 14 + 20, 4999);
+	n = nt_put_eth(f, nt_mac_a, nt_mac_b, 0x0800);
+	n += nt_put_ip4(f + n, "10.0.0.254", "10.0.0.1", 1, 8 + 28, 10, 0, 64);
+	n += nt_put_icmp(f + n, false, "10.0.0.254", "10.0.0.1", 3, 4, 576,
+			 orig + 14, 28);
+	nt_inject(&s.e, f, n);
+	nt_ip4("192.0.2.2", dst);
+	assert_int_equal(ns_stack_route_get(s.e.stack, AF_INET, dst, 0, &rl),
+			 0);
+	assert_int_equal(rl.mtu, 1500);
 	ns_socket_close(a);
 	nt_solo_free(&s);
 }
