@@ -689,7 +689,7 @@ static void forget_connection(struct tcp_sock *tp)
 	memset(&tp->tlp, 0, sizeof(tp->tlp));
 	ns_tcp_delack_init(&tp->delack, TCP_DEFAULT_MSS);
 	tp->snd_wnd = tp->max_window = 0;
-	tp->snd_wl1 = tp->snd_wl2 = tp->snd_up = tp->snd_sml = 0;
+	tp->snd_wl1 = tp->snd_up = tp->snd_sml = 0;
 	tp->urg_mode = false;
 	tp->irs = tp->rcv_nxt = tp->copied_seq = 0;
 	tp->ts_ok = tp->sack_ok = tp->wscale_ok = false;

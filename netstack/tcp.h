@@ -54,17 +54,14 @@ struct ns_stack;
 #define TCP_TS_LEN	   12 /* NOP NOP TS, as every segment carries it */
 #define TCP_SYN_RETRIES	   6
 #define TCP_SYNACK_RETRIES 5
-#define TCP_RETRIES1	   3
 #define TCP_RETRIES2	   15
 /* Retransmissions of an orphan (Linux tcp_orphan_retries 0 means 8). */
 #define TCP_ORPHAN_RETRIES    8
-#define TCP_FIN_TIMEOUT_NS    (60 * NS_SEC)
 #define TCP_TIMEWAIT_NS	      (60 * NS_SEC)
 #define TCP_KEEPIDLE_DEFAULT  7200
 #define TCP_KEEPINTVL_DEFAULT 75
 #define TCP_KEEPCNT_DEFAULT   9
 #define TCP_SOMAXCONN	      4096
-#define TCP_MAX_SYN_BACKLOG   4096
 #define TCP_MAX_TW_BUCKETS    262144
 /* Minimum and default MSS (RFC 9293 3.7.1: 536 without the option; IPv6
  * RFC 8200 5: 1280 - 60). */
@@ -218,7 +215,6 @@ struct tcp_sock {
 	uint32_t snd_nxt;
 	uint32_t snd_wnd; /* bytes, unscaled */
 	uint32_t snd_wl1; /* seq of the segment that last set the window */
-	uint32_t snd_wl2; /* and its ack */
 	uint32_t max_window;
 	uint32_t snd_up;  /* urgent pointer: after the urgent byte */
 	uint32_t snd_sml; /* end of the last short segment (Nagle) */
@@ -267,7 +263,6 @@ struct tcp_sock {
 	int32_t undo_retrans;	/* retransmissions not yet proved spurious */
 	uint64_t retrans_stamp; /* first retransmission of the episode */
 	uint32_t reno_dupacks;	/* without SACK: duplicate ACKs counted */
-	uint32_t max_packets_out;
 	bool cwnd_limited;
 	uint8_t retransmits; /* consecutive timeouts (icsk_retransmits) */
 	uint8_t probes_out;  /* unanswered zero-window / keepalive probes */

@@ -24,7 +24,6 @@ void ns_tcp_secrets_init(struct ns_tcp_secrets *s,
 	key_from(&s->cookie[0], seed + 32);
 	key_from(&s->cookie[1], seed + 48);
 	key_from(&s->port, seed + 64);
-	key_from(&s->demux, seed + 80);
 }
 
 /* Serialises the tuple in a fixed layout: laddr, raddr, lport, rport,

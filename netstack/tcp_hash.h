@@ -4,8 +4,8 @@
  * connection's addresses and ports under a secret drawn once per stack from
  * the caller's randomness (the netstack has no entropy source of its own):
  * initial sequence numbers (RFC 6528), timestamp offsets, SYN cookies, the
- * ephemeral-port offset (RFC 6056 algorithm 3), and the demux table hash
- * (so that a peer cannot aim all its connections at one bucket).
+ * and the ephemeral-port offset (RFC 6056 algorithm 3). (The demux table
+ * uses the stack's cheaper table key: see conn_hash in tcp.c.)
  *
  * Addresses are passed as bytes in network order, 4 for IPv4 and 16 for
  * IPv6; both ends of a call must use the same length.
@@ -25,10 +25,9 @@ struct ns_tcp_secrets {
 	struct ns_hash_key ts_off;
 	struct ns_hash_key cookie[2];
 	struct ns_hash_key port;
-	struct ns_hash_key demux;
 };
 
-#define NS_TCP_SECRETS_SEED_LEN 96
+#define NS_TCP_SECRETS_SEED_LEN 80
 
 /* Fills the secrets from NS_TCP_SECRETS_SEED_LEN bytes of the caller's
  * randomness (borrowed). */

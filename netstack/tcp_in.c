@@ -145,7 +145,6 @@ static uint32_t update_window(struct tcp_sock *tp, const struct tcp_seg *seg)
 	    (seg->seq == tp->snd_wl1 && (nwin > tp->snd_wnd || nwin == 0))) {
 		uint32_t flag = tp->snd_wnd != nwin ? ACK_WIN_UPDATE : 0;
 		tp->snd_wl1 = seg->seq;
-		tp->snd_wl2 = seg->ack;
 		if (tp->snd_wnd != nwin) {
 			tp->snd_wnd = nwin;
 			if (nwin > tp->max_window)
@@ -839,7 +838,6 @@ static bool synrecv_ack(struct tcp_sock *tp, struct tcp_seg *seg)
 	tp->snd_wnd = (uint32_t)seg->wnd << tp->snd_wscale;
 	tp->max_window = tp->snd_wnd;
 	tp->snd_wl1 = seg->seq;
-	tp->snd_wl2 = seg->ack;
 	tp->rcv_tstamp = stack->now;
 	ns_tcp_rtx_cancel(tp);
 	if (tp->syn_retries == 0 && tp->lsndtime)
@@ -1042,7 +1040,6 @@ static void synsent_rcv(struct tcp_sock *tp, struct tcp_seg *seg)
 	tp->snd_wnd = seg->wnd;
 	tp->max_window = tp->snd_wnd;
 	tp->snd_wl1 = seg->seq;
-	tp->snd_wl2 = seg->ack;
 	tp->rcv_tstamp = stack->now;
 	ns_tcp_rtx_cancel(tp);
 	if (tp->syn_retries == 0)

@@ -780,8 +780,6 @@ static uint32_t write_xmit(struct tcp_sock *tp, uint32_t limit_segs,
 		if (tp->cc.state == NS_CA_RECOVERY || tp->cc.state == NS_CA_CWR)
 			ns_tcp_cc_prr_sent(&tp->cc, segs);
 		sent += segs;
-		if (tp->sb.count > tp->max_packets_out)
-			tp->max_packets_out = tp->sb.count;
 		if (fin)
 			break;
 	}
