@@ -303,18 +303,25 @@ static void test_broadcast_echo_ignored(void **state)
 	nt_solo_free(&s);
 }
 
+/* A stack whose default route is the router 10.0.0.254 at B's MAC. */
+static void solo_behind_router(struct nt_solo *s)
+{
+	nt_solo_init(s, 0, 0);
+	struct ns_route r = { .family = AF_INET };
+	nt_ip4("10.0.0.254", r.gateway);
+	assert_int_equal(ns_stack_add_route(s->e.stack, &r), 0);
+	struct ns_neigh_info ni = { .ifindex = s->e.ifindex,
+				    .family = AF_INET };
+	nt_ip4("10.0.0.254", ni.addr);
+	memcpy(ni.mac, nt_mac_b, 6);
+	ns_stack_add_neigh(s->e.stack, &ni);
+}
+
 static void test_frag_needed_lowers_path_mtu(void **state)
 {
 	(void)state;
 	struct nt_solo s;
-	nt_solo_init(&s, 0, 0);
-	struct ns_route r = { .family = AF_INET };
-	nt_ip4("10.0.0.254", r.gateway);
-	assert_int_equal(ns_stack_add_route(s.e.stack, &r), 0);
-	struct ns_neigh_info ni = { .ifindex = s.e.ifindex, .family = AF_INET };
-	nt_ip4("10.0.0.254", ni.addr);
-	memcpy(ni.mac, nt_mac_b, 6);
-	ns_stack_add_neigh(s.e.stack, &ni);
+	solo_behind_router(&s);
 	struct ns_socket *a = nt_udp(s.e.stack, AF_INET, "0.0.0.0", 4000);
 	int v = IP_PMTUDISC_DO;
 	assert_int_equal(ns_socket_setsockopt(a, IPPROTO_IP, IP_MTU_DISCOVER,
@@ -408,14 +415,7 @@ static void test_omit_and_error_queue_memory(void **state)
 {
 	(void)state;
 	struct nt_solo s;
-	nt_solo_init(&s, 0, 0);
-	struct ns_route r = { .family = AF_INET };
-	nt_ip4("10.0.0.254", r.gateway);
-	assert_int_equal(ns_stack_add_route(s.e.stack, &r), 0);
-	struct ns_neigh_info ni = { .ifindex = s.e.ifindex, .family = AF_INET };
-	nt_ip4("10.0.0.254", ni.addr);
-	memcpy(ni.mac, nt_mac_b, 6);
-	ns_stack_add_neigh(s.e.stack, &ni);
+	solo_behind_router(&s);
 	struct sockaddr_in to = nt_sin("192.0.2.1", 53);
 	struct ns_socket *omit = nt_udp(s.e.stack, AF_INET, "0.0.0.0", 4001);
 	struct ns_socket *dof = nt_udp(s.e.stack, AF_INET, "0.0.0.0", 4002);
