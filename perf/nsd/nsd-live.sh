@@ -127,12 +127,11 @@ live_upload() {
 # curl makes 500 transfers of distinct sizes, each checked, 300 at a time
 # (curl's largest --parallel-max).
 live_500_wrk() {
-	local out
-	out=$(cli timeout 30 wrk -t 2 -c 500 -d 2s --timeout 10s "http://$NSD_V4/bytes/1000" 2>&1) || return 1
-	if grep -qE 'Socket errors|Non-2xx' <<<"$out" || ! grep -q 'Requests/sec' <<<"$out"; then
-		while IFS= read -r line; do
-			echo "# $line"
-		done <<<"$out" >&2
+	local out rc=0
+	out=$(cli timeout 30 wrk -t 2 -c 500 -d 2s --timeout 10s "http://$NSD_V4/bytes/1000" 2>&1) || rc=$?
+	if ((rc != 0)) || grep -qE 'Socket errors|Non-2xx' <<<"$out" || ! grep -q 'Requests/sec' <<<"$out"; then
+		echo "wrk exited $rc (limit on open files: $(ulimit -n)):"
+		echo "$out"
 		return 1
 	fi
 	local peak

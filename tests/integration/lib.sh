@@ -11,7 +11,8 @@
 #   veth_pair NS1 IF1 NS2 IF2   veth between two namespaces (links up)
 #   defer CMD ARGS...       runs CMD at exit, last registered first
 #   wait_for SECS CMD...    polls CMD until it succeeds or SECS pass
-#   check NAME CMD...       runs CMD, prints a TAP result for NAME
+#   check NAME CMD...       runs CMD, prints a TAP result for NAME and CMD's
+#                           output as comments
 #   skip NAME REASON        prints a TAP skip
 #   require_root, require_cmd CMD...   skip the whole script when unmet
 
@@ -99,16 +100,23 @@ wait_for() {
 	done
 }
 
+# check NAME CMD...: runs CMD in this shell (variables it sets stay set)
+# with its output in a file, then prints the TAP result. Whatever CMD
+# printed follows as "# " comment lines, so a failing check always shows
+# what it saw (a passing one may print measurements the same way).
 check() {
-	local name=$1
+	local name=$1 log=$TEST_TMP/check.log rc
 	shift
 	__tap_n=$((__tap_n + 1))
-	if "$@"; then
+	"$@" >"$log" 2>&1
+	rc=$?
+	if ((rc == 0)); then
 		echo "ok $__tap_n - $name"
 	else
 		__tap_failed=$((__tap_failed + 1))
-		echo "not ok $__tap_n - $name"
+		echo "not ok $__tap_n - $name (exit $rc)"
 	fi
+	sed 's/^/# /' "$log"
 }
 
 skip() {
