@@ -171,7 +171,7 @@ iperf() {
 }
 
 rps() {
-	client "$1" wrk -t 1 -c 50 -d "${seconds}s" "http://$NSD_V4/bytes/1024" |
+	client "$1" wrk -t 1 -c 50 -d "${seconds}s" "http://$NSD_V4:80/bytes/1024" |
 		awk '/Socket errors|Non-2xx/ { bad = 1 } /^Requests\/sec/ { r = $2 } END { if (bad || r == "") exit 1; printf "%.0f", r }'
 }
 

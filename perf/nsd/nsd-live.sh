@@ -125,10 +125,12 @@ live_upload() {
 
 # 500 connections at once: wrk holds 500 keep-alive connections; then
 # curl makes 500 transfers of distinct sizes, each checked, 300 at a time
-# (curl's largest --parallel-max).
+# (curl's largest --parallel-max). wrk gets the port in the URL: without
+# it, wrk asks getaddrinfo for the "http" service, which needs
+# /etc/services (Debian's netbase, absent from a minimal root).
 live_500_wrk() {
 	local out rc=0
-	out=$(cli timeout 30 wrk -t 2 -c 500 -d 2s --timeout 10s "http://$NSD_V4/bytes/1000" 2>&1) || rc=$?
+	out=$(cli timeout 30 wrk -t 2 -c 500 -d 2s --timeout 10s "http://$NSD_V4:80/bytes/1000" 2>&1) || rc=$?
 	if ((rc != 0)) || grep -qE 'Socket errors|Non-2xx' <<<"$out" || ! grep -q 'Requests/sec' <<<"$out"; then
 		echo "wrk exited $rc (limit on open files: $(ulimit -n)):"
 		echo "$out"
