@@ -30,6 +30,7 @@ struct sn_file;
 struct sn_fdtable;
 struct sn_mount;
 struct gf_client;
+struct sn_net;
 
 /* ---- event loop (kernel/loop.c) ---------------------------------------- */
 
@@ -259,6 +260,7 @@ struct sn_kernel {
 	uint64_t boot_realtime_ns;
 	struct sn_run_stats stats;
 	void *unix_names; /* abstract and path socket names (fs/unix.c) */
+	struct sn_net *net; /* the sandbox's network (net/net.h) */
 	char *cpuinfo;	  /* host /proc/cpuinfo, read before confinement */
 	int host_proc;	  /* O_PATH fd of the host's /proc */
 	int shm_dir;	  /* O_PATH fd of the apps' SN_SHM_DIR, -1 until used */

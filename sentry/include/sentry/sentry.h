@@ -10,12 +10,33 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "drivers/nethost.h"
 #include "runsc/error.h"
 
 /* A bind mount served by the gofer under attach name `path`. */
 struct sn_mount_spec {
 	const char *path; /* absolute destination in the sandbox */
 	bool readonly;
+};
+
+/* How the sandbox reaches the network (runsc's --network). */
+enum sn_net_mode {
+	/* A netstack with loopback only (the default of the zero value). */
+	SN_NET_NONE,
+	/* The netstack on the links of `nethost` (the interfaces runsc took
+	 * over): the application's packets never reach the host's stack. */
+	SN_NET_SANDBOX,
+	/* Socket calls go to host sockets the Sentry holds: the host's
+	 * stack and namespace, weaker isolation. */
+	SN_NET_HOST,
+};
+
+struct sn_net_config {
+	enum sn_net_mode mode;
+	/* SN_NET_SANDBOX: the NICs, addresses, routes and capture. With
+	 * SN_NET_NONE it may carry a capture of the loopback (no NICs).
+	 * NULL: loopback only, no capture. Borrowed for sn_run's set-up. */
+	const struct drv_nethost_config *nethost;
 };
 
 struct sn_config {
@@ -37,6 +58,7 @@ struct sn_config {
 	const char *hostname;
 	uid_t uid; /* the application's virtual credentials */
 	gid_t gid;
+	struct sn_net_config net;
 	/* Confine the Sentry after set-up (namespaces, seccomp). Tests that
 	 * run the Sentry in-process switch it off. */
 	bool confine;
