@@ -130,6 +130,12 @@ void ns_enter(struct ns_stack *s)
 	}
 }
 
+/* The receive timestamp of a packet that came without one. */
+static uint64_t rx_tstamp(const struct ns_stack *s)
+{
+	return s->cfg.wall_clock ? s->cfg.wall_clock(s->cfg.ctx) : s->now;
+}
+
 static void loop_drain(struct ns_stack *s)
 {
 	for (unsigned i = 0; i < NS_LOOP_BUDGET; i++) {
@@ -140,7 +146,7 @@ static void loop_drain(struct ns_stack *s)
 		s->lo->rx_bytes += pkt->len;
 		pkt->ifindex = (uint16_t)s->lo->ifindex;
 		if (pkt->tstamp_ns == 0)
-			pkt->tstamp_ns = s->now;
+			pkt->tstamp_ns = rx_tstamp(s);
 		if ((pkt->data[0] >> 4) == 6)
 			ns_ip6_input(s, s->lo, pkt);
 		else
@@ -196,7 +202,7 @@ static int input_one(struct ns_stack *s, int ifindex, struct ns_pkt *pkt)
 	pkt->ifindex = (uint16_t)ifindex;
 	pkt->next = NULL;
 	if (pkt->tstamp_ns == 0)
-		pkt->tstamp_ns = s->now;
+		pkt->tstamp_ns = rx_tstamp(s);
 	if (ns_nic_is_ether(nic)) {
 		ns_eth_input(s, nic, pkt);
 		return 0;

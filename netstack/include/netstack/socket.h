@@ -137,8 +137,8 @@ ssize_t ns_socket_sendmsg(struct ns_socket *sock, const struct msghdr *msg,
  * updated as by Linux (msg_flags: MSG_TRUNC, MSG_CTRUNC, MSG_ERRQUEUE).
  * Control messages written when enabled: IP_PKTINFO, IP_TTL, IP_TOS,
  * IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, SO_RXQ_OVFL, SO_TIMESTAMP(NS)
- * (on the stack's clock, config.clock, which the caller may need to turn
- * into wall time), and IP_RECVERR / IPV6_RECVERR with MSG_ERRQUEUE
+ * (the packet's receive time: the driver's CLOCK_REALTIME stamp, else the
+ * stack's config.wall_clock), and IP_RECVERR / IPV6_RECVERR with MSG_ERRQUEUE
  * (struct sock_extended_err followed by the offender's address; an IPv6
  * socket reports IPv4 errors with v4-mapped addresses, as Linux).
  * Flags: MSG_PEEK, MSG_TRUNC (return the real datagram length),

@@ -49,7 +49,13 @@ struct ns_stack_config {
 	 * getrandom). NULL: a PRNG seeded from `seed`, which is predictable
 	 * and meant for tests and fuzzing only. */
 	void (*random)(void *ctx, void *buf, size_t len);
-	void *ctx; /* passed to clock and random */
+	/* Wall-clock time (CLOCK_REALTIME ns) for the receive timestamps
+	 * of packets that arrive without one (looped back, or from a link
+	 * that does not stamp): SO_TIMESTAMP shows wall time, as on Linux,
+	 * and drivers stamp received frames with CLOCK_REALTIME. NULL: the
+	 * monotonic clock above. */
+	uint64_t (*wall_clock)(void *ctx);
+	void *ctx; /* passed to clock, wall_clock and random */
 	uint64_t seed;
 
 	/* Limits; 0 selects the default given. */
