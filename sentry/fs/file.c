@@ -135,6 +135,14 @@ int sn_fd_alloc(struct sn_fdtable *t, struct sn_file *f, int min, bool cloexec,
 	return -EMFILE;
 }
 
+bool sn_fd_available(const struct sn_fdtable *t, int limit)
+{
+	for (int fd = 0; fd < limit; fd++)
+		if (fd >= t->cap || t->fds[fd].file == NULL)
+			return true;
+	return false;
+}
+
 int sn_fd_install_at(struct sn_fdtable *t, int fd, struct sn_file *f,
 		     bool cloexec, int limit)
 {

@@ -107,6 +107,8 @@ void sn_fdtable_put(struct sn_fdtable *t);
  * below limit. Returns the fd or -EMFILE. */
 int sn_fd_alloc(struct sn_fdtable *t, struct sn_file *f, int min, bool cloexec,
 		int limit);
+/* Whether sn_fd_alloc(t, f, 0, ..., limit) would find a free fd. */
+bool sn_fd_available(const struct sn_fdtable *t, int limit);
 /* Installs f at exactly fd, closing what was there. */
 int sn_fd_install_at(struct sn_fdtable *t, int fd, struct sn_file *f,
 		     bool cloexec, int limit);

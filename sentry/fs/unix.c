@@ -818,4 +818,5 @@ static const struct sn_file_ops unix_ops = {
 	.stat = u_stat,
 	.ioctl = u_ioctl,
 	.release = u_release,
+	.sock = &sn_unix_sock_ops,
 };

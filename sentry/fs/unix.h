@@ -22,6 +22,8 @@ struct sn_unix_anc {
 void sn_unix_anc_clear(struct sn_unix_anc *anc);
 
 bool sn_file_is_unix(const struct sn_file *f);
+/* The socket-family operations of AF_UNIX (fs/unix_sock.c). */
+extern const struct sn_sock_ops sn_unix_sock_ops;
 int sn_unix_socket(struct sn_kernel *k, int type, int flags,
 		   struct sn_file **out);
 int sn_unix_pair(struct sn_task *t, int type, int flags, struct sn_file **a,

@@ -22,6 +22,7 @@
 #include "kernel/exec.h"
 #include "kernel/kernel.h"
 #include "kernel/shm.h"
+#include "net/net.h"
 #include "platform/allowlist.h"
 #include "runsc/log.h"
 
@@ -309,6 +310,7 @@ static void kernel_free(struct sn_kernel *k)
 			rs_container_of(k->procs.next, struct sn_proc, link));
 	sn_file_put(k->devnull);
 	sn_vfs_unmount_all(k);
+	sn_net_close(k);
 	gf_client_free(k->gofer);
 	if (k->plat)
 		k->plat->ops->destroy(k->plat);
@@ -345,6 +347,9 @@ static void run_loop(struct sn_kernel *k)
 			return;
 		if (r == -ECHILD && k->ntasks == 0)
 			return;
+		/* Frames the syscalls queued leave now, and timers they
+		 * armed are waited for. */
+		sn_net_idle(k);
 		if (rs_list_empty(&k->runq))
 			sn_loop_run_once(k->loop, -1);
 	}
@@ -370,6 +375,10 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 	}
 	sn_loop_add_fd(k->loop, k->plat->ops->event_fd(k->plat), 0x1,
 		       on_platform_event, k);
+	/* Before confinement: links need the host's namespace and
+	 * privileges to open. */
+	if ((r = sn_net_open(k, &cfg->net, err)) < 0)
+		goto out;
 	if ((r = mount_all(k, cfg, err)) < 0)
 		goto out;
 	struct sn_path devnull;

@@ -16,6 +16,7 @@
 
 #include "drivers/nethost.h"
 #include "kernel/kernel.h"
+#include "netstack/socket.h"
 #include "netstack/stack.h"
 
 struct sn_net {
@@ -23,7 +24,16 @@ struct sn_net {
 	struct drv_nethost *host; /* NULL with SN_NET_HOST */
 	struct ns_stack *stack;	  /* borrowed from host; NULL with HOST */
 	int link_error;		  /* negative errno once a link failed */
+	/* Open inet socket files (net/inet.c), for /proc/net and sock_diag
+	 * to find a socket's inode, and the next inode number to give. */
+	struct rs_list socks;
+	uint64_t next_ino;
 };
+
+/* The inode number of the socket file holding ns (shown in
+ * /proc/PID/fd as socket:[N] and in /proc/net/tcp), or 0 when no file
+ * holds it (a connection finishing its close, one not yet accepted). */
+uint64_t sn_inet_ino(const struct sn_kernel *k, const struct ns_socket *ns);
 
 /* Sets up k->net from the configuration: opens the stack and its links
  * (before the Sentry confines itself: links need the host's
@@ -42,9 +52,5 @@ static inline struct ns_stack *sn_net_stack(const struct sn_kernel *k)
 
 /* Called by the event loop before it sleeps. */
 void sn_net_idle(struct sn_kernel *k);
-
-/* The stack's clock (CLOCK_MONOTONIC ns) as CLOCK_REALTIME ns, for
- * SO_TIMESTAMP values. */
-uint64_t sn_net_realtime_of(uint64_t mono_ns);
 
 #endif

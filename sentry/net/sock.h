@@ -87,7 +87,7 @@ struct sn_sock_ops {
 		       const struct sockaddr *addr, socklen_t len, bool again);
 	int (*listen)(struct sn_file *f, struct sn_task *t, int backlog);
 	/* flags: SOCK_NONBLOCK (for the new file's O_NONBLOCK). On success
-	 * *out is a new file with one reference and *peer/*peerlen the
+	 * *out is a new file with one reference, and *peer and *peerlen the
 	 * peer's address (peerlen 0: none). -EAGAIN: wait for POLLIN. */
 	int (*accept)(struct sn_file *f, struct sn_task *t, int flags,
 		      struct sn_file **out, struct sockaddr_storage *peer,
@@ -102,7 +102,7 @@ struct sn_sock_ops {
 	ssize_t (*recvmsg)(struct sn_file *f, struct sn_task *t,
 			   struct sn_sockmsg *m, int flags);
 	int (*shutdown)(struct sn_file *f, struct sn_task *t, int how);
-	/* getsockname (peer false) / getpeername (peer true): writes the
+	/* getsockname (peer false) or getpeername (peer true): writes the
 	 * address to *addr and its full length to *len. */
 	int (*getname)(struct sn_file *f, bool peer,
 		       struct sockaddr_storage *addr, socklen_t *len);

@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "net/sock.h"
 #include "syscalls/syscalls.h"
 
 /* One syscall moves at most this much; larger requests are short, which
@@ -115,6 +116,8 @@ static enum sn_action do_read(struct sn_task *t, struct sn_sc *sc, int fd,
 		return sn_ret(sc, -EBADF);
 	if (off >= 0 && f->ops->stream)
 		return sn_ret(sc, -ESPIPE);
+	if (sn_file_is_socket(f))
+		return sn_sock_rw(t, sc, f, iov, cnt, false);
 	if (total > IO_MAX)
 		total = IO_MAX;
 	char *buf = sn_scratch(t->k, total ? total : 1);
@@ -148,6 +151,8 @@ static enum sn_action do_write(struct sn_task *t, struct sn_sc *sc, int fd,
 		return sn_ret(sc, -EBADF);
 	if (off >= 0 && f->ops->stream)
 		return sn_ret(sc, -ESPIPE);
+	if (sn_file_is_socket(f))
+		return sn_sock_rw(t, sc, f, iov, cnt, true);
 	if (total > IO_MAX)
 		total = IO_MAX;
 	size_t done = sc->first ? 0 : sc->partial;
@@ -480,9 +485,12 @@ SYSCALL(ioctl)
 	default:
 		break;
 	}
-	if (f->ops->ioctl == NULL)
-		return sn_ret(sc, -ENOTTY);
-	return sn_ret(sc, f->ops->ioctl(f, t, cmd, sc->a[2]));
+	long r = f->ops->ioctl ? f->ops->ioctl(f, t, cmd, sc->a[2]) : -ENOTTY;
+	/* sock_do_ioctl: what the family does not know may be an
+	 * interface ioctl, answered for a socket of any family. */
+	if (r == -ENOTTY && sn_file_is_socket(f))
+		r = sn_netdev_ioctl(t, cmd, sc->a[2]);
+	return sn_ret(sc, r);
 }
 
 SYSCALL(fsync)

@@ -4,6 +4,8 @@
 #ifndef SENTRY_SYSCALLS_SYSCALLS_H
 #define SENTRY_SYSCALLS_SYSCALLS_H
 
+#include <sys/uio.h>
+
 #include "fs/fs.h"
 #include "kernel/kernel.h"
 
@@ -190,6 +192,11 @@ enum sn_action sn_signalfd_read(struct sn_task *t, struct sn_sc *sc,
 				struct sn_file *f, uint64_t buf, size_t len);
 
 /* sys_socket.c */
+/* read/write/readv/writev on a socket file (iov in Sentry memory, holding
+ * application addresses; cnt already checked against IOV_MAX). */
+enum sn_action sn_sock_rw(struct sn_task *t, struct sn_sc *sc,
+			  struct sn_file *f, const struct iovec *iov, int cnt,
+			  bool write);
 SYSCALL(socket);
 SYSCALL(socketpair);
 SYSCALL(bind);

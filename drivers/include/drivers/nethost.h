@@ -50,8 +50,8 @@ struct drv_nethost_nic {
 };
 
 struct drv_nethost_capture {
-	const char *path; /* pcap file to create; NULL: stream to fd */
-	int fd;		  /* with path NULL: borrowed, duplicated; -1: none */
+	const char *path;   /* pcap file to create; NULL: stream to fd */
+	int fd;		    /* with path NULL: borrowed, duplicated; -1: none */
 	const char *filter; /* libpcap expression; NULL: every frame */
 	uint32_t snaplen;   /* 0: whole frames */
 };

@@ -1,0 +1,311 @@
+/* AF_INET and AF_INET6 sockets over the sandbox's netstack: a socket file
+ * per struct ns_socket. The netstack already speaks Linux (errno, option
+ * names, poll bits, address structures, non-blocking calls), so this file
+ * only couples it to files: a waiter that turns the stack's readiness
+ * callbacks into wake-ups of the file's queue, and the file operations.
+ * Data moves between application memory and packets in one copy through
+ * the message's ns_memio. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+
+#include "net/net.h"
+#include "net/sock.h"
+
+struct inet_sock {
+	struct ns_socket *ns;
+	struct ns_waiter waiter;
+	struct sn_file *file;
+	struct rs_list link; /* in sn_net.socks */
+	uint64_t ino;
+};
+
+static const struct sn_file_ops inet_ops;
+
+/* The stack calls this from inside itself: only wake the queue (tasks go
+ * on the run queue, epoll items mark their edge; nothing calls back into
+ * the stack but ns_socket_poll). */
+static void inet_notify(struct ns_waiter *w, uint32_t events)
+{
+	struct inet_sock *s = rs_container_of(w, struct inet_sock, waiter);
+	sn_waitq_wake(&s->file->wq, events);
+}
+
+static struct inet_sock *sock_of(struct sn_file *f)
+{
+	return f->priv;
+}
+
+/* Wraps ns (owned from then on) in a new file. */
+static int inet_file_new(struct sn_kernel *k, struct ns_socket *ns, int flags,
+			 struct sn_file **out)
+{
+	struct inet_sock *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		ns_socket_close(ns);
+		return -ENOMEM;
+	}
+	s->ns = ns;
+	s->file = sn_file_new(k, &inet_ops, O_RDWR | flags, s);
+	if (s->file == NULL) {
+		ns_socket_close(ns);
+		free(s);
+		return -ENOMEM;
+	}
+	s->waiter.notify = inet_notify;
+	ns_socket_wait_add(ns, &s->waiter);
+	s->ino = k->net->next_ino++;
+	rs_list_add_tail(&k->net->socks, &s->link);
+	char name[32];
+	snprintf(name, sizeof(name), "socket:[%llu]",
+		 (unsigned long long)s->ino);
+	sn_file_set_path(s->file, name);
+	*out = s->file;
+	return 0;
+}
+
+uint64_t sn_inet_ino(const struct sn_kernel *k, const struct ns_socket *ns)
+{
+	const struct rs_list *pos;
+	rs_list_for_each(pos, &k->net->socks)
+	{
+		const struct inet_sock *s =
+			rs_container_of(pos, struct inet_sock, link);
+		if (s->ns == ns)
+			return s->ino;
+	}
+	return 0;
+}
+
+int sn_inet_socket(struct sn_task *t, int domain, int type, int protocol,
+		   int flags, struct sn_file **out)
+{
+	struct ns_stack *stack = sn_net_stack(t->k);
+	if (stack == NULL)
+		return -EAFNOSUPPORT;
+	struct ns_socket *ns;
+	int r = ns_socket_create(stack, domain, type, protocol, &ns);
+	if (r < 0)
+		return r;
+	return inet_file_new(t->k, ns, flags, out);
+}
+
+/* ---- file operations ------------------------------------------------- */
+
+/* read(2)/write(2) through a Sentry buffer, for the callers that move
+ * file data with ops->read/write (sendfile, splice-like copies); the
+ * socket syscalls themselves use sendmsg/recvmsg with the application's
+ * memory. */
+static ssize_t inet_read(struct sn_file *f, struct sn_task *t, void *buf,
+			 size_t len, int64_t *off)
+{
+	(void)t;
+	(void)off;
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	return ns_socket_recvmsg(sock_of(f)->ns, &msg, 0, NULL);
+}
+
+static ssize_t inet_write(struct sn_file *f, struct sn_task *t, const void *buf,
+			  size_t len, int64_t *off)
+{
+	(void)t;
+	(void)off;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	return ns_socket_sendmsg(sock_of(f)->ns, &msg, MSG_NOSIGNAL, NULL);
+}
+
+static uint32_t inet_poll(struct sn_file *f)
+{
+	return ns_socket_poll(sock_of(f)->ns);
+}
+
+static int inet_stat(struct sn_file *f, struct stat *st)
+{
+	int r = sn_file_generic_stat(f, st, S_IFSOCK | 0777);
+	st->st_ino = (ino_t)sock_of(f)->ino;
+	st->st_dev = 0x8; /* sockfs-like device */
+	return r;
+}
+
+/* The socket's own ioctls; interface ioctls are the syscall layer's. */
+static long inet_ioctl(struct sn_file *f, struct sn_task *t, unsigned long cmd,
+		       uint64_t arg)
+{
+	int v = 0;
+	int r = ns_socket_ioctl(sock_of(f)->ns, cmd, &v);
+	if (r < 0)
+		return r;
+	return sn_copy_out(t, arg, &v, sizeof(v));
+}
+
+static void inet_release(struct sn_file *f)
+{
+	struct inet_sock *s = sock_of(f);
+	ns_socket_wait_del(s->ns, &s->waiter);
+	rs_list_del(&s->link);
+	/* A TCP connection finishes its close in the stack; the frames it
+	 * sends leave at the event loop's next flush. */
+	ns_socket_close(s->ns);
+	free(s);
+}
+
+/* ---- socket operations ---------------------------------------------- */
+
+static int inet_bind(struct sn_file *f, struct sn_task *t,
+		     const struct sockaddr *addr, socklen_t len)
+{
+	(void)t;
+	return ns_socket_bind(sock_of(f)->ns, addr, len);
+}
+
+static int so_error(struct ns_socket *ns)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	int r = ns_socket_getsockopt(ns, SOL_SOCKET, SO_ERROR, &err, &len);
+	return r < 0 ? r : -err;
+}
+
+static int inet_connect(struct sn_file *f, struct sn_task *t,
+			const struct sockaddr *addr, socklen_t len, bool again)
+{
+	(void)t;
+	struct ns_socket *ns = sock_of(f)->ns;
+	if (!again)
+		return ns_socket_connect(ns, addr, len);
+	/* A blocking connect woken up: the handshake is over when the
+	 * socket is writable or failed (Linux's inet_wait_for_connect). */
+	if (!(ns_socket_poll(ns) & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		return -EINPROGRESS;
+	return so_error(ns);
+}
+
+static int inet_listen(struct sn_file *f, struct sn_task *t, int backlog)
+{
+	(void)t;
+	return ns_socket_listen(sock_of(f)->ns, backlog);
+}
+
+static int inet_accept(struct sn_file *f, struct sn_task *t, int flags,
+		       struct sn_file **out, struct sockaddr_storage *peer,
+		       socklen_t *peerlen)
+{
+	struct ns_socket *ns;
+	*peerlen = sizeof(*peer);
+	int r = ns_socket_accept(sock_of(f)->ns, &ns, (struct sockaddr *)peer,
+				 peerlen, 0);
+	if (r < 0)
+		return r;
+	return inet_file_new(t->k, ns, flags & SOCK_NONBLOCK ? O_NONBLOCK : 0,
+			     out);
+}
+
+static ssize_t inet_sendmsg(struct sn_file *f, struct sn_task *t,
+			    struct sn_sockmsg *m, int flags)
+{
+	(void)t;
+	struct msghdr msg = {
+		.msg_name = m->namelen ? &m->name : NULL,
+		.msg_namelen = m->namelen,
+		.msg_iov = (struct iovec *)m->iov,
+		.msg_iovlen = (size_t)m->iovcnt,
+		.msg_control = m->control,
+		.msg_controllen = m->controllen,
+	};
+	return ns_socket_sendmsg(sock_of(f)->ns, &msg, flags, m->io);
+}
+
+static ssize_t inet_recvmsg(struct sn_file *f, struct sn_task *t,
+			    struct sn_sockmsg *m, int flags)
+{
+	(void)t;
+	struct msghdr msg = {
+		.msg_name = &m->name,
+		.msg_namelen = sizeof(m->name),
+		.msg_iov = (struct iovec *)m->iov,
+		.msg_iovlen = (size_t)m->iovcnt,
+		.msg_control = m->controllen ? m->control : NULL,
+		.msg_controllen = m->controllen,
+	};
+	ssize_t n = ns_socket_recvmsg(sock_of(f)->ns, &msg, flags, m->io);
+	if (n < 0)
+		return n;
+	m->namelen = msg.msg_namelen;
+	m->controllen = msg.msg_controllen;
+	m->msg_flags = msg.msg_flags;
+	return n;
+}
+
+static int inet_shutdown(struct sn_file *f, struct sn_task *t, int how)
+{
+	(void)t;
+	return ns_socket_shutdown(sock_of(f)->ns, how);
+}
+
+static int inet_getname(struct sn_file *f, bool peer,
+			struct sockaddr_storage *addr, socklen_t *len)
+{
+	struct ns_socket *ns = sock_of(f)->ns;
+	*len = sizeof(*addr);
+	return peer ? ns_socket_getpeername(ns, (struct sockaddr *)addr, len)
+		    : ns_socket_getsockname(ns, (struct sockaddr *)addr, len);
+}
+
+static int inet_setsockopt(struct sn_file *f, struct sn_task *t, int level,
+			   int name, const void *val, socklen_t len)
+{
+	(void)t;
+	return ns_socket_setsockopt(sock_of(f)->ns, level, name, val, len);
+}
+
+static int inet_getsockopt(struct sn_file *f, struct sn_task *t, int level,
+			   int name, void *val, socklen_t *len)
+{
+	(void)t;
+	return ns_socket_getsockopt(sock_of(f)->ns, level, name, val, len);
+}
+
+static uint64_t inet_timeout(struct sn_file *f, bool send)
+{
+	struct timeval tv = { 0 };
+	socklen_t len = sizeof(tv);
+	if (ns_socket_getsockopt(sock_of(f)->ns, SOL_SOCKET,
+				 send ? SO_SNDTIMEO : SO_RCVTIMEO, &tv,
+				 &len) < 0)
+		return 0;
+	return sn_timeval_ns(&tv);
+}
+
+static const struct sn_sock_ops inet_sock_ops = {
+	.bind = inet_bind,
+	.connect = inet_connect,
+	.listen = inet_listen,
+	.accept = inet_accept,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+	.shutdown = inet_shutdown,
+	.getname = inet_getname,
+	.setsockopt = inet_setsockopt,
+	.getsockopt = inet_getsockopt,
+	.timeout = inet_timeout,
+};
+
+static const struct sn_file_ops inet_ops = {
+	.kind = "inet",
+	.stream = true,
+	.read = inet_read,
+	.write = inet_write,
+	.poll = inet_poll,
+	.stat = inet_stat,
+	.ioctl = inet_ioctl,
+	.release = inet_release,
+	.sock = &inet_sock_ops,
+};
