@@ -140,6 +140,17 @@ int sn_hostinet_socket(struct sn_task *t, int domain, int type, int protocol,
 int sn_netlink_socket(struct sn_task *t, int type, int protocol, int flags,
 		      struct sn_file **out);
 
+/* --network=host (net/hostinet.c): NETLINK_ROUTE sockets over a host
+ * netlink socket (read-only requests), the interface ioctls answered by a
+ * host socket, and the host's /proc/net/NAME (the file's content in a
+ * malloc'd *data of *len bytes; -ENOENT when there is none). */
+int sn_hostinet_netlink_socket(struct sn_task *t, int type, int protocol,
+			       int flags, struct sn_file **out);
+long sn_hostinet_netdev_ioctl(struct sn_task *t, unsigned long cmd,
+			      uint64_t arg);
+int sn_hostinet_proc_net(struct sn_kernel *k, const char *name, char **data,
+			 size_t *len);
+
 /* Interface ioctls (SIOCGIFCONF, SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFFLAGS,
  * SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFHWADDR, SIOCGIFMTU, ...), answered
  * for any socket from the sandbox's stack (net/netdev.c). arg is the

@@ -322,6 +322,9 @@ static int create(struct sn_task *t, uint64_t domain, int type, int protocol,
 		return sn_inet_socket(t, (int)domain, type, protocol, flags,
 				      out);
 	case AF_NETLINK:
+		if (t->k->net && t->k->net->mode == SN_NET_HOST)
+			return sn_hostinet_netlink_socket(t, type, protocol,
+							  flags, out);
 		return sn_netlink_socket(t, type, protocol, flags, out);
 	default:
 		return -EAFNOSUPPORT;
