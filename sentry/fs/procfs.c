@@ -568,6 +568,8 @@ static int p_no_such_name(void)
 
 static int p_open(struct sn_fs *fs, struct sn_task *t, const char *rel,
 		  int flags, mode_t mode, struct sn_file **out);
+static int open_fd_link(struct sn_task *t, const struct pnode *n, int flags,
+			struct sn_file **out);
 
 static int p_open_file(struct sn_task *t, const struct pnode *n,
 		       struct sn_file **out)
@@ -781,6 +783,8 @@ static int p_open(struct sn_fs *fs, struct sn_task *t, const char *rel,
 	int r = resolve(t->k, rel, &n);
 	if (r < 0)
 		return (flags & O_CREAT) ? p_no_such_name() : r;
+	if (n.kind == PK_FD_LINK)
+		return open_fd_link(t, &n, flags, out);
 	if ((flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	if (S_ISDIR(mode_of(&n))) {
@@ -798,24 +802,37 @@ static int p_open(struct sn_fs *fs, struct sn_task *t, const char *rel,
 		}
 		return 0;
 	}
-	if (n.kind == PK_FD_LINK) {
-		/* Opening /proc/<pid>/fd/N reopens that file description,
-		 * as Linux's magic links do. */
-		struct sn_file *f = sn_fd_get(n.proc->fdt, n.fd);
-		if (f->path && f->path[0] == '/') {
-			struct sn_path p;
-			r = sn_path_lookup_at(t, "/", f->path, SN_LOOKUP_FOLLOW,
-					      &p);
-			if (r == 0) {
-				r = sn_vfs_open(t, &p, flags, 0, out);
-				sn_path_free(&p);
-			}
-			return r;
-		}
-		*out = sn_file_get(f);
-		return 0;
-	}
 	return p_open_file(t, &n, out);
+}
+
+/* Opening /proc/<pid>/fd/N reopens that file: a file with a path is
+ * opened again by it (with the new flags), as Linux's magic links do;
+ * anything else (a pipe, a socket, the bridged stdio) gives its file
+ * description again when it was opened for the access asked for (Linux
+ * opens a new description of the same object; only the access mode can
+ * tell them apart here). /dev/stdout and /dev/stderr lead here. */
+static int open_fd_link(struct sn_task *t, const struct pnode *n, int flags,
+			struct sn_file **out)
+{
+	struct sn_file *f = sn_fd_get(n->proc->fdt, n->fd);
+	if (f == NULL)
+		return -ENOENT;
+	if (f->path && f->path[0] == '/') {
+		struct sn_path p;
+		int r = sn_path_lookup_at(t, "/", f->path, SN_LOOKUP_FOLLOW,
+					  &p);
+		if (r == 0) {
+			r = sn_vfs_open(t, &p, flags, 0, out);
+			sn_path_free(&p);
+		}
+		return r;
+	}
+	int want = flags & O_ACCMODE, have = f->flags & O_ACCMODE;
+	if ((want != O_WRONLY && have == O_WRONLY) ||
+	    (want != O_RDONLY && have == O_RDONLY))
+		return -EACCES;
+	*out = sn_file_get(f);
+	return 0;
 }
 
 static int p_statfs(struct sn_fs *fs, struct sn_task *t, const char *rel,
