@@ -31,11 +31,28 @@ static void resume(struct sn_task *t, enum sn_resume how)
 	plat(t)->ops->resume(plat(t), t->tid, how, sig);
 }
 
+struct sn_file *sn_sc_hold_file(struct sn_task *t, struct sn_sc *sc, int fd)
+{
+	if (sc->held == NULL) {
+		struct sn_file *f = sn_task_file(t, fd);
+		sc->held = f ? sn_file_get(f) : NULL;
+	}
+	return sc->held;
+}
+
+void sn_sc_release(struct sn_task *t)
+{
+	struct sn_file *f = t->sc.held;
+	t->sc.held = NULL;
+	sn_file_put(f);
+}
+
 void sn_complete(struct sn_task *t, enum sn_action a)
 {
 	struct sn_kernel *k = t->k;
 	switch (a) {
 	case SN_DONE:
+		sn_sc_release(t);
 		k->stats.emulated++;
 		t->regs.orig_rax = (uint64_t)-1; /* skip the host syscall */
 		t->regs.rax = (uint64_t)t->sc.ret;
@@ -59,6 +76,7 @@ void sn_complete(struct sn_task *t, enum sn_action a)
 		break;
 	case SN_PASS:
 	case SN_PASS_HOOK:
+		sn_sc_release(t);
 		k->stats.passed++;
 		if (t->sc.regs_dirty)
 			plat(t)->ops->set_regs(plat(t), t->tid, &t->regs);
@@ -104,6 +122,7 @@ static void on_syscall(struct sn_task *t)
 	if (plat(t)->ops->get_regs(plat(t), t->tid, &t->regs) < 0)
 		return;
 	struct sn_sc *sc = &t->sc;
+	sn_sc_release(t);
 	*sc = (struct sn_sc){ .nr = (long)t->regs.orig_rax, .first = true };
 	sc->a[0] = t->regs.rdi;
 	sc->a[1] = t->regs.rsi;
@@ -127,6 +146,7 @@ static void on_syscall_exit(struct sn_task *t)
 	if (plat(t)->ops->get_regs(plat(t), t->tid, &t->regs) < 0)
 		return;
 	if (t->state == TS_INTERRUPTED) {
+		sn_sc_release(t);
 		static const long codes[] = {
 			[SN_RESTART_SYS] = -ERESTARTSYS,
 			[SN_RESTART_NOHAND] = -ERESTARTNOHAND,

@@ -148,6 +148,11 @@ struct sn_sc {
 	 * where the mask is in application memory, and its value. */
 	uint64_t wait_sigmask_addr;
 	uint64_t wait_sigmask;
+	/* The file the call works on, held from its first run until it
+	 * ends (sn_sc_hold_file): Linux keeps the file of a blocked call,
+	 * so another thread closing the fd neither ends the call nor makes
+	 * its retry find a different file that took the fd number. */
+	struct sn_file *held;
 };
 
 /* ---- credentials, fs context ------------------------------------------- */
@@ -292,6 +297,11 @@ void sn_exec_image_free(struct sn_exec_image *img);
 int sn_task_wait(struct sn_task *t, struct sn_waitq *q, uint32_t mask);
 void sn_task_set_deadline(struct sn_task *t, uint64_t deadline);
 void sn_task_wake(struct sn_task *t);
+/* The file behind fd for a call that may park: looked up and held on the
+ * call's first run, the same file on every retry (NULL: no such fd). */
+struct sn_file *sn_sc_hold_file(struct sn_task *t, struct sn_sc *sc, int fd);
+/* Drops the held file when the call ends. */
+void sn_sc_release(struct sn_task *t);
 /* Called by the engine after a handler returned SN_PARK. */
 void sn_task_parked(struct sn_task *t);
 /* Interrupts a parked task if a signal is pending and not blocked. */

@@ -119,6 +119,7 @@ void sn_task_rekey(struct sn_task *t, pid_t tid)
 void sn_task_free(struct sn_task *t)
 {
 	clear_waits(t);
+	sn_sc_release(t);
 	free(t->waiters);
 	rs_list_del(&t->runq_link);
 	rs_list_del(&t->hash_link);

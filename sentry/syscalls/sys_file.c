@@ -109,7 +109,7 @@ static enum sn_action do_read(struct sn_task *t, struct sn_sc *sc, int fd,
 			      const struct iovec *iov, int cnt, size_t total,
 			      int64_t off)
 {
-	struct sn_file *f = sn_task_file(t, fd);
+	struct sn_file *f = sn_sc_hold_file(t, sc, fd);
 	if (f == NULL)
 		return sn_ret(sc, -EBADF);
 	if ((f->flags & O_ACCMODE) == O_WRONLY || f->ops->read == NULL)
@@ -144,7 +144,7 @@ static enum sn_action do_write(struct sn_task *t, struct sn_sc *sc, int fd,
 			       const struct iovec *iov, int cnt, size_t total,
 			       int64_t off)
 {
-	struct sn_file *f = sn_task_file(t, fd);
+	struct sn_file *f = sn_sc_hold_file(t, sc, fd);
 	if (f == NULL)
 		return sn_ret(sc, -EBADF);
 	if ((f->flags & O_ACCMODE) == O_RDONLY || f->ops->write == NULL)

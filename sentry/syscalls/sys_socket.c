@@ -48,9 +48,11 @@ struct umsghdr {
 #define UMSG_CONTROLLEN_OFF 40
 #define UMSG_FLAGS_OFF	    48
 
-static struct sn_file *sock_file(struct sn_task *t, int fd, long *err)
+/* The socket behind fd, held for the whole call (sn_sc_hold_file). */
+static struct sn_file *sock_file(struct sn_task *t, struct sn_sc *sc, int fd,
+				 long *err)
 {
-	struct sn_file *f = sn_task_file(t, fd);
+	struct sn_file *f = sn_sc_hold_file(t, sc, fd);
 	*err = f == NULL ? -EBADF : !sn_file_is_socket(f) ? -ENOTSOCK : 0;
 	return *err ? NULL : f;
 }
@@ -397,7 +399,7 @@ SYSCALL(socketpair)
 SYSCALL(bind)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	struct sockaddr_storage a;
@@ -413,7 +415,7 @@ SYSCALL(bind)
 SYSCALL(listen)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	if (f->ops->sock->listen == NULL)
@@ -428,7 +430,7 @@ SYSCALL(listen)
 SYSCALL(connect)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	struct sockaddr_storage a;
@@ -459,7 +461,7 @@ static enum sn_action do_accept(struct sn_task *t, struct sn_sc *sc, int flags)
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return sn_ret(sc, -EINVAL);
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	if (f->ops->sock->accept == NULL)
@@ -499,7 +501,7 @@ SYSCALL(accept4)
 SYSCALL(shutdown)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	if (f->ops->sock->shutdown == NULL)
@@ -510,7 +512,7 @@ SYSCALL(shutdown)
 static enum sn_action name_of(struct sn_task *t, struct sn_sc *sc, bool peer)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	if (f->ops->sock->getname == NULL)
@@ -541,7 +543,7 @@ SYSCALL(setsockopt)
 	if (len < 0)
 		return sn_ret(sc, -EINVAL);
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	if (f->ops->sock->setsockopt == NULL)
@@ -560,7 +562,7 @@ SYSCALL(setsockopt)
 SYSCALL(getsockopt)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	int len;
@@ -588,7 +590,7 @@ SYSCALL(getsockopt)
 SYSCALL(sendto)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	struct iovec iov = { (void *)(uintptr_t)sc->a[1], sc->a[2] };
@@ -615,7 +617,7 @@ SYSCALL(sendto)
 SYSCALL(recvfrom)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	struct iovec iov = { (void *)(uintptr_t)sc->a[1], sc->a[2] };
@@ -783,7 +785,7 @@ static enum sn_action recv_one(struct sn_task *t, struct sn_sc *sc,
 SYSCALL(sendmsg)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	if (sc->first)
@@ -794,7 +796,7 @@ SYSCALL(sendmsg)
 SYSCALL(recvmsg)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	if (sc->first)
@@ -811,7 +813,7 @@ SYSCALL(recvmsg)
 static enum sn_action multi(struct sn_task *t, struct sn_sc *sc, bool send)
 {
 	long e;
-	struct sn_file *f = sock_file(t, (int)sc->a[0], &e);
+	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
 	unsigned vlen = sc->a[2] > MMSG_MAX ? MMSG_MAX : (unsigned)sc->a[2];

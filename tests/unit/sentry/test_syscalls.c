@@ -50,6 +50,7 @@ static uint64_t ptr(const void *p)
 	({                                                                  \
 		struct sn_sc sc_ = { .first = true, .a = { __VA_ARGS__ } }; \
 		assert_int_equal(sys_##name((fx)->task, &sc_), SN_DONE);    \
+		sn_file_put(sc_.held);                                      \
 		sc_.ret;                                                    \
 	})
 
