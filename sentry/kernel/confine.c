@@ -55,6 +55,9 @@ static const int sentry_syscalls[] = {
 	SCMP_SYS(recvmsg),
 	SCMP_SYS(sendto),
 	SCMP_SYS(recvfrom),
+	/* The AF_PACKET link's batched I/O (drivers/afpacket_mmsg.c). */
+	SCMP_SYS(sendmmsg),
+	SCMP_SYS(recvmmsg),
 	SCMP_SYS(mmap),
 	SCMP_SYS(munmap),
 	SCMP_SYS(mprotect),
