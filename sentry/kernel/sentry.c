@@ -332,16 +332,24 @@ static void report_exec_error(const char *name, int r, int *status)
 	*status = code << 8;
 }
 
+/* Stops handled before the event loop's fds are looked at again: busy
+ * tasks trapping back to back must not starve received frames, timers and
+ * bridged fds (a program polling a socket with MSG_DONTWAIT waits for
+ * exactly those). */
+#define STOP_BATCH 32
+
 /* Runs the loop until init is gone and no task remains. */
 static void run_loop(struct sn_kernel *k)
 {
 	for (;;) {
 		sn_run_queue(k);
 		struct sn_stop stop;
-		int r;
-		while ((r = k->plat->ops->next_stop(k->plat, &stop)) == 1) {
+		int r = 0, handled = 0;
+		while (handled < STOP_BATCH &&
+		       (r = k->plat->ops->next_stop(k->plat, &stop)) == 1) {
 			sn_handle_stop(k, &stop);
 			sn_run_queue(k);
+			handled++;
 		}
 		if (k->init_exited && k->ntasks == 0)
 			return;
@@ -350,8 +358,8 @@ static void run_loop(struct sn_kernel *k)
 		/* Frames the syscalls queued leave now, and timers they
 		 * armed are waited for. */
 		sn_net_idle(k);
-		if (rs_list_empty(&k->runq))
-			sn_loop_run_once(k->loop, -1);
+		bool busy = !rs_list_empty(&k->runq) || handled == STOP_BATCH;
+		sn_loop_run_once(k->loop, busy ? 0 : -1);
 	}
 }
 
