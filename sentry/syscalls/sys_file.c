@@ -578,6 +578,10 @@ SYSCALL(sendfile)
 	    (in->flags & O_ACCMODE) == O_WRONLY ||
 	    (out->flags & O_ACCMODE) == O_RDONLY)
 		return sn_ret(sc, -EBADF);
+	/* The input must be a file that can be read at an offset
+	 * (do_sendfile: FMODE_PREAD): a socket is refused. */
+	if (sn_file_is_socket(in))
+		return sn_ret(sc, -EINVAL);
 	int64_t off = in->pos;
 	if (sc->a[2] && sn_copy_in(t, sc->a[2], &off, sizeof(off)) < 0)
 		return sn_ret(sc, -EFAULT);
@@ -597,6 +601,8 @@ SYSCALL(sendfile)
 				    out->ops->own_pos ? NULL : &wpos);
 	if (w == -EAGAIN && !(out->flags & O_NONBLOCK))
 		return sn_wait_file(t, out, POLLOUT);
+	if (w == -EPIPE)
+		sn_signal_thread(t, SIGPIPE);
 	if (w < 0)
 		return sn_ret(sc, w);
 	if (!out->ops->stream && !out->ops->own_pos)
