@@ -159,11 +159,10 @@ static void test_two_hosts_exchange_udp_and_tcp(void **state)
 	assert_true(hostrun_until(h, 2, hostrun_xfers_step, both, 20000));
 	assert_int_equal(up.received, 4u << 20);
 	assert_int_equal(down.received, 4u << 20);
-	uint64_t retrans;
-	assert_int_equal(ns_stack_stat_by_name(drv_nethost_stack(h[0]),
-					       "Tcp.RetransSegs", &retrans),
-			 0);
-	assert_int_equal(retrans, 0);
+	/* Nothing was lost between them (the stacks' timers run on real
+	 * time, so a stall of the test may still bring a probe). */
+	assert_int_equal(drv_test_counter(la, "rx_dropped"), 0);
+	assert_int_equal(drv_test_counter(lb, "rx_dropped"), 0);
 	ns_socket_close(c);
 	ns_socket_close(s);
 	ns_socket_close(l);
