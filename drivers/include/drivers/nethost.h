@@ -108,12 +108,14 @@ struct drv_link *drv_nethost_link(const struct drv_nethost *h, unsigned i);
 
 /* One round, whenever the fd fired (calling it when it did not is
  * harmless): the links' timers, received frames into the stack in bounded
- * bursts, each followed by after_rx(arg) (may be NULL) so the owner can
- * let readers drain their sockets before the next burst, the stack's
- * timers, a flush of every link, and the timer re-armed for the new
- * earliest deadline. Returns 0, or the negative errno of a link that
- * failed (-EIO; a link that went down, -ENETDOWN, is waited out and
- * counted, not returned). */
+ * bursts (64 frames, at most 16 per link and round, the links taking
+ * turns; what is left keeps the fd readable), each followed by
+ * after_rx(arg) (may be NULL) so the owner can let readers drain their
+ * sockets before the next burst, the stack's timers, a flush of every
+ * link, and the timer re-armed for the new earliest deadline. Returns 0,
+ * or the negative errno of a link that failed (-EIO), then at every later
+ * call; a link that went down (-ENETDOWN) is waited out and counted in
+ * link_down, not returned. */
 int drv_nethost_run(struct drv_nethost *h, void (*after_rx)(void *arg),
 		    void *arg);
 
