@@ -43,6 +43,9 @@ const struct drv_counter_desc afp_counters[AFP_NCOUNTERS] = {
 	DRV_COUNTER("rx_kernel_drops", struct afpacket, kernel_drops),
 	DRV_COUNTER("rx_outgoing_ignored", struct afpacket, outgoing_ignored),
 	DRV_COUNTER("rx_udp_gso_split", struct afpacket, udp_gso_split),
+	DRV_COUNTER("tx_sw_gso", struct afpacket, sw_gso),
+	DRV_COUNTER("tx_sw_csum", struct afpacket, sw_csum),
+	DRV_COUNTER("tx_offload_changes", struct afpacket, offload_changes),
 };
 
 static int set_int(int fd, int level, int opt, int value)

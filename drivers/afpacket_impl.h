@@ -9,6 +9,7 @@
 #include "drivers/afpacket.h"
 #include "drv_impl.h"
 #include "rxslot.h"
+#include "txfeat.h"
 
 struct afp_mmsg;
 
@@ -27,6 +28,17 @@ struct afpacket {
 	/* MMSG */
 	struct afp_mmsg *mmsg;
 	struct drv_rxmode rxmode;
+	/* What the device takes now (txfeat.h), read at the open, then
+	 * every AFP_FEATURE_RECHECK_NS and when it refuses a super-segment;
+	 * the stack's caps stay those of the open. */
+	char iface[IFNAMSIZ];
+	bool feat_known; /* the features can be read */
+	struct drv_featmap featmap;
+	struct drv_txfeat dev;
+	uint64_t feat_read_ns; /* monotonic time of the last read */
+	uint64_t sw_gso;       /* super-segments split here */
+	uint64_t sw_csum;      /* checksums completed here */
+	uint64_t offload_changes;
 	/* Received packets not yet returned: datagrams of a split
 	 * super-datagram, and the frames that came after it. */
 	struct ns_pkt_queue rx_pending;
@@ -44,7 +56,7 @@ extern const struct drv_class afp_ring_class;
 /* Shared by both classes. */
 void afp_destroy(struct drv_link *link);
 void afp_sync_counters(struct drv_link *link);
-#define AFP_NCOUNTERS 3
+#define AFP_NCOUNTERS 6
 extern const struct drv_counter_desc afp_counters[AFP_NCOUNTERS];
 
 #endif

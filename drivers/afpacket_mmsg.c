@@ -1,16 +1,41 @@
 /* AF_PACKET with recvmmsg/sendmmsg and PACKET_VNET_HDR: the kernel copies
  * straight into the packets' heads (and a spill buffer for super-
  * segments) and gathers transmitted frames from their heads and
- * fragments. */
+ * fragments.
+ *
+ * Offloads are negotiated with the device: the stack is told of checksum
+ * offload and TSO only when the interface has them at the open, and what
+ * the device takes is read again every AFP_FEATURE_RECHECK_NS and when it
+ * refuses a super-segment, so that a feature switched off later (ethtool
+ * -K DEV tso off, tx off) is made up for here: a super-segment the device
+ * cannot segment is split in software (the direct transmit of
+ * PACKET_QDISC_BYPASS drops it otherwise: __dev_direct_xmit does not
+ * segment), a checksum it cannot fill is filled in software.
+ *
+ * Receiving, the socket describes every frame as the kernel has it
+ * (virtio_net_hdr_from_skb): coalesced frames beyond the MTU come
+ * whenever the kernel peer sends super-segments over the veth (its own
+ * TSO) or the interface's GRO merges frames, whatever our side's
+ * transmit features; checksums are vouched for when the kernel verified
+ * them (rx-checksumming) or a local peer left them partial, and checked
+ * by the stack otherwise. A frame the header cannot describe (a tunnel's
+ * GSO type) is dropped by the kernel and counted in rx_kernel_drops. */
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "afpacket_impl.h"
 #include "offload.h"
 #include "segment.h"
+
+/* How often the device's features are read again: a feature switched on
+ * or off takes effect within this (switched off, also at the first
+ * super-segment the device refuses). */
+#define AFP_FEATURE_RECHECK_NS 1000000000u
 
 struct afp_mmsg {
 	struct drv_rxslot slots[DRV_BATCH];
@@ -146,14 +171,86 @@ static int mmsg_xmit(struct drv_link *link, struct ns_pkt *pkt)
 	return r;
 }
 
-/* Takes up to DRV_BATCH frames off the queue into messages, dropping
- * those whose offload metadata is inconsistent. Returns the count. */
+/* Reads the device's features again. Returns false when it cannot (the
+ * interface is gone: what was known stays). */
+static bool read_features(struct afpacket *a, uint64_t now)
+{
+	if (!a->feat_known)
+		return false;
+	a->feat_read_ns = now;
+	struct drv_txfeat f;
+	if (drv_txfeat_read(a->link.fd, a->iface, &a->featmap, &f) < 0)
+		return false;
+	if (memcmp(&f, &a->dev, sizeof(f)) != 0)
+		a->offload_changes++;
+	a->dev = f;
+	return true;
+}
+
+static bool device_tso(const struct afpacket *a, const struct ns_pkt *pkt)
+{
+	return pkt->gso_type == NS_GSO_TCPV6 ? a->dev.tso6 : a->dev.tso4;
+}
+
+/* Whether the device fills in the checksum of an IPv4 or IPv6 frame. */
+static bool device_csum(const struct afpacket *a, const struct ns_pkt *pkt)
+{
+	uint8_t type[2];
+	if (ns_pkt_copy_out(pkt, 12, type, 2) < 0)
+		return false;
+	return type[0] == 0x86 && type[1] == 0xdd ? a->dev.csum6 : a->dev.csum4;
+}
+
+/* Makes pkt fit what the device takes now. A super-segment it cannot
+ * segment is split here, the segments put at the front of the queue:
+ * returns NULL then (and when the frame is dropped, counted). A checksum
+ * it cannot fill in is filled here. */
+static struct ns_pkt *fit_device(struct afpacket *a, struct ns_pkt *pkt)
+{
+	bool csum = device_csum(a, pkt);
+	if (pkt->gso_type != NS_GSO_NONE) {
+		if (device_tso(a, pkt))
+			return pkt;
+		struct ns_pkt_queue segs;
+		ns_pkt_queue_init(&segs);
+		int n = drv_tso_segment(pkt, csum, &segs);
+		if (n < 0) {
+			ns_pkt_queue_purge(&segs);
+			if (n == -ENOMEM)
+				a->link.stats.tx_dropped++;
+			else
+				a->link.stats.tx_errors++;
+			return NULL;
+		}
+		a->sw_gso++;
+		if (!csum)
+			a->sw_csum += (unsigned)n;
+		drv_txq_prepend(&a->link, &segs);
+		return NULL;
+	}
+	if ((pkt->flags & NS_PKT_F_CSUM_PARTIAL) && !csum) {
+		if (drv_csum_finalize(pkt) < 0) {
+			a->link.stats.tx_errors++;
+			ns_pkt_free(pkt);
+			return NULL;
+		}
+		a->sw_csum++;
+	}
+	return pkt;
+}
+
+/* Takes up to DRV_BATCH frames off the queue into messages, fitting each
+ * to the device and dropping those whose offload metadata is
+ * inconsistent. Returns the count. */
 static unsigned build_batch(struct afpacket *a)
 {
 	struct afp_mmsg *m = a->mmsg;
 	unsigned k = 0;
 	while (k < DRV_BATCH && a->link.txq.count > 0) {
-		struct ns_pkt *pkt = ns_pkt_queue_pop(&a->link.txq);
+		struct ns_pkt *pkt =
+			fit_device(a, ns_pkt_queue_pop(&a->link.txq));
+		if (pkt == NULL)
+			continue;
 		struct iovec *iov = m->tx_iov[k];
 		int niov = -EINVAL;
 		if (drv_vnet_from_pkt(pkt, &m->tx_vnet[k]) == 0)
@@ -196,6 +293,16 @@ static int mmsg_flush(struct drv_link *link)
 		for (unsigned i = 0; i < done; i++)
 			sent(a, m->tx_batch[i]);
 		bool full = e == EAGAIN || e == EINTR;
+		if (e == ENOBUFS && m->tx_batch[0]->gso_type != NS_GSO_NONE &&
+		    read_features(a, drv_monotonic_ns()) &&
+		    !device_tso(a, m->tx_batch[0])) {
+			/* The device lost TSO since the last look: the
+			 * direct transmit dropped the super-segment
+			 * (validate_xmit_skb would have had to segment
+			 * it). It and the rest go again, split. */
+			drv_txq_unshift(link, m->tx_batch, k);
+			continue;
+		}
 		if (e && !full) {
 			/* The first frame is refused; the rest try again.
 			 * ENOBUFS: the device queue was full (no qdisc to
@@ -214,6 +321,21 @@ static int mmsg_flush(struct drv_link *link)
 	}
 }
 
+static uint64_t mmsg_next_deadline(const struct drv_link *link)
+{
+	const struct afpacket *a = (const struct afpacket *)link;
+	return a->feat_known ? a->feat_read_ns + AFP_FEATURE_RECHECK_NS
+			     : DRV_NO_DEADLINE;
+}
+
+static uint64_t mmsg_timers(struct drv_link *link, uint64_t now_ns)
+{
+	struct afpacket *a = (struct afpacket *)link;
+	if (a->feat_known && now_ns - a->feat_read_ns >= AFP_FEATURE_RECHECK_NS)
+		read_features(a, now_ns);
+	return mmsg_next_deadline(link);
+}
+
 static void mmsg_destroy(struct drv_link *link)
 {
 	struct afpacket *a = (struct afpacket *)link;
@@ -228,6 +350,8 @@ const struct drv_class afp_mmsg_class = {
 	.rx_burst = mmsg_rx_burst,
 	.xmit = mmsg_xmit,
 	.flush = mmsg_flush,
+	.timers = mmsg_timers,
+	.next_deadline = mmsg_next_deadline,
 	.sync_counters = afp_sync_counters,
 	.destroy = mmsg_destroy,
 	.counters = afp_counters,
@@ -246,8 +370,23 @@ int afp_mmsg_setup(struct afpacket *a, const struct drv_afpacket_config *cfg,
 		return rs_error_set(err, errno,
 				    "afpacket `%s`: PACKET_VNET_HDR",
 				    cfg->iface);
-	a->link.info.caps = NS_LINK_CAP_TX_CSUM | NS_LINK_CAP_TSO |
-			    NS_LINK_CAP_RX_CSUM | NS_LINK_CAP_RX_GRO;
+	/* A device whose features cannot be read is taken to have no
+	 * transmit offloads: the stack computes and segments everything. */
+	snprintf(a->iface, sizeof(a->iface), "%s", cfg->iface);
+	a->feat_known =
+		drv_featmap_init(a->link.fd, a->iface, &a->featmap) == 0 &&
+		drv_txfeat_read(a->link.fd, a->iface, &a->featmap, &a->dev) ==
+			0;
+	if (!a->feat_known)
+		memset(&a->dev, 0, sizeof(a->dev));
+	a->feat_read_ns = drv_monotonic_ns();
+	a->link.info.caps = NS_LINK_CAP_RX_CSUM | NS_LINK_CAP_RX_GRO;
+	if (a->dev.csum4 || a->dev.csum6)
+		a->link.info.caps |= NS_LINK_CAP_TX_CSUM;
+	/* link.h: TSO implies checksum offload. */
+	if ((a->dev.tso4 || a->dev.tso6) &&
+	    (a->link.info.caps & NS_LINK_CAP_TX_CSUM))
+		a->link.info.caps |= NS_LINK_CAP_TSO;
 	a->rxmode = (struct drv_rxmode){
 		/* The spare byte is not needed here (MSG_TRUNC tells), but
 		 * keeps one layout for every driver. */

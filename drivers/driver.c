@@ -77,6 +77,20 @@ void drv_txq_unshift(struct drv_link *link, struct ns_pkt **pkts, unsigned n)
 	}
 }
 
+void drv_txq_prepend(struct drv_link *link, struct ns_pkt_queue *front)
+{
+	struct ns_pkt_queue *q = &link->txq;
+	if (front->count == 0)
+		return;
+	front->last->next = q->first;
+	if (q->last == NULL)
+		q->last = front->last;
+	q->first = front->first;
+	q->count += front->count;
+	q->bytes += front->bytes;
+	ns_pkt_queue_init(front);
+}
+
 bool drv_eth_frame_fits(const struct drv_link *link, const struct ns_pkt *pkt)
 {
 	if (pkt->len < DRV_ETH_HLEN)

@@ -100,6 +100,11 @@ int drv_txq_push(struct drv_link *link, struct ns_pkt *pkt);
  * front, in order (a batch the kernel did not take). */
 void drv_txq_unshift(struct drv_link *link, struct ns_pkt **pkts, unsigned n);
 
+/* Moves every frame of `front` to the front of the transmit queue, in
+ * order (the segments of a frame split in software), leaving it empty.
+ * The queue may exceed txq_limit by as much. */
+void drv_txq_prepend(struct drv_link *link, struct ns_pkt_queue *front);
+
 /* Whether a frame fits an Ethernet link: at least a header, at most MTU
  * plus header and VLAN tag, or a super-segment when the link has TSO. */
 bool drv_eth_frame_fits(const struct drv_link *link, const struct ns_pkt *pkt);

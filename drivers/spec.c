@@ -557,9 +557,12 @@ void drv_spec_release(struct drv_spec *spec)
 	spec->nlayers = 0;
 }
 
-static int open_base(const struct drv_spec_layer *l, struct drv_link **out,
-		     struct rs_error **err)
+int drv_spec_open_base(const struct drv_spec *spec, struct drv_link **out,
+		       struct rs_error **err)
 {
+	if (spec->nlayers == 0)
+		return rs_error_set(err, EINVAL, "empty driver spec");
+	const struct drv_spec_layer *l = &spec->layers[0];
 	switch (l->kind) {
 	case DRV_SPEC_TAP:
 		return drv_tap_open(&l->tap, out, err);
@@ -570,21 +573,24 @@ static int open_base(const struct drv_spec_layer *l, struct drv_link **out,
 	}
 }
 
+int drv_spec_wrap(const struct drv_spec_layer *layer, struct drv_link *inner,
+		  struct drv_link **out, struct rs_error **err)
+{
+	return layer->kind == DRV_SPEC_PCAP
+		       ? drv_pcap_wrap(inner, &layer->pcap, out, err)
+		       : drv_fault_wrap(inner, &layer->fault, out, err);
+}
+
 int drv_spec_open(const struct drv_spec *spec, struct drv_link **out,
 		  struct rs_error **err)
 {
-	if (spec->nlayers == 0)
-		return rs_error_set(err, EINVAL, "empty driver spec");
 	struct drv_link *link;
-	int r = open_base(&spec->layers[0], &link, err);
+	int r = drv_spec_open_base(spec, &link, err);
 	if (r < 0)
 		return r;
 	for (unsigned i = 1; i < spec->nlayers; i++) {
-		const struct drv_spec_layer *l = &spec->layers[i];
 		struct drv_link *wrapped;
-		r = l->kind == DRV_SPEC_PCAP
-			    ? drv_pcap_wrap(link, &l->pcap, &wrapped, err)
-			    : drv_fault_wrap(link, &l->fault, &wrapped, err);
+		r = drv_spec_wrap(&spec->layers[i], link, &wrapped, err);
 		if (r < 0) {
 			drv_close(link);
 			return r;

@@ -42,6 +42,8 @@ struct ns_stack {
 	uint64_t flush_mask; /* bit i: NIC i transmitted, flush at exit */
 	struct ns_pkt_queue loopq;
 	struct ns_timer loop_timer;
+	ns_loopback_observer loop_observer; /* NULL: none */
+	void *loop_observer_arg;
 
 	struct ns_rtable routes;
 	uint32_t route_gen;

@@ -48,7 +48,7 @@ int ns_ip_finish_output(struct ns_stack *stack, const struct ns_dst *dst,
 	if ((pkt->flags & NS_PKT_F_CSUM_PARTIAL) && !link_does_csum(nic))
 		ns_l4_csum_finish(pkt);
 	if (dst->flags & NS_DST_LOCAL) {
-		ns_loopback_queue(stack, pkt);
+		ns_loopback_queue(stack, pkt, stack->lo);
 		return 0;
 	}
 	bool loop = false;
@@ -62,7 +62,7 @@ int ns_ip_finish_output(struct ns_stack *stack, const struct ns_dst *dst,
 		if (copy) {
 			if (copy->flags & NS_PKT_F_CSUM_PARTIAL)
 				ns_l4_csum_finish(copy);
-			ns_loopback_queue(stack, copy);
+			ns_loopback_queue(stack, copy, nic);
 		}
 	}
 	if (!ns_nic_is_ether(nic))

@@ -190,9 +190,13 @@ void ns_ip_link_failure(struct ns_stack *stack, struct ns_pkt *pkt);
 uint32_t ns_ip_ident(struct ns_stack *stack, const struct ns_addr *src,
 		     const struct ns_addr *dst, uint8_t proto);
 
-/* Loopback delivery: queues a finished IP packet for input through lo at
- * the end of the current entry. Consumes pkt. */
-void ns_loopback_queue(struct ns_stack *stack, struct ns_pkt *pkt);
+/* Loopback delivery: queues a finished IP packet for input at the end
+ * of the current entry, as received on `nic`: lo for a packet to a local
+ * address (which the loopback observer sees), or the sending NIC for the
+ * local copy of a broadcast or multicast (Linux's dev_loopback_xmit: a
+ * subnet broadcast is only one on that NIC). Consumes pkt. */
+void ns_loopback_queue(struct ns_stack *stack, struct ns_pkt *pkt,
+		       struct ns_nic *nic);
 
 /* ICMPv4 (icmp.c): sends an ICMP error about received packet pkt (meta
  * in its cb, borrowed) subject to RFC 1122 3.2.2 and the rate limit. */

@@ -142,15 +142,16 @@ static void loop_drain(struct ns_stack *s)
 		struct ns_pkt *pkt = ns_pkt_queue_pop(&s->loopq);
 		if (pkt == NULL)
 			return;
-		s->lo->rx_packets++;
-		s->lo->rx_bytes += pkt->len;
-		pkt->ifindex = (uint16_t)s->lo->ifindex;
+		/* NICs are only removed with the stack. */
+		struct ns_nic *nic = s->nics[pkt->ifindex];
+		nic->rx_packets++;
+		nic->rx_bytes += pkt->len;
 		if (pkt->tstamp_ns == 0)
 			pkt->tstamp_ns = rx_tstamp(s);
 		if ((pkt->data[0] >> 4) == 6)
-			ns_ip6_input(s, s->lo, pkt);
+			ns_ip6_input(s, nic, pkt);
 		else
-			ns_ip4_input(s, s->lo, pkt);
+			ns_ip4_input(s, nic, pkt);
 	}
 	if (s->loopq.count > 0)
 		ns_timer_arm(s, &s->loop_timer, s->now);
@@ -177,13 +178,25 @@ void ns_leave(struct ns_stack *s)
 	s->depth--;
 }
 
-void ns_loopback_queue(struct ns_stack *s, struct ns_pkt *pkt)
+void ns_stack_set_loopback_observer(struct ns_stack *s, ns_loopback_observer fn,
+				    void *arg)
 {
-	s->lo->tx_packets++;
-	s->lo->tx_bytes += pkt->len;
+	s->loop_observer = fn;
+	s->loop_observer_arg = arg;
+}
+
+void ns_loopback_queue(struct ns_stack *s, struct ns_pkt *pkt,
+		       struct ns_nic *nic)
+{
+	if (nic == s->lo) {
+		if (s->loop_observer)
+			s->loop_observer(s->loop_observer_arg, pkt);
+		s->lo->tx_packets++;
+		s->lo->tx_bytes += pkt->len;
+	}
 	/* Nothing checks checksums on lo, as on Linux's loopback. */
 	pkt->flags |= NS_PKT_F_CSUM_VALID;
-	pkt->ifindex = (uint16_t)s->lo->ifindex;
+	pkt->ifindex = (uint16_t)nic->ifindex;
 	pkt->tstamp_ns = 0;
 	ns_pkt_queue_push(&s->loopq, pkt);
 }

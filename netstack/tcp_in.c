@@ -57,6 +57,22 @@ static void send_challenge_ack(struct tcp_sock *tp)
 	ns_tcp_send_ack(tp);
 }
 
+/* RFC 5961 4.2: a SYN in a synchronized state, whatever its sequence
+ * number or timestamp, gets a challenge ACK: a plain one, not the D-SACK
+ * of a duplicate (Linux tcp_validate_incoming's syn_challenge, which an
+ * out-of-window or PAWS-failing SYN reaches as well). A retransmitted SYN
+ * in SYN_RECV means our SYN-ACK was lost instead: it is sent again. */
+static void challenge_syn(struct tcp_sock *tp, const struct tcp_seg *seg)
+{
+	if (tp->sk.state == NS_TCP_SYN_RECV && seg->seq == tp->irs &&
+	    !(seg->flags & TCPHDR_ACK)) {
+		ns_tcp_send_synack(tp);
+		return;
+	}
+	TCPX_INC(tp->sk.stack, TCPSYNChallenge);
+	send_challenge_ack(tp);
+}
+
 /* Linux tcp_send_dupack: answers an unacceptable segment; old data is
  * reported as D-SACK and brings quick ACKs (the peer is retransmitting). */
 static void send_dupack(struct tcp_sock *tp, const struct tcp_seg *seg)
@@ -889,6 +905,10 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 	tp->segs_in++;
 	tp->lrcvtime = stack->now;
 	if (paws_reject(tp, seg)) {
+		if (seg->flags & TCPHDR_SYN) {
+			challenge_syn(tp, seg);
+			return;
+		}
 		TCPX_INC(stack, PAWSEstab);
 		send_dupack(tp, seg);
 		return;
@@ -898,15 +918,12 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 	uint32_t win = ns_tcp_receive_window(&tp->rwin);
 	if (seq_lt(seg->end_seq, tp->rwin.rcv_wup) ||
 	    seq_gt(seg->seq, tp->rcv_nxt + win)) {
-		if (!(seg->flags & TCPHDR_RST)) {
-			if (tp->sk.state == NS_TCP_SYN_RECV &&
-			    (seg->flags & TCPHDR_SYN) && seg->seq == tp->irs) {
-				/* A retransmitted SYN: our SYN-ACK was lost. */
-				ns_tcp_send_synack(tp);
-				return;
-			}
+		if (seg->flags & TCPHDR_RST)
+			return;
+		if (seg->flags & TCPHDR_SYN)
+			challenge_syn(tp, seg);
+		else
 			send_dupack(tp, seg);
-		}
 		return;
 	}
 	if (seg->flags & TCPHDR_RST) {
@@ -914,23 +931,16 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 		return;
 	}
 	if (seg->flags & TCPHDR_SYN) {
-		bool syn_recv = tp->sk.state == NS_TCP_SYN_RECV;
-		if (syn_recv && seg->seq == tp->irs &&
-		    !(seg->flags & TCPHDR_ACK)) {
-			ns_tcp_send_synack(tp);
-			return;
-		}
-		if (syn_recv && !tp->parent && (seg->flags & TCPHDR_ACK) &&
-		    seg->seq + 1 == tp->rcv_nxt && seg->ack == tp->snd_nxt) {
+		if (tp->sk.state == NS_TCP_SYN_RECV && !tp->parent &&
+		    (seg->flags & TCPHDR_ACK) && seg->seq + 1 == tp->rcv_nxt &&
+		    seg->ack == tp->snd_nxt) {
 			/* Simultaneous open: the peer's SYN-ACK acknowledges
 			 * our SYN (Linux tcp_validate_incoming lets it
 			 * through as an ACK). */
 			seg->flags &= (uint8_t)~TCPHDR_SYN;
 			seg->seq++;
 		} else {
-			/* RFC 5961 4.2: a SYN in a synchronized state. */
-			TCPX_INC(stack, TCPSYNChallenge);
-			send_challenge_ack(tp);
+			challenge_syn(tp, seg);
 			return;
 		}
 	}

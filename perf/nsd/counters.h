@@ -30,7 +30,6 @@
 	X(http_body_received)  /* request body bytes (uploads) */              \
 	X(udp_echoed)                                                          \
 	X(udp_dropped) /* replies the stack refused (-EAGAIN ...) */           \
-	X(link_down)   /* the link went down (ENETDOWN), waited out */         \
 	X(alloc_failures)
 
 struct nsd_counters {

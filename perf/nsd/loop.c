@@ -4,33 +4,18 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runsc/list.h"
 #include "loop.h"
 
-/* Frames taken from the link per wake-up: enough to amortise the wake-up,
- * few enough that socket work and timers run between bursts. */
-#define RX_BATCH  64
-#define RX_ROUNDS 16
-
 #define MAX_EVENTS 32
 
-static void on_nothing(struct nsd_fd_handler *h, uint32_t events)
-{
-	(void)h;
-	(void)events;
-}
-
-static void on_timer(struct nsd_fd_handler *h, uint32_t events)
+static void on_host(struct nsd_fd_handler *h, uint32_t events)
 {
 	(void)events;
-	uint64_t expirations;
-	/* Only clears the readiness; the round that follows does the work. */
-	if (read(h->fd, &expirations, sizeof(expirations)) < 0)
-		return;
+	struct nsd_loop *l = rs_container_of(h, struct nsd_loop, host_h);
+	l->host_fired = true;
 }
 
 static void on_signal(struct nsd_fd_handler *h, uint32_t events)
@@ -48,16 +33,12 @@ static void on_signal(struct nsd_fd_handler *h, uint32_t events)
 	}
 }
 
-int nsd_loop_init(struct nsd_loop *l, struct ns_stack *stack,
-		  struct drv_link *link, int ifindex,
-		  struct nsd_counters *counters, struct rs_error **err)
+int nsd_loop_init(struct nsd_loop *l, struct drv_nethost *host,
+		  struct rs_error **err)
 {
 	memset(l, 0, sizeof(*l));
-	l->counters = counters;
-	l->stack = stack;
-	l->link = link;
-	l->ifindex = ifindex;
-	l->epfd = l->timerfd = l->sigfd = -1;
+	l->host = host;
+	l->epfd = l->sigfd = -1;
 	rs_list_init(&l->ready);
 	l->now = drv_monotonic_ns();
 
@@ -72,46 +53,30 @@ int nsd_loop_init(struct nsd_loop *l, struct ns_stack *stack,
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0)
 		return rs_error_set(err, errno, "epoll_create1");
-	l->timerfd =
-		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (l->timerfd < 0) {
-		int rc = rs_error_set(err, errno, "timerfd_create");
-		nsd_loop_fini(l);
-		return rc;
-	}
 	l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (l->sigfd < 0) {
 		int rc = rs_error_set(err, errno, "signalfd");
 		nsd_loop_fini(l);
 		return rc;
 	}
-	l->timer_h = (struct nsd_fd_handler){ l->timerfd, on_timer };
 	l->sig_h = (struct nsd_fd_handler){ l->sigfd, on_signal };
-	l->link_h = (struct nsd_fd_handler){ drv_fd(link), on_nothing };
-	l->link_events = EPOLLIN;
-	int rc = 0;
-	if (nsd_loop_add_fd(l, &l->timer_h, EPOLLIN) < 0 ||
-	    nsd_loop_add_fd(l, &l->sig_h, EPOLLIN) < 0)
-		rc = rs_error_set(err, errno, "epoll_ctl");
-	else if (l->link_h.fd < 0)
-		rc = rs_error_set(err, EINVAL, "link `%s` has no fd to poll",
-				  drv_kind(link));
-	else if (nsd_loop_add_fd(l, &l->link_h, l->link_events) < 0)
-		rc = rs_error_set(err, errno, "epoll_ctl on the link's fd");
-	if (rc < 0)
+	l->host_h = (struct nsd_fd_handler){ drv_nethost_fd(host), on_host };
+	if (nsd_loop_add_fd(l, &l->sig_h, EPOLLIN) < 0 ||
+	    nsd_loop_add_fd(l, &l->host_h, EPOLLIN) < 0) {
+		int rc = rs_error_set(err, errno, "epoll_ctl");
 		nsd_loop_fini(l);
-	return rc;
+		return rc;
+	}
+	return 0;
 }
 
 void nsd_loop_fini(struct nsd_loop *l)
 {
 	if (l->epfd >= 0)
 		close(l->epfd);
-	if (l->timerfd >= 0)
-		close(l->timerfd);
 	if (l->sigfd >= 0)
 		close(l->sigfd);
-	l->epfd = l->timerfd = l->sigfd = -1;
+	l->epfd = l->sigfd = -1;
 }
 
 int nsd_loop_add_fd(struct nsd_loop *l, struct nsd_fd_handler *h,
@@ -169,8 +134,9 @@ static void list_move_all(struct rs_list *from, struct rs_list *to)
 /* Runs the tasks queued when it starts; tasks they wake run next round.
  * The batch is a list of its own so that a task may cancel any other
  * (closing a connection) while it runs. */
-static void run_ready(struct nsd_loop *l)
+static void run_ready(void *arg)
 {
+	struct nsd_loop *l = arg;
 	if (rs_list_empty(&l->ready))
 		return;
 	struct rs_list batch;
@@ -183,95 +149,38 @@ static void run_ready(struct nsd_loop *l)
 	}
 }
 
-/* Frames from the link into the stack, each burst followed by the tasks
- * it woke: a burst of coalesced (GRO) frames can carry megabytes, and the
- * services must read them (opening the receive window) and answer before
- * the next one. Returns 0 or the link's error. */
-static int pump_rx(struct nsd_loop *l)
+/* One round of work at l->now: the host when it has work (its fd fired;
+ * the tasks of each receive burst run between bursts), the tasks, and a
+ * flush for what they sent and the timers they armed. */
+static void round_work(struct nsd_loop *l, bool run_host)
 {
-	struct ns_pkt *pkts[RX_BATCH];
-	for (int round = 0; round < RX_ROUNDS; round++) {
-		int n = drv_rx_burst(l->link, pkts, RX_BATCH);
-		/* The interface went down (the packet socket reports it
-		 * once); the kernel delivers frames again when it comes back
-		 * up, and until then the stack's timers carry on, as a
-		 * kernel's connections survive a link flap. */
-		if (n == -ENETDOWN) {
-			l->counters->link_down++;
-			break;
-		}
-		if (n < 0)
-			return n;
-		if (n == 0)
-			break;
-		ns_stack_input_burst(l->stack, l->ifindex, pkts, (unsigned)n);
-		run_ready(l);
-	}
-	return 0;
-}
-
-static void flush_link(struct nsd_loop *l)
-{
-	if (drv_tx_pending(l->link) > 0) {
-		int rc = drv_flush(l->link);
-		if (rc < 0 && rc != -EAGAIN)
+	if (run_host) {
+		int rc = drv_nethost_run(l->host, run_ready, l);
+		if (rc < 0)
 			l->link_error = rc;
 	}
-	/* EPOLLOUT only while the kernel holds frames back. */
-	uint32_t want = EPOLLIN | (drv_tx_pending(l->link) > 0 ? EPOLLOUT : 0);
-	if (want != l->link_events && nsd_loop_mod_fd(l, &l->link_h, want) == 0)
-		l->link_events = want;
-}
-
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-static void arm_timer(struct nsd_loop *l, uint64_t deadline)
-{
-	if (deadline == NS_TIME_NEVER)
-		deadline = 0;
-	else if (deadline == 0)
-		deadline = 1; /* 0 would disarm the timerfd */
-	if (deadline == l->armed)
-		return;
-	struct itimerspec its = { 0 };
-	its.it_value.tv_sec = (time_t)(deadline / 1000000000u);
-	its.it_value.tv_nsec = (long)(deadline % 1000000000u);
-	if (timerfd_settime(l->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
-		l->armed = deadline;
-}
-
-/* One round of work at l->now. */
-static void round_work(struct nsd_loop *l)
-{
-	(void)drv_timers(l->link, l->now);
-	int rc = pump_rx(l);
-	if (rc < 0)
-		l->link_error = rc;
-	if (ns_stack_next_deadline(l->stack) <= l->now)
-		ns_stack_timers(l->stack);
 	run_ready(l);
-	flush_link(l);
+	drv_nethost_flush(l->host);
 }
 
 void nsd_loop_drain(struct nsd_loop *l)
 {
 	l->now = drv_monotonic_ns();
-	round_work(l);
+	round_work(l, true);
 }
 
-uint64_t nsd_loop_next_deadline(const struct nsd_loop *l)
+/* epoll_wait's timeout: none while tasks wait, else until the tick. */
+static int wait_ms(const struct nsd_loop *l)
 {
-	/* The link's deadline is read after the round: frames the fault
-	 * wrapper held back and capture records buffered while receiving
-	 * and sending need their timer now, not at the next wake-up. */
-	uint64_t deadline = min_u64(ns_stack_next_deadline(l->stack),
-				    drv_next_deadline(l->link));
-	if (l->tick != NULL)
-		deadline = min_u64(deadline, l->next_tick);
-	return deadline;
+	if (!rs_list_empty(&l->ready))
+		return 0;
+	if (l->tick == NULL)
+		return -1;
+	uint64_t now = drv_monotonic_ns();
+	if (l->next_tick <= now)
+		return 0;
+	/* Rounded up: waking before the tick would only wait again. */
+	return (int)((l->next_tick - now + 999999) / 1000000);
 }
 
 int nsd_loop_run(struct nsd_loop *l, struct rs_error **err)
@@ -280,10 +189,7 @@ int nsd_loop_run(struct nsd_loop *l, struct rs_error **err)
 	if (l->tick != NULL)
 		l->next_tick = l->now + l->tick_ns;
 	while (!l->stop && l->link_error == 0) {
-		arm_timer(l, nsd_loop_next_deadline(l));
-		/* Tasks left over from the last round: look, do not sleep. */
-		int timeout = rs_list_empty(&l->ready) ? -1 : 0;
-		int n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout);
+		int n = epoll_wait(l->epfd, evs, MAX_EVENTS, wait_ms(l));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -294,7 +200,8 @@ int nsd_loop_run(struct nsd_loop *l, struct rs_error **err)
 			h->on_event(h, evs[i].events);
 		}
 		l->now = drv_monotonic_ns();
-		round_work(l);
+		round_work(l, l->host_fired);
+		l->host_fired = false;
 		if (l->tick != NULL && l->now >= l->next_tick) {
 			l->tick(l->tick_arg, l->now);
 			l->next_tick = l->now + l->tick_ns;
@@ -302,6 +209,6 @@ int nsd_loop_run(struct nsd_loop *l, struct rs_error **err)
 	}
 	if (l->link_error < 0)
 		return rs_error_set(err, -l->link_error, "link `%s` failed",
-				    drv_kind(l->link));
+				    drv_kind(drv_nethost_link(l->host, 0)));
 	return 0;
 }

@@ -1,15 +1,14 @@
-/* nsd's event loop: one thread drives the netstack, its link and the
- * services.
+/* nsd's event loop: one thread drives the netstack host (its stack, link
+ * and timers: drivers/nethost.h) and the services.
  *
- * An epoll set holds the link's fd (EPOLLIN, and EPOLLOUT while the
- * driver has frames queued that the kernel refused), a timerfd armed for
- * the earliest of the stack's, the driver's and the loop's own deadlines,
- * a signalfd (SIGINT and SIGTERM end the loop, SIGUSR1 calls a hook), and
- * any host fd a module registers (the control socket). Every wake-up runs,
- * in order: the driver's timers, received frames into the stack (bounded
- * per wake-up so that services are not starved), the stack's timers, the
- * queue of ready tasks, a driver flush, and the periodic tick; the timerfd
- * is then armed from deadlines read after all of that.
+ * An epoll set holds the host's fd, a signalfd (SIGINT and SIGTERM end
+ * the loop, SIGUSR1 calls a hook), and any host fd a module registers
+ * (the control socket); its timeout is the next periodic tick. A wake-up
+ * runs, in order: the host when its fd fired (the links' timers, received
+ * frames into the stack in bounded bursts, each followed by the queue of
+ * ready tasks so that services read what a burst brought before the next
+ * comes, the stack's timers), the queue of ready tasks, a flush of the
+ * host (frames the tasks sent, the host's timer re-armed), and the tick.
  *
  * Tasks: the stack reports socket readiness through ns_waiter callbacks,
  * which must not call back into the stack (netstack/socket.h). They only
@@ -23,9 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "counters.h"
-#include "drivers/driver.h"
-#include "netstack/stack.h"
+#include "drivers/nethost.h"
 #include "runsc/error.h"
 #include "runsc/list.h"
 
@@ -43,19 +40,15 @@ struct nsd_fd_handler {
 };
 
 struct nsd_loop {
-	struct ns_stack *stack;	       /* borrowed */
-	struct drv_link *link;	       /* borrowed */
-	struct nsd_counters *counters; /* borrowed */
-	int ifindex;
+	struct drv_nethost *host; /* borrowed */
 	uint64_t now; /* CLOCK_MONOTONIC ns at the start of this round */
 
-	int epfd, timerfd, sigfd;
-	struct nsd_fd_handler link_h, timer_h, sig_h;
-	uint32_t link_events;
-	uint64_t armed;	      /* the timerfd's deadline, 0 when disarmed */
+	int epfd, sigfd;
+	struct nsd_fd_handler host_h, sig_h;
+	bool host_fired;      /* the host's fd fired in this wake-up */
 	struct rs_list ready; /* of struct nsd_task.link */
 	bool stop;
-	int link_error; /* negative errno when the link failed */
+	int link_error; /* negative errno when a link failed */
 
 	/* Called every tick_ns (idle sweeps). */
 	void (*tick)(void *arg, uint64_t now);
@@ -66,14 +59,13 @@ struct nsd_loop {
 	void *usr1_arg;
 };
 
-/* Sets the loop up over a stack and the link of its NIC `ifindex`, and
- * blocks SIGINT, SIGTERM and SIGUSR1 for the process (they arrive through
- * the signalfd). The link going down (-ENETDOWN) is counted in
- * counters->link_down and waited out; any other link error ends the loop.
- * Returns 0 or a negative errno with *err set. */
-int nsd_loop_init(struct nsd_loop *l, struct ns_stack *stack,
-		  struct drv_link *link, int ifindex,
-		  struct nsd_counters *counters, struct rs_error **err);
+/* Sets the loop up over a netstack host, and blocks SIGINT, SIGTERM and
+ * SIGUSR1 for the process (they arrive through the signalfd). A link
+ * going down is the host's to wait out (it counts it in its link_down
+ * counter); any other link error ends the loop. Returns 0 or a negative
+ * errno with *err set. */
+int nsd_loop_init(struct nsd_loop *l, struct drv_nethost *host,
+		  struct rs_error **err);
 
 /* Closes the loop's fds. Registered handlers must be gone. */
 void nsd_loop_fini(struct nsd_loop *l);
@@ -98,13 +90,8 @@ int nsd_loop_mod_fd(struct nsd_loop *l, struct nsd_fd_handler *h,
 		    uint32_t events);
 void nsd_loop_del_fd(struct nsd_loop *l, struct nsd_fd_handler *h);
 
-/* Pushes queued frames out and runs the ready tasks once; for shutdown,
- * after closing sockets. */
+/* Runs the host once, then the ready tasks, then flushes; for shutdown,
+ * after closing sockets, so the resets and FINs leave. */
 void nsd_loop_drain(struct nsd_loop *l);
-
-/* The deadline the loop sleeps until after a round: the earliest of the
- * stack's, the link's (drv_next_deadline(), read after the round's
- * receive, tasks and flush) and the next tick; NS_TIME_NEVER for none. */
-uint64_t nsd_loop_next_deadline(const struct nsd_loop *l);
 
 #endif

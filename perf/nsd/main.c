@@ -7,15 +7,17 @@
  * Exit status: 0 after a signal, 1 when the host failed (a link or a
  * socket could not be set up, the link died), 2 for bad flags.
  */
+#include <arpa/inet.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "conn.h"
 #include "control.h"
-#include "host.h"
+#include "drivers/nethost.h"
 #include "http.h"
 #include "loop.h"
 #include "options.h"
@@ -26,7 +28,7 @@
 #define IDLE_SWEEP_NS 1000000000ULL
 
 struct nsd {
-	struct nsd_host host;
+	struct drv_nethost *host;
 	struct nsd_loop loop;
 	struct nsd_server server;
 	struct nsd_counters counters;
@@ -82,10 +84,11 @@ static int start_services(struct nsd *d, const struct nsd_options *o,
 				return rc;
 		}
 	}
-	int rc = nsd_udp_echo_open(&d->loop, d->host.stack, AF_INET, 7,
-				   &d->counters, &d->udp4, err);
+	struct ns_stack *stack = drv_nethost_stack(d->host);
+	int rc = nsd_udp_echo_open(&d->loop, stack, AF_INET, 7, &d->counters,
+				   &d->udp4, err);
 	if (rc == 0)
-		rc = nsd_udp_echo_open(&d->loop, d->host.stack, AF_INET6, 7,
+		rc = nsd_udp_echo_open(&d->loop, stack, AF_INET6, 7,
 				       &d->counters, &d->udp6, err);
 	if (rc == 0 && o->control != NULL)
 		rc = nsd_control_open(&d->loop, o->control, nsd_stats_json,
@@ -103,23 +106,99 @@ static void stop_services(struct nsd *d)
 	nsd_loop_drain(&d->loop);
 }
 
+/* The flags' addresses and default routes, on the host's NIC; errors
+ * name the flag. */
+static int add_addresses(struct drv_nethost *host, const struct nsd_options *o,
+			 struct rs_error **err)
+{
+	struct ns_stack *stack = drv_nethost_stack(host);
+	int ifindex = drv_nethost_ifindex(host, 0);
+	for (unsigned i = 0; i < o->naddrs; i++) {
+		const struct nsd_addr *a = &o->addrs[i];
+		struct ns_ifaddr ifa = {
+			.ifindex = ifindex,
+			.family = a->family,
+			.prefix_len = a->prefix_len,
+			.flags = o->nodad ? NS_ADDR_F_NODAD : 0,
+		};
+		memcpy(ifa.addr, a->addr, sizeof(ifa.addr));
+		int rc = ns_stack_add_addr(stack, &ifa);
+		if (rc < 0) {
+			char text[INET6_ADDRSTRLEN];
+			inet_ntop(a->family, a->addr, text, sizeof(text));
+			return rs_error_set(err, -rc, "%s `%s/%u`",
+					    a->family == AF_INET ? "--addr"
+								 : "--addr6",
+					    text, a->prefix_len);
+		}
+	}
+	struct {
+		bool have;
+		int family;
+		const uint8_t *gw;
+		const char *flag;
+	} gws[] = {
+		{ o->have_gw, AF_INET, o->gw, "--gw" },
+		{ o->have_gw6, AF_INET6, o->gw6, "--gw6" },
+	};
+	for (size_t i = 0; i < sizeof(gws) / sizeof(gws[0]); i++) {
+		if (!gws[i].have)
+			continue;
+		struct ns_route rt = { .family = gws[i].family,
+				       .ifindex = ifindex };
+		memcpy(rt.gateway, gws[i].gw, 16);
+		int rc = ns_stack_add_route(stack, &rt);
+		if (rc < 0) {
+			char text[INET6_ADDRSTRLEN];
+			inet_ntop(gws[i].family, gws[i].gw, text, sizeof(text));
+			return rs_error_set(err, -rc, "%s `%s`", gws[i].flag,
+					    text);
+		}
+	}
+	return 0;
+}
+
+/* The stack on the link of --driver, capturing with --pcap. */
+static int open_host(struct nsd *d, const struct nsd_options *o,
+		     struct rs_error **err)
+{
+	struct drv_nethost_nic nic = { .spec = o->link_spec };
+	struct drv_nethost_capture cap = { .path = o->pcap,
+					   .fd = -1,
+					   .filter = o->pcap_filter };
+	struct drv_nethost_config cfg = {
+		.nics = &nic,
+		.nnics = 1,
+		.capture = o->pcap != NULL ? &cap : NULL,
+	};
+	/* The host's errors name the spec, the interface or the capture
+	 * file themselves. */
+	int rc = drv_nethost_open(&cfg, &d->host, err);
+	if (rc < 0)
+		return rc;
+	rc = add_addresses(d->host, o, err);
+	if (rc < 0) {
+		drv_nethost_close(d->host);
+		d->host = NULL;
+	}
+	return rc;
+}
+
 static int run(struct nsd *d, const struct nsd_options *o,
 	       struct rs_error **err)
 {
-	int rc = nsd_host_open(&d->host, o, err);
+	int rc = open_host(d, o, err);
 	if (rc < 0)
 		return rc;
-	rc = nsd_loop_init(&d->loop, d->host.stack, d->host.link,
-			   d->host.ifindex, &d->counters, err);
+	rc = nsd_loop_init(&d->loop, d->host, err);
 	if (rc < 0) {
-		nsd_host_close(&d->host);
+		drv_nethost_close(d->host);
 		return rc;
 	}
-	d->stats = (struct nsd_stats_src){ .stack = d->host.stack,
-					   .link = d->host.link,
-					   .counters = &d->counters,
-					   .ifindex = d->host.ifindex };
-	nsd_server_init(&d->server, &d->loop, d->host.stack, &d->counters,
+	struct ns_stack *stack = drv_nethost_stack(d->host);
+	d->stats = (struct nsd_stats_src){ .host = d->host,
+					   .counters = &d->counters };
+	nsd_server_init(&d->server, &d->loop, stack, &d->counters,
 			&(struct nsd_server_config){ .max_conns = o->max_conns,
 						     .idle_ns = o->idle_ns });
 	d->loop.tick = sweep;
@@ -131,14 +210,14 @@ static int run(struct nsd *d, const struct nsd_options *o,
 	rc = start_services(d, o, err);
 	if (rc == 0) {
 		printf("nsd: serving on %s (%s), http port %u\n",
-		       drv_info(d->host.link)->name, o->link_spec,
-		       o->http_port);
+		       drv_info(drv_nethost_link(d->host, 0))->name,
+		       o->link_spec, o->http_port);
 		fflush(stdout);
 		rc = nsd_loop_run(&d->loop, err);
 	}
 	stop_services(d);
 	nsd_loop_fini(&d->loop);
-	nsd_host_close(&d->host);
+	drv_nethost_close(d->host);
 	return rc;
 }
 

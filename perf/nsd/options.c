@@ -154,17 +154,8 @@ static int build_spec(const struct link_flags *lf, char **spec,
 	} else {
 		rc = spec_append(spec, lf->driver);
 	}
-	if (rc == 0 && lf->pcap != NULL) {
-		rc = spec_append(spec, "+pcap:file=");
-		if (rc == 0)
-			rc = spec_append_quoted(spec, lf->pcap);
-		if (rc == 0 && lf->pcap_filter != NULL) {
-			rc = spec_append(spec, ",filter=");
-			if (rc == 0)
-				rc = spec_append_quoted(spec, lf->pcap_filter);
-		}
-	}
-	/* Outermost: the capture inside it shows the wire (drivers/pcap.h). */
+	/* The capture (--pcap) is the netstack host's, at the wire inside
+	 * this (drivers/nethost.h). */
 	if (rc == 0 && lf->fault != NULL) {
 		rc = spec_append(spec, "+fault:");
 		if (rc == 0)
@@ -264,10 +255,12 @@ static int parse(int argc, char **argv, struct nsd_options *o,
 			break;
 		}
 		case OPT_PCAP:
-			lf.pcap = optarg;
+			if (optarg[0] == '\0')
+				rc = rs_error_set(err, 0, "--pcap: empty path");
+			o->pcap = lf.pcap = optarg;
 			break;
 		case OPT_PCAP_FILTER:
-			lf.pcap_filter = optarg;
+			o->pcap_filter = lf.pcap_filter = optarg;
 			break;
 		case OPT_FAULT:
 			lf.fault = optarg;

@@ -9,10 +9,12 @@
  * --driver tap with --iface NAME creates (or attaches) the tap device NAME
  * with virtio-net offloads; --driver afpacket with --iface NAME takes
  * over the Ethernet interface NAME; anything else is a drivers spec string
- * (drivers/spec.h), such as "afpacket:iface=veth0,mode=ring". --pcap and
- * --fault stack the sniffer and the fault injector on it, the injector
- * outermost so that the capture shows what crossed the wire; --fault takes
- * the fault wrapper's options ("drop=2%,reorder=1%,seed=7").
+ * (drivers/spec.h), such as "afpacket:iface=veth0,mode=ring". --fault
+ * stacks the fault injector on it, with the fault wrapper's options
+ * ("drop=2%,reorder=1%,seed=7"). --pcap captures the link's frames and
+ * the stack's loopback packets into one file through the netstack host
+ * (drivers/nethost.h), at the wire: inside the fault injector, so that
+ * the capture shows what crossed it.
  * An address without /LEN is a host address (/32, /128), as with ip(8).
  */
 #ifndef NSD_OPTIONS_H
@@ -40,8 +42,10 @@ struct nsd_options {
 	uint8_t gw[16], gw6[16];
 	uint16_t http_port;
 	unsigned max_conns;
-	uint64_t idle_ns;    /* 0: connections may idle forever */
-	const char *control; /* borrowed from argv */
+	uint64_t idle_ns;	 /* 0: connections may idle forever */
+	const char *control;	 /* borrowed from argv */
+	const char *pcap;	 /* borrowed from argv; NULL: no capture */
+	const char *pcap_filter; /* idem; NULL: every frame */
 	bool nodad;
 	bool help;
 };

@@ -103,7 +103,8 @@ static void add_stack_counter(void *arg, const char *name, uint64_t value)
 	json_object_set_new(arg, name, json_integer((json_int_t)value));
 }
 
-static void add_link_counter(const char *name, uint64_t value, void *arg)
+/* A drv_counter_fn: the counters of a link and of the netstack host. */
+static void add_counter(const char *name, uint64_t value, void *arg)
 {
 	json_object_set_new(arg, name, json_integer((json_int_t)value));
 }
@@ -122,17 +123,17 @@ static int add_addr(void *arg, const struct ns_ifaddr *ifa)
 
 /* The NIC over the link: name, MAC, MTU and addresses (IPv6 ones whether
  * tentative or not, as `ip addr` lists them). */
-static json_t *nic_json(const struct nsd_stats_src *src)
+static json_t *nic_json(const struct ns_stack *stack, int ifindex)
 {
 	struct ns_nic_info info;
-	if (ns_stack_nic_info(src->stack, src->ifindex, &info) < 0)
+	if (ns_stack_nic_info(stack, ifindex, &info) < 0)
 		return json_null();
 	char mac[18];
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", info.mac[0],
 		 info.mac[1], info.mac[2], info.mac[3], info.mac[4],
 		 info.mac[5]);
-	struct nic_ctx ctx = { .ifindex = src->ifindex, .addrs = json_array() };
-	ns_stack_foreach_addr(src->stack, add_addr, &ctx);
+	struct nic_ctx ctx = { .ifindex = ifindex, .addrs = json_array() };
+	ns_stack_foreach_addr(stack, add_addr, &ctx);
 	return json_pack("{s:s,s:s,s:I,s:o}", "name", info.name, "mac", mac,
 			 "mtu", (json_int_t)info.mtu, "addrs", ctx.addrs);
 }
@@ -140,6 +141,8 @@ static json_t *nic_json(const struct nsd_stats_src *src)
 char *nsd_stats_json(void *arg)
 {
 	const struct nsd_stats_src *src = arg;
+	const struct ns_stack *stack = drv_nethost_stack(src->host);
+	struct drv_link *link_0 = drv_nethost_link(src->host, 0);
 	json_t *root = json_object();
 	if (root == NULL)
 		return NULL;
@@ -151,22 +154,24 @@ char *nsd_stats_json(void *arg)
 			    json_integer((json_int_t)src->counters->name));
 	NSD_COUNTERS(NSD_COUNTER_JSON_)
 #undef NSD_COUNTER_JSON_
+	drv_nethost_counters_foreach(src->host, add_counter, own);
 
-	json_object_set_new(root, "nic", nic_json(src));
+	json_object_set_new(root, "nic",
+			    nic_json(stack, drv_nethost_ifindex(src->host, 0)));
 
 	json_t *link = json_object();
 	json_object_set_new(root, "link", link);
-	json_object_set_new(link, "kind", json_string(drv_kind(src->link)));
-	drv_counters_foreach(src->link, add_link_counter, link);
+	json_object_set_new(link, "kind", json_string(drv_kind(link_0)));
+	drv_counters_foreach(link_0, add_counter, link);
 
-	json_t *stack = json_object();
-	json_object_set_new(root, "stack", stack);
-	ns_stack_stats_foreach(src->stack, add_stack_counter, stack);
+	json_t *counters = json_object();
+	json_object_set_new(root, "stack", counters);
+	ns_stack_stats_foreach(stack, add_stack_counter, counters);
 
 	json_object_set_new(root, "sockets", json_array());
 	json_object_set_new(root, "sockets_omitted", json_integer(0));
 	json_object_set_new(root, "socket_states", json_object());
-	ns_stack_foreach_socket(src->stack, add_socket, root);
+	ns_stack_foreach_socket(stack, add_socket, root);
 
 	char *text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);

@@ -1,7 +1,8 @@
 /* The host's state as one JSON object (jansson), for GET /stats, the
  * control socket and SIGUSR1:
  *
- *   {"nsd": {<counters.h, by name>},
+ *   {"nsd": {<counters.h, by name>, <the netstack host's counters:
+ *            link_down, and lo_pcap_* with --pcap (drivers/nethost.h)>},
  *    "nic": {"name": "vs", "mac": "02:..", "mtu": 1500,
  *            "addrs": ["10.0.0.2/24", "fe80::../64", ...]},
  *    "link": {"kind": "...", <every driver counter>},
@@ -20,16 +21,14 @@
 #define NSD_STATS_H
 
 #include "counters.h"
-#include "drivers/driver.h"
-#include "netstack/stack.h"
+#include "drivers/nethost.h"
 
 #define NSD_STATS_MAX_SOCKETS 1024
 
+/* The host's stack, its first NIC and that NIC's link are reported. */
 struct nsd_stats_src {
-	const struct ns_stack *stack;
-	struct drv_link *link;
+	struct drv_nethost *host;
 	const struct nsd_counters *counters;
-	int ifindex; /* the NIC over the link */
 };
 
 /* Returns the JSON text (compact, newline-terminated), malloc'ed for the

@@ -15,6 +15,14 @@
  *   on a veth sends TCP super-segments whenever its TSO is on; they are
  *   received whole. UDP super-datagrams (a peer using UDP_SEGMENT) are
  *   split into datagrams here, the stack having no GSO type for them.
+ *   Transmit offloads are negotiated with the interface (its ethtool
+ *   features): TX_CSUM and TSO are offered to the stack only when the
+ *   interface has them at the open, since the direct transmit of
+ *   PACKET_QDISC_BYPASS drops a super-segment the device cannot segment.
+ *   The features are read again every second and when the device refuses
+ *   a super-segment; one switched off later (ethtool -K IFACE tso off, tx
+ *   off) is made up for in software here: super-segments split, checksums
+ *   filled in (tx_sw_gso, tx_sw_csum), nothing dropped.
  * - DRV_AFPACKET_RING: PACKET_MMAP rings, TPACKET_V2 (per-frame status,
  *   so no TPACKET_V3 block timeout on the latency path): no syscall per
  *   received batch while frames keep coming, one send(2) kick per
@@ -35,7 +43,10 @@
  *
  * Counters: the device counters of driver.h, plus rx_kernel_drops (frames
  * the kernel dropped because the socket or ring was full,
- * PACKET_STATISTICS), rx_outgoing_ignored and rx_udp_gso_split.
+ * PACKET_STATISTICS), rx_outgoing_ignored, rx_udp_gso_split, and (MMSG)
+ * tx_sw_gso (super-segments split because the device had lost TSO),
+ * tx_sw_csum (frames checksummed because it had lost checksumming) and
+ * tx_offload_changes (times its transmit features were found changed).
  */
 #ifndef DRIVERS_AFPACKET_H
 #define DRIVERS_AFPACKET_H

@@ -15,8 +15,19 @@
  * Capture: with a capture configured, every frame of every NIC and every
  * packet the stack loops back through "lo" goes into one pcap stream
  * (LINKTYPE_ETHERNET; loopback packets get an Ethernet header with zero
- * addresses, as Linux's lo shows them to tcpdump), through the same
- * libpcap filter.
+ * addresses, as Linux's lo shows them to tcpdump, and so do the packets
+ * of an NS_LINK_IP link), through the same libpcap filter. A NIC's frames
+ * are recorded at the wire: the capture wraps the base driver of the
+ * NIC's spec, inside the spec's own wrappers (a fault injector drops
+ * before the capture on the way out and after it on the way in), as
+ * drivers/pcap.h recommends. Records are written out as the pcap wrapper
+ * does (drivers/pcap.h): 64 KiB at a time or at least every second.
+ *
+ * Counters (drv_nethost_counter): link_down (a link reported -ENETDOWN,
+ * waited out), and with a capture lo_pcap_frames, lo_pcap_filtered,
+ * lo_pcap_dropped (the loopback's packets, as the pcap wrapper counts a
+ * link's frames: each NIC's are in its link's pcap_* counters) and
+ * pcap_write_errors.
  *
  * Threading: single-threaded like the stack and the links.
  */
@@ -36,6 +47,11 @@ struct drv_nethost_nic {
 	/* The link, as a spec string (drivers/spec.h), e.g.
 	 * "afpacket:iface=eth0" or "tap:name=rs0,offload". */
 	const char *spec;
+	/* Instead of spec (which must then be NULL): a link already open,
+	 * such as one end of an in-memory pipe pair. The host takes it
+	 * over: it is closed by drv_nethost_close(), or by
+	 * drv_nethost_open() when that fails. A capture wraps it whole. */
+	struct drv_link *link;
 	/* The interface name the stack shows (netlink, /proc/net, ioctls);
 	 * NULL keeps the link's. */
 	const char *name;
@@ -68,9 +84,10 @@ struct drv_nethost_config {
 };
 
 /* Creates the stack, opens each NIC's link, adds the NICs with their
- * addresses and routes, and sets up the capture. The config is copied.
- * On failure nothing stays open and *err names the failing part (the
- * spec, an address, the capture file). */
+ * addresses and routes, and sets up the capture. The config is copied
+ * (the links given open are taken over). On failure nothing stays open
+ * and *err names the failing part (the spec, an address, the capture
+ * file). */
 int drv_nethost_open(const struct drv_nethost_config *cfg,
 		     struct drv_nethost **out, struct rs_error **err);
 
@@ -91,18 +108,35 @@ struct drv_link *drv_nethost_link(const struct drv_nethost *h, unsigned i);
 
 /* One round, whenever the fd fired (calling it when it did not is
  * harmless): the links' timers, received frames into the stack in bounded
- * bursts, each followed by after_rx(arg) (may be NULL) so the owner can
- * let readers drain their sockets before the next burst, the stack's
- * timers, a flush of every link, and the timer re-armed for the new
- * earliest deadline. Returns 0, or the negative errno of a link that
- * failed (-EIO; a link that went down, -ENETDOWN, is waited out and
- * counted, not returned). */
+ * bursts (64 frames, at most 16 per link and round, the links taking
+ * turns; what is left keeps the fd readable), each followed by
+ * after_rx(arg) (may be NULL) so the owner can let readers drain their
+ * sockets before the next burst, the stack's timers, a flush of every
+ * link, and the timer re-armed for the new earliest deadline. Returns 0,
+ * or the negative errno of a link that failed (-EIO), then at every later
+ * call; a link that went down (-ENETDOWN) is waited out and counted in
+ * link_down, not returned. */
 int drv_nethost_run(struct drv_nethost *h, void (*after_rx)(void *arg),
 		    void *arg);
 
 /* After the owner called into the stack: pushes out what the links hold
  * and re-arms the timer from the stack's and links' deadlines. Cheap when
- * nothing changed. */
+ * nothing changed. A link failing here is reported by the next
+ * drv_nethost_run(). */
 void drv_nethost_flush(struct drv_nethost *h);
+
+/* The deadline the timer was armed for by the last run or flush
+ * (CLOCK_MONOTONIC nanoseconds, as drv_monotonic_ns()): the earliest of
+ * the stack's, the links' and the capture's, or NS_TIME_NEVER. */
+uint64_t drv_nethost_next_deadline(const struct drv_nethost *h);
+
+/* The host's own counters (see the top): stores the value and returns
+ * 0, or -ENOENT. */
+int drv_nethost_counter(const struct drv_nethost *h, const char *name,
+			uint64_t *value);
+
+/* Calls fn for each of the host's own counters. */
+void drv_nethost_counters_foreach(const struct drv_nethost *h,
+				  drv_counter_fn fn, void *arg);
 
 #endif

@@ -85,6 +85,16 @@ void drv_spec_release(struct drv_spec *spec);
 int drv_spec_open(const struct drv_spec *spec, struct drv_link **out,
 		  struct rs_error **err);
 
+/* The two halves of drv_spec_open(), for a caller that puts a wrapper of
+ * its own between them (the netstack host's capture, at the wire): opens
+ * the base driver of layer 0; stacks the wrapper of `layer` (pcap or
+ * fault) on inner, which the new link then owns (on failure inner stays
+ * the caller's). Return 0 or a negative errno with *err set. */
+int drv_spec_open_base(const struct drv_spec *spec, struct drv_link **out,
+		       struct rs_error **err);
+int drv_spec_wrap(const struct drv_spec_layer *layer, struct drv_link *inner,
+		  struct drv_link **out, struct rs_error **err);
+
 /* drv_spec_parse() and drv_spec_open() in one. */
 int drv_open(const char *text, struct drv_link **out, struct rs_error **err);
 

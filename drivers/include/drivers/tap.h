@@ -16,6 +16,13 @@
  *   kernel may deliver coalesced frames beyond the MTU (RX_GRO) with
  *   checksums it trusts: the road to kernel-like throughput.
  * Without vnet_hdr a partial checksum is completed in software.
+ * There is nothing to negotiate with the device's own features: the
+ * kernel takes what we write as a received frame (tun_get_user), partial
+ * checksums and super-segments included whatever `ethtool -K tap0`
+ * says, and segments and checksums in software what it forwards to a
+ * device without those offloads; the device's features only decide what
+ * the kernel sends us (it segments first when TSO is off), which the
+ * receive path takes in any form.
  *
  * Counters: the device counters of driver.h.
  */

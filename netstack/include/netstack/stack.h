@@ -297,6 +297,23 @@ uint64_t ns_stack_timers(struct ns_stack *stack);
  * called next, or NS_TIME_NEVER. Does not read the clock. */
 uint64_t ns_stack_next_deadline(const struct ns_stack *stack);
 
+/* ---- Observing the loopback --------------------------------------- */
+
+/* Called with every packet the stack sends through its "lo" NIC (a bare
+ * IPv4 or IPv6 packet, to a local address), when it is queued for
+ * delivery: what a capture of Linux's lo shows. The copies of broadcasts
+ * and multicasts looped back to local sockets are not reported (Linux
+ * loops them inside the sending NIC, dev_loopback_xmit). The packet is
+ * borrowed for the call, may have fragments and a transport checksum left
+ * unfilled (NS_PKT_F_CSUM_PARTIAL: nothing checks checksums on lo). The
+ * observer must not change it nor call into the stack. */
+typedef void (*ns_loopback_observer)(void *arg, const struct ns_pkt *pkt);
+
+/* Sets the observer (fn NULL: none). One at a time; a new one replaces
+ * the old. */
+void ns_stack_set_loopback_observer(struct ns_stack *stack,
+				    ns_loopback_observer fn, void *arg);
+
 /* ---- Counters ------------------------------------------------------ */
 
 uint64_t ns_stack_stat(const struct ns_stack *stack, enum ns_stat id);

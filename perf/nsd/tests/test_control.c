@@ -21,9 +21,8 @@
 #define TEST_BUDGET_NS (10 * 1000000000ull)
 
 struct fixture {
-	struct ns_stack *stack;
-	struct drv_link *link, *peer;
-	struct nsd_counters counters;
+	struct drv_nethost *host; /* on one end of a pipe pair */
+	struct drv_link *peer;	  /* the other */
 	struct nsd_loop loop;
 	struct nsd_control *ctl;
 	char path[64];
@@ -34,12 +33,6 @@ struct fixture {
 	int end; /* 0 while open, 1 at EOF, -errno on an error */
 	uint64_t give_up;
 };
-
-static uint64_t stack_clock(void *ctx)
-{
-	(void)ctx;
-	return drv_monotonic_ns();
-}
 
 static char *reply(void *arg)
 {
@@ -52,17 +45,17 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	assert_non_null(fx);
 	struct rs_error *err = NULL;
-	assert_int_equal(drv_pipe_pair(&(struct drv_pipe_config){ 0 },
-				       &fx->link, &fx->peer, &err),
+	struct drv_link *link;
+	assert_int_equal(drv_pipe_pair(&(struct drv_pipe_config){ 0 }, &link,
+				       &fx->peer, &err),
 			 0);
+	struct drv_nethost_nic nic = { .link = link };
 	assert_int_equal(
-		ns_stack_create(
-			&(struct ns_stack_config){ .clock = stack_clock },
-			&fx->stack),
+		drv_nethost_open(&(struct drv_nethost_config){ .nics = &nic,
+							       .nnics = 1 },
+				 &fx->host, &err),
 		0);
-	assert_int_equal(nsd_loop_init(&fx->loop, fx->stack, fx->link, 1,
-				       &fx->counters, &err),
-			 0);
+	assert_int_equal(nsd_loop_init(&fx->loop, fx->host, &err), 0);
 	snprintf(fx->path, sizeof(fx->path), "/tmp/nsd-ctl-test.%d",
 		 (int)getpid());
 	assert_int_equal(nsd_control_open(&fx->loop, fx->path, reply, NULL,
@@ -80,8 +73,7 @@ static int teardown(void **state)
 		close(fx->client);
 	nsd_control_close(fx->ctl);
 	nsd_loop_fini(&fx->loop);
-	ns_stack_destroy(fx->stack);
-	drv_close(fx->link);
+	drv_nethost_close(fx->host);
 	drv_close(fx->peer);
 	free(fx);
 	return 0;

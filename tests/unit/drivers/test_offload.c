@@ -1,7 +1,8 @@
 /* Offload helpers at the kernel boundary: virtio_net_hdr to and from the
  * packet's offload fields, the software checksum for links without
- * checksum offload, and the splitting of UDP super-datagrams, including
- * frames that are not what their header claims. */
+ * checksum offload, and the splitting of UDP super-datagrams received and
+ * of TCP super-segments to send, including frames that are not what
+ * their header claims. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -294,6 +295,158 @@ static void test_software_checksum(void **state)
 	ns_pkt_free(pkt);
 }
 
+/* A TCP super-segment as the stack hands it to a TSO link: IPv4 or IPv6,
+ * 12 bytes of options, `payload` bytes in a fragment, flags CWR, PSH and
+ * FIN, the pseudo-header sum (of the whole length) in the checksum. */
+static struct ns_pkt *tcp_super_segment(bool v6, uint32_t payload, uint16_t mss)
+{
+	uint32_t iphl = v6 ? 40 : 20, thl = 32, hdrs = 14 + iphl + thl;
+	struct ns_pkt *pkt = drv_test_frame(mac_b, mac_a, v6 ? 0x86dd : 0x0800,
+					    iphl + thl + payload, 9);
+	uint8_t *ip = pkt->data + 14, *tcp = ip + iphl;
+	memset(ip, 0, iphl + thl);
+	uint32_t tcp_len = thl + payload, pseudo;
+	if (v6) {
+		ip[0] = 0x60;
+		ns_put_be16(ip + 4, (uint16_t)tcp_len);
+		ip[6] = 6;
+		ip[7] = 64;
+		ip[8] = 0xfd;
+		ip[23] = 1;
+		ip[24] = 0xfd;
+		ip[39] = 2;
+		pseudo = ns_csum_pseudo6(ip + 8, ip + 24, 6, tcp_len);
+	} else {
+		ip[0] = 0x45;
+		ns_put_be16(ip + 2, (uint16_t)(20 + tcp_len));
+		ns_put_be16(ip + 4, 0xfffe); /* wraps after one segment */
+		ns_put_be16(ip + 6, 0x4000); /* DF */
+		ip[8] = 64;
+		ip[9] = 6;
+		memcpy(ip + 12, (uint8_t[]){ 10, 0, 0, 1 }, 4);
+		memcpy(ip + 16, (uint8_t[]){ 10, 0, 0, 2 }, 4);
+		ns_put_be16(ip + 10, ns_csum_fold(ns_csum_partial(ip, 20, 0)));
+		pseudo = ns_csum_pseudo4(ip + 12, ip + 16, 6, tcp_len);
+	}
+	ns_put_be16(tcp, 5000);
+	ns_put_be16(tcp + 2, 80);
+	ns_put_be32(tcp + 4, 0xfffff000); /* wraps inside */
+	ns_put_be32(tcp + 8, 77);
+	tcp[12] = (uint8_t)((thl / 4) << 4);
+	tcp[13] = 0x80 | 0x10 | 0x08 | 0x01; /* CWR ACK PSH FIN */
+	ns_put_be16(tcp + 14, 1000);
+	memset(tcp + 20, 1, 12); /* NOPs */
+	ns_put_be16(tcp + 16, (uint16_t)~ns_csum_fold(pseudo));
+	/* The payload in a fragment, as the stack sends it. */
+	struct ns_buf *buf = ns_buf_alloc(payload);
+	memcpy(buf->data, pkt->data + hdrs, payload);
+	ns_pkt_trim(pkt, hdrs);
+	ns_pkt_append_frag(pkt, buf, buf->data, payload);
+	ns_buf_unref(buf);
+	pkt->flags = NS_PKT_F_CSUM_PARTIAL;
+	pkt->csum_start = (uint16_t)(14 + iphl);
+	pkt->csum_offset = 16;
+	pkt->gso_type = v6 ? NS_GSO_TCPV6 : NS_GSO_TCPV4;
+	pkt->gso_size = mss;
+	pkt->hdr_len = (uint16_t)hdrs;
+	return pkt;
+}
+
+static bool tcp_checksum_ok(const uint8_t *frame, bool v6)
+{
+	const uint8_t *ip = frame + 14;
+	uint32_t iphl = v6 ? 40 : 20;
+	uint32_t tcp_len = v6 ? ns_get_be16(ip + 4) : ns_get_be16(ip + 2) - 20;
+	if (!v6 && ns_csum_fold(ns_csum_partial(ip, 20, 0)) != 0)
+		return false;
+	uint32_t pseudo = v6 ? ns_csum_pseudo6(ip + 8, ip + 24, 6, tcp_len)
+			     : ns_csum_pseudo4(ip + 12, ip + 16, 6, tcp_len);
+	return ns_csum_fold(ns_csum_partial(ip + iphl, tcp_len, pseudo)) == 0;
+}
+
+static void tso_split_and_check(bool v6, bool csum_offload)
+{
+	uint32_t iphl = v6 ? 40 : 20, hdrs = 14 + iphl + 32;
+	struct ns_pkt *pkt = tcp_super_segment(v6, 4000, 1448);
+	uint8_t original[14 + 40 + 32 + 4000];
+	ns_pkt_copy_out(pkt, 0, original, pkt->len);
+	struct ns_pkt_queue out;
+	ns_pkt_queue_init(&out);
+	assert_int_equal(drv_tso_segment(pkt, csum_offload, &out), 3);
+	for (uint32_t i = 0, off = 0; i < 3; i++) {
+		struct ns_pkt *d = ns_pkt_queue_pop(&out);
+		uint32_t len = i < 2 ? 1448 : 4000 - 2 * 1448;
+		assert_int_equal(d->len, hdrs + len);
+		assert_int_equal(d->gso_type, NS_GSO_NONE);
+		uint8_t f[14 + 40 + 32 + 1448];
+		ns_pkt_copy_out(d, 0, f, d->len);
+		const uint8_t *ip = f + 14, *tcp = ip + iphl;
+		if (v6) {
+			assert_int_equal(ns_get_be16(ip + 4), 32 + len);
+		} else {
+			assert_int_equal(ns_get_be16(ip + 2), 52 + len);
+			assert_int_equal(ns_get_be16(ip + 4),
+					 (uint16_t)(0xfffe + i));
+			assert_int_equal(ns_get_be16(ip + 6), 0x4000);
+		}
+		assert_int_equal(ns_get_be32(tcp + 4), 0xfffff000 + off);
+		assert_int_equal(ns_get_be32(tcp + 8), 77);
+		/* CWR on the first only, PSH and FIN on the last only. */
+		uint8_t want = 0x10 | (i == 0 ? 0x80 : 0) | (i == 2 ? 0x09 : 0);
+		assert_int_equal(tcp[13], want);
+		assert_memory_equal(tcp + 20, original + 14 + iphl + 20, 12);
+		assert_memory_equal(f + hdrs, original + hdrs + off, len);
+		if (csum_offload) {
+			/* Left to the device, which the software
+			 * completion stands for here. */
+			assert_true(d->flags & NS_PKT_F_CSUM_PARTIAL);
+			assert_int_equal(d->csum_start, 14 + iphl);
+			assert_int_equal(d->csum_offset, 16);
+			assert_int_equal(drv_csum_finalize(d), 0);
+			ns_pkt_copy_out(d, 0, f, d->len);
+		} else {
+			assert_int_equal(d->flags & NS_PKT_F_CSUM_PARTIAL, 0);
+		}
+		assert_true(tcp_checksum_ok(f, v6));
+		off += len;
+		ns_pkt_free(d);
+	}
+}
+
+static void test_tcp_super_segments_split(void **state)
+{
+	(void)state;
+	tso_split_and_check(false, false);
+	tso_split_and_check(false, true);
+	tso_split_and_check(true, false);
+	tso_split_and_check(true, true);
+}
+
+static void test_bad_tcp_super_segments_refused(void **state)
+{
+	(void)state;
+	struct ns_pkt_queue out;
+	ns_pkt_queue_init(&out);
+	/* The gso type says IPv6, the frame is IPv4. */
+	struct ns_pkt *pkt = tcp_super_segment(false, 3000, 1448);
+	pkt->gso_type = NS_GSO_TCPV6;
+	assert_int_equal(drv_tso_segment(pkt, true, &out), -EINVAL);
+	/* An IP length that is not the frame's. */
+	pkt = tcp_super_segment(false, 3000, 1448);
+	ns_pkt_trim(pkt, pkt->len - 1);
+	assert_int_equal(drv_tso_segment(pkt, true, &out), -EINVAL);
+	/* No segment size. */
+	pkt = tcp_super_segment(true, 3000, 0);
+	assert_int_equal(drv_tso_segment(pkt, false, &out), -EINVAL);
+	/* A TCP header longer than the frame. */
+	pkt = tcp_super_segment(true, 3000, 1448);
+	ns_pkt_pullup(pkt, 14 + 40 + 13)[14 + 40 + 12] = 0xf0;
+	ns_pkt_trim(pkt, 14 + 40 + 32);
+	ns_put_be16(pkt->data + 14 + 4, 32);
+	assert_int_equal(drv_tso_segment(pkt, false, &out), -EINVAL);
+	assert_int_equal(out.count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +456,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_super_datagrams_refused),
 		cmocka_unit_test(test_uso_only_where_the_driver_splits),
 		cmocka_unit_test(test_software_checksum),
+		cmocka_unit_test(test_tcp_super_segments_split),
+		cmocka_unit_test(test_bad_tcp_super_segments_refused),
 	};
 	return cmocka_run_group_tests_name("drivers/offload", tests, NULL,
 					   NULL);

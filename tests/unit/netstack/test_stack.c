@@ -1,5 +1,5 @@
-/* The stack object: creation, loopback, NICs, addresses, routes with
- * longest-prefix match, counters, input on unknown NICs. */
+/* The stack object: creation, loopback and its observer, NICs, addresses,
+ * routes with longest-prefix match, counters, input on unknown NICs. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,6 +68,85 @@ static void test_loopback_nic(void **state)
 	assert_int_equal(ns_stack_route_get(s.e.stack, AF_INET, dst, 0, &rl),
 			 0);
 	assert_true(rl.local);
+	nt_solo_free(&s);
+}
+
+struct observed {
+	unsigned v4, v6, other;
+	uint32_t last_len;
+};
+
+static void observe(void *arg, const struct ns_pkt *pkt)
+{
+	struct observed *o = arg;
+	uint8_t v = 0;
+	assert_int_equal(ns_pkt_copy_out(pkt, 0, &v, 1), 0);
+	if (v >> 4 == 4)
+		o->v4++;
+	else if (v >> 4 == 6)
+		o->v6++;
+	else
+		o->other++;
+	o->last_len = pkt->len;
+}
+
+/* The observer sees what goes through lo (to a loopback or an own
+ * address), not the local copy of a broadcast sent on the NIC. */
+static void test_loopback_observer(void **state)
+{
+	(void)state;
+	struct nt_solo s;
+	nt_solo_init(&s, 0, 0);
+	struct observed o = { 0 };
+	ns_stack_set_loopback_observer(s.e.stack, observe, &o);
+	struct ns_socket *rx = nt_udp(s.e.stack, AF_INET, "0.0.0.0", 9);
+	struct ns_socket *tx = nt_udp(s.e.stack, AF_INET, "0.0.0.0", 0);
+	struct sockaddr_in lo = nt_sin("127.0.0.1", 9);
+	assert_int_equal(ns_socket_sendto(tx, "abc", 3, 0,
+					  (struct sockaddr *)&lo, sizeof(lo)),
+			 3);
+	assert_int_equal(o.v4, 1);
+	assert_int_equal(o.last_len, 20 + 8 + 3);
+	struct sockaddr_in own = nt_sin("10.0.0.1", 9);
+	assert_int_equal(ns_socket_sendto(tx, "de", 2, 0,
+					  (struct sockaddr *)&own, sizeof(own)),
+			 2);
+	assert_int_equal(o.v4, 2);
+	int on = 1;
+	assert_int_equal(ns_socket_setsockopt(tx, SOL_SOCKET, SO_BROADCAST, &on,
+					      sizeof(on)),
+			 0);
+	struct sockaddr_in bcast = nt_sin("10.0.0.255", 9);
+	assert_int_equal(ns_socket_sendto(tx, "f", 1, 0,
+					  (struct sockaddr *)&bcast,
+					  sizeof(bcast)),
+			 1);
+	assert_int_equal(o.v4, 2);
+	/* The broadcast reached rx all the same, through the NIC it was
+	 * sent on, where 10.0.0.255 is a broadcast address. */
+	char buf[8];
+	assert_int_equal(
+		ns_socket_recvfrom(rx, buf, sizeof(buf), 0, NULL, NULL), 3);
+	assert_int_equal(
+		ns_socket_recvfrom(rx, buf, sizeof(buf), 0, NULL, NULL), 2);
+	assert_int_equal(
+		ns_socket_recvfrom(rx, buf, sizeof(buf), 0, NULL, NULL), 1);
+	ns_socket_close(tx);
+	ns_socket_close(rx);
+	struct ns_socket *tx6 = nt_udp(s.e.stack, AF_INET6, "::", 0);
+	struct sockaddr_in6 lo6 = nt_sin6("::1", 9);
+	assert_int_equal(ns_socket_sendto(tx6, "g", 1, 0,
+					  (struct sockaddr *)&lo6, sizeof(lo6)),
+			 1);
+	/* The datagram, and the port unreachable error for it. */
+	assert_int_equal(o.v6, 2);
+	ns_stack_set_loopback_observer(s.e.stack, NULL, NULL);
+	assert_int_equal(ns_socket_sendto(tx6, "h", 1, 0,
+					  (struct sockaddr *)&lo6, sizeof(lo6)),
+			 1);
+	assert_int_equal(o.v6, 2);
+	assert_int_equal(o.other, 0);
+	ns_socket_close(tx6);
 	nt_solo_free(&s);
 }
 
@@ -291,6 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_needs_clock),
 		cmocka_unit_test(test_loopback_nic),
+		cmocka_unit_test(test_loopback_observer),
 		cmocka_unit_test(test_add_nic_checks),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_no_ipv6_nic),

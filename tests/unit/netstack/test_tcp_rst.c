@@ -1,8 +1,9 @@
 /* RST rules and RFC 5961's defences: an exact RST resets, an in-window
  * one earns a challenge ACK, an outside one is ignored; SYNs in a
- * synchronized state, ACKs of unsent data and ancient ACKs are
- * challenged; challenges are rate-limited; closed ports answer with the
- * RFC 9293 3.10.7.1 RSTs; a passive opener's RST only drops the child. */
+ * synchronized state (retransmitted ones too, however old, with a plain
+ * ACK), ACKs of unsent data and ancient ACKs are challenged; challenges
+ * are rate-limited; closed ports answer with the RFC 9293 3.10.7.1 RSTs;
+ * a passive opener's RST only drops the child. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -84,6 +85,77 @@ static void test_syn_in_established_is_challenged(void **state)
 	assert_int_equal(s.ack, c.peer_seq);
 	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPSYNChallenge"), 1);
 	assert_int_equal(ns_socket_poll(c.s) & EPOLLERR, 0);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
+/* The peer's SYN, retransmitted after the connection was established (its
+ * sequence number below RCV.NXT): RFC 5961 4.2 asks for a challenge ACK,
+ * and Linux (tcp_validate_incoming's syn_challenge) sends a plain one,
+ * rate-limited as the others, not the D-SACK of a duplicate, whether the
+ * SYN's timestamp is fresh or old enough to fail PAWS. Old data keeps
+ * its D-SACK. */
+static void test_retransmitted_syn_gets_a_plain_challenge(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct tp_conn c;
+	tp_establish(&p, &c, true, TP_OPT_TS | TP_OPT_SACK);
+	uint32_t isn = c.peer_seq - 1, syn_ts = c.peer_ts;
+	struct tp_seg s;
+	tp_csend(&p, &c, TP_ACK, "hello", 5);
+	tp_advance(&p, 50 * MS);
+	tp_cexpect(&p, &c, &s);
+	assert_int_equal(s.ack, c.peer_seq);
+
+	struct ns_tcp_opts o = {
+		.present = TCP_OPT_F_MSS | TCP_OPT_F_SACK_PERM | TCP_OPT_F_TS,
+		.mss = 1460,
+		.ts_val = c.peer_ts + 10,
+	};
+	tp_send(&p, TP_SYN, isn, 0, 65535, &o, NULL, 0);
+	tp_expect(&p, &s);
+	assert_int_equal(s.flags, TP_ACK);
+	assert_int_equal(s.seq, c.stack_seq);
+	assert_int_equal(s.ack, c.peer_seq);
+	assert_int_equal(s.opts.present & TCP_OPT_F_SACK, 0);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPSYNChallenge"), 1);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPChallengeACK"), 1);
+	/* Within 500 ms of it: counted, not answered. */
+	tp_send(&p, TP_SYN, isn, 0, 65535, &o, NULL, 0);
+	tp_expect_none(&p);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPSYNChallenge"), 2);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPACKSkippedChallenge"),
+			 1);
+
+	/* The SYN's own timestamp, older than TS.Recent: PAWS fails it. */
+	tp_advance(&p, 600 * MS);
+	o.ts_val = syn_ts;
+	tp_send(&p, TP_SYN, isn, 0, 65535, &o, NULL, 0);
+	tp_expect(&p, &s);
+	assert_int_equal(s.flags, TP_ACK);
+	assert_int_equal(s.ack, c.peer_seq);
+	assert_int_equal(s.opts.present & TCP_OPT_F_SACK, 0);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPSYNChallenge"), 3);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.PAWSEstab"), 0);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPDSACKOldSent"), 0);
+	assert_int_equal(ns_socket_poll(c.s) & EPOLLERR, 0);
+
+	/* Old data: a duplicate ACK with the D-SACK block. */
+	tp_advance(&p, 600 * MS);
+	c.peer_ts++;
+	o = (struct ns_tcp_opts){ .present = TCP_OPT_F_TS,
+				  .ts_val = c.peer_ts,
+				  .ts_ecr = c.stack_ts };
+	tp_send(&p, TP_ACK, isn + 1, c.stack_seq, 65535, &o, "hello", 5);
+	tp_expect(&p, &s);
+	assert_true(s.opts.present & TCP_OPT_F_SACK);
+	assert_int_equal(s.opts.nsack, 1);
+	assert_int_equal(s.opts.sack[0].start, isn + 1);
+	assert_int_equal(s.opts.sack[0].end, isn + 6);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPDSACKOldSent"), 1);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPSYNChallenge"), 3);
 	tp_conn_close(&c);
 	tp_free(&p);
 }
@@ -200,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_exact_rst_resets),
 		cmocka_unit_test(test_in_window_rst_is_challenged),
 		cmocka_unit_test(test_syn_in_established_is_challenged),
+		cmocka_unit_test(test_retransmitted_syn_gets_a_plain_challenge),
 		cmocka_unit_test(test_ack_of_unsent_data_is_challenged),
 		cmocka_unit_test(test_challenges_are_rate_limited),
 		cmocka_unit_test(test_closed_port_answers_with_rst),
