@@ -131,8 +131,8 @@ TI_UNUSED static socklen_t lo_addr(int fam, struct sockaddr_storage *ss,
 }
 
 /* An address from text, either family; port in host order. */
-TI_UNUSED static socklen_t mk_addr(struct sockaddr_storage *ss,
-				   const char *ip, int port)
+TI_UNUSED static socklen_t mk_addr(struct sockaddr_storage *ss, const char *ip,
+				   int port)
 {
 	memset(ss, 0, sizeof(*ss));
 	struct sockaddr_in *a = (struct sockaddr_in *)ss;
@@ -287,6 +287,8 @@ TI_UNUSED static short wait_ev(int fd, short want)
 {
 	long end = now_ms() + 2000;
 	struct pollfd p = { fd, want, 0 };
+	if (fd < 0) /* poll would ignore it and wait out the deadline */
+		return 0;
 	while (now_ms() < end) {
 		p.revents = 0;
 		if (poll(&p, 1, 10) < 0 && errno != EINTR)
@@ -356,7 +358,7 @@ TI_UNUSED static const char *pbits(int ev)
 }
 
 /* Every event poll can report, to see the full set Linux gives. */
-#define ALL_EV                                                            \
+#define ALL_EV                                                              \
 	(POLLIN | POLLPRI | POLLOUT | POLLRDHUP | POLLRDNORM | POLLRDBAND | \
 	 POLLWRNORM | POLLWRBAND | POLLMSG)
 

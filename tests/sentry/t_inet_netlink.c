@@ -55,7 +55,8 @@ static void attrs(const unsigned char *p, size_t n,
 		if (ra.rta_len < sizeof(ra) || ra.rta_len > n)
 			return;
 		struct attr a = { ra.rta_type & NLA_TYPE_MASK,
-				  p + RTA_LENGTH(0), ra.rta_len - RTA_LENGTH(0) };
+				  p + RTA_LENGTH(0),
+				  ra.rta_len - RTA_LENGTH(0) };
 		fn(&a, ctx);
 		size_t step = RTA_ALIGN(ra.rta_len);
 		if (step > n)
@@ -73,8 +74,8 @@ struct dump {
 	int errors, err_code;
 };
 
-typedef void (*msg_fn)(const struct nlmsghdr *, const unsigned char *,
-		       size_t, void *);
+typedef void (*msg_fn)(const struct nlmsghdr *, const unsigned char *, size_t,
+		       void *);
 
 /* Reads replies to seq until NLMSG_DONE or an error, or 2 s pass. Each
  * datagram is sized first with MSG_PEEK|MSG_TRUNC. */
@@ -88,8 +89,8 @@ static void read_dump(int fd, uint32_t seq, int want_type, struct dump *d,
 	while (!d->done && !d->errors && now_ms() < end) {
 		if (!(wait_ev(fd, POLLIN) & POLLIN))
 			break;
-		ssize_t peek = recv(fd, NULL, 0,
-				    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		ssize_t peek =
+			recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
 		ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
 		if (n <= 0)
 			break;
@@ -108,8 +109,8 @@ static void read_dump(int fd, uint32_t seq, int want_type, struct dump *d,
 			size_t blen = h.nlmsg_len - NLMSG_HDRLEN;
 			if (h.nlmsg_type == NLMSG_DONE) {
 				d->done = 1;
-				d->done_multi = (h.nlmsg_flags & NLM_F_MULTI) !=
-						0;
+				d->done_multi =
+					(h.nlmsg_flags & NLM_F_MULTI) != 0;
 				d->done_len = (int)h.nlmsg_len;
 				if (blen >= 4)
 					memcpy(&d->done_err, body, 4);
@@ -119,8 +120,8 @@ static void read_dump(int fd, uint32_t seq, int want_type, struct dump *d,
 					memcpy(&d->err_code, body, 4);
 			} else {
 				d->messages++;
-				d->multi_ok &= (h.nlmsg_flags & NLM_F_MULTI) !=
-					       0;
+				d->multi_ok &=
+					(h.nlmsg_flags & NLM_F_MULTI) != 0;
 				d->type_ok &= h.nlmsg_type == want_type;
 				if (fn)
 					fn(&h, body, blen, ctx);
@@ -256,8 +257,8 @@ static void on_addr(const struct nlmsghdr *h, const unsigned char *body,
 	(*seen)++;
 	printf("  addr lo: family %d prefixlen %d scope %d flags 0x%x local "
 	       "%s address %s label \"%s\"\n",
-	       ifa.ifa_family, ifa.ifa_prefixlen, ifa.ifa_scope,
-	       ifa.ifa_flags, a1, a2, ai.label);
+	       ifa.ifa_family, ifa.ifa_prefixlen, ifa.ifa_scope, ifa.ifa_flags,
+	       a1, a2, ai.label);
 }
 
 struct route_info {
@@ -348,8 +349,8 @@ static void read_one(int fd, struct one *o, int wait)
 		/* A dump's error, with extended ack attributes after it. */
 		memcpy(&o->err, b + NLMSG_HDRLEN, 4);
 		if (h.nlmsg_flags & NLM_F_ACK_TLVS && h.nlmsg_len <= n)
-			attrs(b + NLMSG_LENGTH(4), h.nlmsg_len - NLMSG_LENGTH(4),
-			      err_tlv, o);
+			attrs(b + NLMSG_LENGTH(4),
+			      h.nlmsg_len - NLMSG_LENGTH(4), err_tlv, o);
 	}
 	if (h.nlmsg_type == NLMSG_ERROR && n >= (ssize_t)NLMSG_LENGTH(20)) {
 		struct nlmsgerr e;
@@ -396,15 +397,13 @@ static void netlink(void)
 	ok("  second socket bind the same pid",
 	   bind(fd2, (struct sockaddr *)&sa, sizeof(sa)));
 	close(fd2);
-	ok("socket(AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE)", ({
-		   int x = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE);
-		   close(x);
-		   x;
-	   }));
+	fd2 = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE);
+	ok("socket(AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE)", fd2);
+	close(fd2);
 	ok("socket(AF_NETLINK, SOCK_STREAM, NETLINK_ROUTE)",
 	   socket(AF_NETLINK, SOCK_STREAM, NETLINK_ROUTE));
-	ok("socket(AF_NETLINK, SOCK_RAW, 31)", socket(AF_NETLINK, SOCK_RAW,
-						      31));
+	ok("socket(AF_NETLINK, SOCK_RAW, 31)",
+	   socket(AF_NETLINK, SOCK_RAW, 31));
 	ok("socket(AF_NETLINK, SOCK_RAW, 12345)",
 	   socket(AF_NETLINK, SOCK_RAW, 12345));
 
@@ -453,8 +452,8 @@ static void netlink(void)
 			if (!(wait_ev(fd, POLLIN) & POLLIN))
 				break;
 			ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
-			for (size_t off = 0; n > 0 && off + NLMSG_HDRLEN <=
-							      (size_t)n;) {
+			for (size_t off = 0;
+			     n > 0 && off + NLMSG_HDRLEN <= (size_t)n;) {
 				struct nlmsghdr h;
 				memcpy(&h, b + off, sizeof(h));
 				if (h.nlmsg_len < NLMSG_HDRLEN)
@@ -493,8 +492,7 @@ static void netlink(void)
 	printf("RTM_GETLINK lo with NLM_F_ACK: type %d\n", o.type);
 	read_one(fd, &o, 1);
 	printf("  then type %d error %s len %d seq ok %d orig seq ok %d\n",
-	       o.type, errname(o.err), o.len, o.seq == 201,
-	       o.orig_seq == 201);
+	       o.type, errname(o.err), o.len, o.seq == 201, o.orig_seq == 201);
 	ifi.ifi_index = 99999;
 	request(fd, RTM_GETLINK, 0, 202, &ifi, sizeof(ifi));
 	read_one(fd, &o, 1);
@@ -594,18 +592,19 @@ static void show_ifaddrs(void)
 		int fam = i->ifa_addr ? i->ifa_addr->sa_family : -1;
 		char a[64] = "-", nm[64] = "-";
 		if (fam == AF_INET) {
-			inet_ntop(AF_INET,
-				  &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
-				  a, sizeof(a));
+			inet_ntop(
+				AF_INET,
+				&((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+				a, sizeof(a));
 			inet_ntop(AF_INET,
 				  &((struct sockaddr_in *)i->ifa_netmask)
 					   ->sin_addr,
 				  nm, sizeof(nm));
 		} else if (fam == AF_INET6) {
-			inet_ntop(
-				AF_INET6,
-				&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
-				a, sizeof(a));
+			inet_ntop(AF_INET6,
+				  &((struct sockaddr_in6 *)i->ifa_addr)
+					   ->sin6_addr,
+				  a, sizeof(a));
 			inet_ntop(AF_INET6,
 				  &((struct sockaddr_in6 *)i->ifa_netmask)
 					   ->sin6_addr,

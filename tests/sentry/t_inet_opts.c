@@ -156,8 +156,7 @@ static void socket_level(void)
 		close(c);
 		close(s);
 	} else {
-		printf("recv with 200 ms timeout: tcp_pair -1 %s\n",
-		       en(errno));
+		printf("recv with 200 ms timeout: tcp_pair -1 %s\n", en(errno));
 	}
 	close(t);
 	close(u);
@@ -192,7 +191,8 @@ static void buffers(void)
 		int big = int_opt(fd, SOL_SOCKET, SO_RCVBUF);
 		printf("%s set 1 GiB: capped (below 2 GiB, at least 4096) %d\n",
 		       v, big >= 4096 && big < (1 << 30));
-		ok("  set SO_RCVBUF -1", set_int(fd, SOL_SOCKET, SO_RCVBUF, -1));
+		ok("  set SO_RCVBUF -1",
+		   set_int(fd, SOL_SOCKET, SO_RCVBUF, -1));
 		int neg = int_opt(fd, SOL_SOCKET, SO_RCVBUF);
 		printf("  then equals the 1 GiB cap %d\n", neg == big);
 	}
@@ -273,11 +273,13 @@ static void tcp_level(void)
 	wait_ev(s, POLLRDHUP);
 	/* The peer may delay its ACK of the FIN. */
 	long end = now_ms() + 2000;
-	do {
+	for (;;) {
 		len = sizeof(ti);
-		getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &len);
-	} while (ti.tcpi_state != TCP_FIN_WAIT2 && now_ms() < end &&
-		 (sleep_ms(2), 1));
+		if (getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+		    ti.tcpi_state == TCP_FIN_WAIT2 || now_ms() >= end)
+			break;
+		sleep_ms(2);
+	}
 	printf("TCP_INFO after SHUT_WR, FIN acked: state %d\n", ti.tcpi_state);
 	len = sizeof(ti);
 	getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len);
@@ -365,8 +367,7 @@ static void ip_level(void)
 		 IPV6_UNICAST_HOPS);
 	set_show("IPV6_UNICAST_HOPS", u6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 5);
 	set_show("IPV6_UNICAST_HOPS", u6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, -1);
-	set_show("IPV6_UNICAST_HOPS", u6, IPPROTO_IPV6, IPV6_UNICAST_HOPS,
-		 256);
+	set_show("IPV6_UNICAST_HOPS", u6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 256);
 	set_show("IPV6_TCLASS", u6, IPPROTO_IPV6, IPV6_TCLASS, 0x20);
 	set_show("IPV6_TCLASS", u6, IPPROTO_IPV6, IPV6_TCLASS, 256);
 	set_show("IPV6_RECVPKTINFO", u6, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
@@ -386,45 +387,39 @@ static void bad_options(void)
 	int v = 1;
 	socklen_t len;
 	ok("tcp SOL_SOCKET 12345", set_int(t, SOL_SOCKET, 12345, 1));
-	ok("tcp get SOL_SOCKET 12345", ({
-		   len = sizeof(v);
-		   getsockopt(t, SOL_SOCKET, 12345, &v, &len);
-	   }));
+	len = sizeof(v);
+	ok("tcp get SOL_SOCKET 12345",
+	   getsockopt(t, SOL_SOCKET, 12345, &v, &len));
 	ok("tcp IPPROTO_TCP 12345", set_int(t, IPPROTO_TCP, 12345, 1));
-	ok("tcp get IPPROTO_TCP 12345", ({
-		   len = sizeof(v);
-		   getsockopt(t, IPPROTO_TCP, 12345, &v, &len);
-	   }));
+	len = sizeof(v);
+	ok("tcp get IPPROTO_TCP 12345",
+	   getsockopt(t, IPPROTO_TCP, 12345, &v, &len));
 	ok("tcp IPPROTO_IP 12345", set_int(t, IPPROTO_IP, 12345, 1));
 	ok("tcp level 12345", set_int(t, 12345, 1, 1));
-	ok("tcp get level 12345", ({
-		   len = sizeof(v);
-		   getsockopt(t, 12345, 1, &v, &len);
-	   }));
+	len = sizeof(v);
+	ok("tcp get level 12345", getsockopt(t, 12345, 1, &v, &len));
 	ok("udp level 12345", set_int(u, 12345, 1, 1));
 	ok("udp IPPROTO_UDP 12345", set_int(u, IPPROTO_UDP, 12345, 1));
-	ok("udp IPPROTO_TCP TCP_MAXSEG", set_int(u, IPPROTO_TCP, TCP_MAXSEG,
-						 500));
+	ok("udp IPPROTO_TCP TCP_MAXSEG",
+	   set_int(u, IPPROTO_TCP, TCP_MAXSEG, 500));
 
 	/* Short option lengths. */
 	short sh = 1;
-	ok("SO_REUSEADDR optlen 2", setsockopt(t, SOL_SOCKET, SO_REUSEADDR,
-					       &sh, 2));
-	ok("SO_REUSEADDR optlen 0", setsockopt(t, SOL_SOCKET, SO_REUSEADDR,
-					       &sh, 0));
+	ok("SO_REUSEADDR optlen 2",
+	   setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &sh, 2));
+	ok("SO_REUSEADDR optlen 0",
+	   setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &sh, 0));
 	ok("SO_REUSEADDR optlen -1",
 	   setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &v, (socklen_t)-1));
-	ok("SO_REUSEADDR optlen 8", setsockopt(t, SOL_SOCKET, SO_REUSEADDR,
-					       (long long[]){ 1 }, 8));
-	ok("TCP_NODELAY optlen 2", setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &sh,
-					      2));
+	ok("SO_REUSEADDR optlen 8",
+	   setsockopt(t, SOL_SOCKET, SO_REUSEADDR, (long long[]){ 1 }, 8));
+	ok("TCP_NODELAY optlen 2",
+	   setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &sh, 2));
 	ok("IP_TOS optlen 0", setsockopt(u, IPPROTO_IP, IP_TOS, &sh, 0));
-	ok("IPV6_V6ONLY optlen 2", ({
-		   int t6 = socket(AF_INET6, SOCK_STREAM, 0);
-		   int r = setsockopt(t6, IPPROTO_IPV6, IPV6_V6ONLY, &sh, 2);
-		   close(t6);
-		   r;
-	   }));
+	int t6 = socket(AF_INET6, SOCK_STREAM, 0);
+	ok("IPV6_V6ONLY optlen 2",
+	   setsockopt(t6, IPPROTO_IPV6, IPV6_V6ONLY, &sh, 2));
+	close(t6);
 	unsigned char out[8];
 	memset(out, 0xee, sizeof(out));
 	len = 2;
@@ -436,8 +431,8 @@ static void bad_options(void)
 	r = getsockopt(t, SOL_SOCKET, SO_TYPE, out, &len);
 	printf("get SO_TYPE optlen 0: %d len %u\n", r, len);
 	len = (socklen_t)-1;
-	ok("get SO_TYPE optlen -1", getsockopt(t, SOL_SOCKET, SO_TYPE, out,
-					       &len));
+	ok("get SO_TYPE optlen -1",
+	   getsockopt(t, SOL_SOCKET, SO_TYPE, out, &len));
 	len = 8;
 	memset(out, 0xee, sizeof(out));
 	r = getsockopt(t, SOL_SOCKET, SO_TYPE, out, &len);
@@ -448,10 +443,8 @@ static void bad_options(void)
 	printf("get TCP_NODELAY optlen 2: %d len %u\n", r, len);
 	len = 4;
 	struct linger lg;
-	ok("get SO_LINGER optlen 4", ({
-		   r = getsockopt(t, SOL_SOCKET, SO_LINGER, &lg, &len);
-		   r;
-	   }));
+	ok("get SO_LINGER optlen 4",
+	   getsockopt(t, SOL_SOCKET, SO_LINGER, &lg, &len));
 	printf("  len %u\n", len);
 	len = 4;
 	struct timeval tv;
@@ -571,8 +564,7 @@ static void ifreq_lo(int fd)
 	} else {
 		memcpy(&sin, &ifr.ifr_netmask, sizeof(sin));
 		inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
-		printf("SIOCGIFNETMASK lo: family %d %s\n", sin.sin_family,
-		       a);
+		printf("SIOCGIFNETMASK lo: family %d %s\n", sin.sin_family, a);
 	}
 	r = ioctl(fd, SIOCGIFMTU, &ifr);
 	printf("SIOCGIFMTU lo: %d %d\n", r, ifr.ifr_mtu);
@@ -590,12 +582,11 @@ static void ifreq_lo(int fd)
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_ifindex = 99999;
 	ok("SIOCGIFNAME 99999", ioctl(fd, SIOCGIFNAME, &ifr));
+	char name[IF_NAMESIZE] = "";
+	int match = if_indextoname(if_nametoindex("lo"), name) &&
+		    strcmp(name, "lo") == 0;
 	printf("if_nametoindex lo %u, if_indextoname matches %d\n",
-	       if_nametoindex("lo"), ({
-		       char n[IF_NAMESIZE] = "";
-		       if_indextoname(if_nametoindex("lo"), n) &&
-			       strcmp(n, "lo") == 0;
-	       }));
+	       if_nametoindex("lo"), match);
 	ok("if_nametoindex nosuchif0", if_nametoindex("nosuchif0") - 1L);
 
 	/* SIOCGIFCONF: the length query, then the entries; only lo's is

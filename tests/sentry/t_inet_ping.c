@@ -90,34 +90,31 @@ static void ping(int fam)
 	       addr_port(&ss));
 	tolen = lo_addr(fam, &to, 0);
 	size_t n = echo(b, req, 1, "ping-payload");
-	val("  sendto echo request seq 1", sendto(fd, b, n, 0,
-						  (struct sockaddr *)&to,
-						  tolen));
+	val("  sendto echo request seq 1",
+	    sendto(fd, b, n, 0, (struct sockaddr *)&to, tolen));
 	int ident = local_port(fd);
 	printf("  identifier (local port) nonzero %d\n", ident > 0);
 	reply(fd, fam, ident, "ping-payload");
 	n = echo(b, req, 65535, "x");
-	val("  sendto seq 65535", sendto(fd, b, n, 0, (struct sockaddr *)&to,
-					 tolen));
+	val("  sendto seq 65535",
+	    sendto(fd, b, n, 0, (struct sockaddr *)&to, tolen));
 	reply(fd, fam, ident, "x");
 	n = echo(b, req, 2, "");
-	val("  sendto without payload", sendto(fd, b, n, 0,
-					       (struct sockaddr *)&to, tolen));
+	val("  sendto without payload",
+	    sendto(fd, b, n, 0, (struct sockaddr *)&to, tolen));
 	reply(fd, fam, ident, "");
-	ok("  sendto 7 bytes", sendto(fd, b, 7, 0, (struct sockaddr *)&to,
-				      tolen));
+	ok("  sendto 7 bytes",
+	   sendto(fd, b, 7, 0, (struct sockaddr *)&to, tolen));
 	n = echo(b, fam == AF_INET ? ICMP_TIMESTAMP : 1, 3, "bad");
-	ok("  sendto a non-echo type", sendto(fd, b, n, 0,
-					      (struct sockaddr *)&to, tolen));
+	ok("  sendto a non-echo type",
+	   sendto(fd, b, n, 0, (struct sockaddr *)&to, tolen));
 	n = echo(b, req, 3, "bad");
 	b[1] = 5;
-	ok("  sendto code 5", sendto(fd, b, n, 0, (struct sockaddr *)&to,
-				     tolen));
+	ok("  sendto code 5",
+	   sendto(fd, b, n, 0, (struct sockaddr *)&to, tolen));
 	ok("  send without address", send(fd, b, 8, 0));
-	printf("  MSG_DONTWAIT with nothing queued: %s\n", ({
-		       ssize_t r = recv(fd, b, sizeof(b), MSG_DONTWAIT);
-		       r < 0 ? en(errno) : "data";
-	       }));
+	ok("  recv MSG_DONTWAIT with nothing queued",
+	   recv(fd, b, sizeof(b), MSG_DONTWAIT));
 	close(fd);
 
 	/* Bound to a chosen identifier, connected. */
@@ -127,8 +124,8 @@ static void ping(int fam)
 	snprintf(what, sizeof(what), "%s bind identifier 0x1234", v);
 	ok(what, bind(fd, (struct sockaddr *)&ss, len));
 	int fd2 = socket(fam, SOCK_DGRAM, proto);
-	ok("  second socket bind 0x1234", bind(fd2, (struct sockaddr *)&ss,
-					       len));
+	ok("  second socket bind 0x1234",
+	   bind(fd2, (struct sockaddr *)&ss, len));
 	close(fd2);
 	ok("  connect", connect(fd, (struct sockaddr *)&to, tolen));
 	n = echo(b, req, 7, "connected");

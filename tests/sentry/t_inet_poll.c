@@ -50,10 +50,10 @@ static void states(int fam)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char buf[64];
-#define R(label, fd)                                                  \
-	do {                                                          \
-		snprintf(what, sizeof(what), "%s %s", v, label);      \
-		readiness(what, fd);                                  \
+#define R(label, fd)                                             \
+	do {                                                     \
+		snprintf(what, sizeof(what), "%s %s", v, label); \
+		readiness(what, fd);                             \
 	} while (0)
 	printf("-- states %s\n", v);
 	int t = socket(fam, SOCK_STREAM, 0);
@@ -550,8 +550,8 @@ static void eintr(void)
 	/* Still connecting: a nonblocking connect says so; a blocking one
 	 * waits again, here until its send timeout. */
 	fcntl(k, F_SETFL, O_NONBLOCK);
-	ok("  connect again, nonblocking", connect(k, (struct sockaddr *)&ss,
-						   len));
+	ok("  connect again, nonblocking",
+	   connect(k, (struct sockaddr *)&ss, len));
 	fcntl(k, F_SETFL, 0);
 	struct timeval short_tv = { 0, 300000 };
 	setsockopt(k, SOL_SOCKET, SO_SNDTIMEO, &short_tv, sizeof(short_tv));

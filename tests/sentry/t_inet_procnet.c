@@ -31,14 +31,14 @@ static void first_line(const char *path)
 	if (!s)
 		return;
 	char *nl = strchr(s, '\n');
-	printf("%s header: \"%.*s\"\n", path, nl ? (int)(nl - s) : (int)strlen(s),
-	       s);
+	printf("%s header: \"%.*s\"\n", path,
+	       nl ? (int)(nl - s) : (int)strlen(s), s);
 }
 
 /* A parsed line of /proc/net/{tcp,udp}{,6}. */
 struct sockline {
 	unsigned char local[16], remote[16];
-	int lport, rport, st;
+	unsigned lport, rport, st;
 	unsigned long txq, rxq, inode;
 	unsigned uid;
 };
@@ -92,11 +92,11 @@ static void find_sock(const char *path, const char *what, int fd, int fam)
 	len = sizeof(peer);
 	memset(&peer, 0, sizeof(peer));
 	int connected = getpeername(fd, (struct sockaddr *)&peer, &len) == 0;
-	const void *want = fam == AF_INET
-				   ? (const void *)&((struct sockaddr_in *)&me)
-					     ->sin_addr
-				   : (const void *)&((struct sockaddr_in6 *)&me)
-					     ->sin6_addr;
+	const void *want =
+		fam == AF_INET
+			? (const void *)&((struct sockaddr_in *)&me)->sin_addr
+			: (const void *)&((struct sockaddr_in6 *)&me)
+				  ->sin6_addr;
 	size_t alen = fam == AF_INET ? 4 : 16;
 	int found = 0;
 	for (char *line = strchr(s, '\n'); line && line[1];
@@ -104,8 +104,8 @@ static void find_sock(const char *path, const char *what, int fd, int fam)
 		struct sockline sl;
 		if (parse_line(line + 1, &sl) < 0)
 			continue;
-		if (sl.lport != addr_port(&me) ||
-		    (connected && sl.rport != addr_port(&peer)) ||
+		if ((int)sl.lport != addr_port(&me) ||
+		    (connected && (int)sl.rport != addr_port(&peer)) ||
 		    (!connected && sl.rport != 0))
 			continue;
 		found++;
@@ -120,8 +120,7 @@ static void find_sock(const char *path, const char *what, int fd, int fam)
 		printf("%s %s: state %02X local address ok %d tx_queue %lu %s "
 		       "uid is ours %d inode is the socket's %d\n",
 		       path, what, sl.st, memcmp(sl.local, want, alen) == 0,
-		       sl.txq, q, sl.uid == getuid(),
-		       sl.inode == inode_of(fd));
+		       sl.txq, q, sl.uid == getuid(), sl.inode == inode_of(fd));
 	}
 	if (found != 1)
 		printf("%s %s: found %d lines\n", path, what, found);
@@ -133,10 +132,10 @@ static void sockets(void)
 	int fams[2] = { AF_INET, AF_INET6 };
 	for (int i = 0; i < 2; i++) {
 		int fam = fams[i];
-		const char *tcp = fam == AF_INET ? "/proc/net/tcp"
-						 : "/proc/net/tcp6";
-		const char *udp = fam == AF_INET ? "/proc/net/udp"
-						 : "/proc/net/udp6";
+		const char *tcp =
+			fam == AF_INET ? "/proc/net/tcp" : "/proc/net/tcp6";
+		const char *udp =
+			fam == AF_INET ? "/proc/net/udp" : "/proc/net/udp6";
 		first_line(tcp);
 		int l = lo_listener(fam, 7);
 		find_sock(tcp, "listener, backlog 7", l, fam);
@@ -169,7 +168,7 @@ static void sockets(void)
 		     line = strchr(line + 1, '\n')) {
 			struct sockline sl;
 			if (parse_line(line + 1, &sl) == 0 &&
-			    sl.lport == local_port(u))
+			    (int)sl.lport == local_port(u))
 				rxq_nonzero = sl.rxq > 0;
 		}
 		printf("%s with a datagram queued: rx_queue nonzero %d\n", udp,
@@ -192,7 +191,7 @@ static void sockets(void)
 	     line = strchr(line + 1, '\n')) {
 		struct sockline sl;
 		if (parse_line(line + 1, &sl) == 0 &&
-		    sl.lport == local_port(l))
+		    (int)sl.lport == local_port(l))
 			in_v4 = 1;
 	}
 	printf("/proc/net/tcp has the dual-stack listener %d\n", in_v4);
@@ -235,8 +234,7 @@ static void snmp_fields(const char *path, const char *prefix)
 }
 
 /* The value of field name on the prefix lines of path, as text. */
-static void snmp_value(const char *path, const char *prefix,
-		       const char *name)
+static void snmp_value(const char *path, const char *prefix, const char *name)
 {
 	char *s = slurp(path);
 	if (!s)
@@ -311,7 +309,8 @@ static void files(void)
 				 nl ? (int)(nl - line) : (int)strlen(line),
 				 line);
 			char *sp, *tok = strtok_r(lb, " ", &sp);
-			for (int i = 0; tok; i++, tok = strtok_r(NULL, " ", &sp))
+			for (int i = 0; tok;
+			     i++, tok = strtok_r(NULL, " ", &sp))
 				if (i == 0 || i % 2 == 1) {
 					strncat(out, tok,
 						sizeof(out) - strlen(out) - 2);

@@ -47,8 +47,7 @@ static void socket_args(void)
 		if (fd >= 0)
 			close(fd);
 	}
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	printf("socket NONBLOCK|CLOEXEC: nonblock %d cloexec %d\n",
 	       fd >= 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0,
 	       fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
@@ -76,7 +75,8 @@ static void bind4(void)
 	lo_addr(AF_INET, &ss, port);
 	ok("tcp4 bind port in use", bind(t2, (struct sockaddr *)&ss, len));
 	mk_addr(&ss, "0.0.0.0", port);
-	ok("tcp4 bind 0.0.0.0 same port", bind(t2, (struct sockaddr *)&ss, len));
+	ok("tcp4 bind 0.0.0.0 same port",
+	   bind(t2, (struct sockaddr *)&ss, len));
 	mk_addr(&ss, "127.0.0.2", port);
 	ok("tcp4 bind 127.0.0.2 same port",
 	   bind(t2, (struct sockaddr *)&ss, len));
@@ -227,10 +227,9 @@ static void bind6(void)
 	set_int(t, IPPROTO_IPV6, IPV6_V6ONLY, 1);
 	ok("tcp6 V6ONLY bind [::] on port of 0.0.0.0",
 	   bind(t, (struct sockaddr *)&ss, len));
-	printf("  V6ONLY after bind: %d\n", int_opt(t, IPPROTO_IPV6,
-						     IPV6_V6ONLY));
-	ok("  set V6ONLY after bind",
-	   set_int(t, IPPROTO_IPV6, IPV6_V6ONLY, 0));
+	printf("  V6ONLY after bind: %d\n",
+	       int_opt(t, IPPROTO_IPV6, IPV6_V6ONLY));
+	ok("  set V6ONLY after bind", set_int(t, IPPROTO_IPV6, IPV6_V6ONLY, 0));
 	close(t);
 	close(v4);
 	int u = socket(AF_INET6, SOCK_DGRAM, 0);
@@ -288,11 +287,10 @@ static void listen_accept(void)
 	getsockname(s, (struct sockaddr *)&ss, &len);
 	printf("  accepted getsockname %s port is listener's %d\n",
 	       addr_str(&ss), addr_port(&ss) == port);
-	printf("  client getpeername port is listener's %d\n", ({
-		       len = sizeof(ss);
-		       getpeername(c, (struct sockaddr *)&ss, &len);
-		       addr_port(&ss) == port;
-	       }));
+	len = sizeof(ss);
+	getpeername(c, (struct sockaddr *)&ss, &len);
+	printf("  client getpeername port is listener's %d\n",
+	       addr_port(&ss) == port);
 	ok("listen on connected socket", listen(c, 1));
 	ok("listen on accepted socket", listen(s, 1));
 	ok("accept on connected socket", accept(c, NULL, NULL));
@@ -307,8 +305,8 @@ static void listen_accept(void)
 	len = 4;
 	s = accept(l, (struct sockaddr *)raw, &len);
 	ok("accept addrlen 4", s);
-	printf("  len %u family %d byte4 0x%x\n", len,
-	       raw[0] | raw[1] << 8, raw[4]);
+	printf("  len %u family %d byte4 0x%x\n", len, raw[0] | raw[1] << 8,
+	       raw[4]);
 	close(s);
 	close(c);
 	c = lo_connect(AF_INET, port);
@@ -344,7 +342,8 @@ static void listen_accept(void)
 		len = lo_addr(AF_INET, &ss, port);
 		connect(pf[i].fd, (struct sockaddr *)&ss, len);
 		/* Let the handshake finish before the next SYN. */
-		wait_ev(pf[i].fd, POLLOUT);
+		if (i < 2)
+			wait_ev(pf[i].fd, POLLOUT);
 	}
 	poll(pf, 3, 300);
 	for (int i = 0; i < 3; i++)
@@ -390,9 +389,7 @@ static void connect_errors(int fam)
 	snprintf(what, sizeof(what), "%s nonblocking connect to closed port",
 		 v);
 	ok(what, connect(c, (struct sockaddr *)&ss, len));
-	struct pollfd p = { c, POLLIN | POLLOUT, 0 };
-	int n = poll(&p, 1, 2000);
-	printf("%s   poll %d %s\n", v, n, pbits(p.revents));
+	printf("%s   poll %s\n", v, pbits(wait_ev(c, POLLIN | POLLOUT)));
 	printf("%s   SO_ERROR %s\n", v, en(int_opt(c, SOL_SOCKET, SO_ERROR)));
 	printf("%s   SO_ERROR again %d\n", v, int_opt(c, SOL_SOCKET, SO_ERROR));
 	snprintf(what, sizeof(what), "%s   connect after SO_ERROR read", v);
@@ -415,9 +412,8 @@ static void connect_errors(int fam)
 	c = socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	snprintf(what, sizeof(what), "%s nonblocking connect to listener", v);
 	ok(what, connect(c, (struct sockaddr *)&ss, len));
-	p = (struct pollfd){ c, POLLIN | POLLOUT, 0 };
-	n = poll(&p, 1, 2000);
-	printf("%s   poll %d %s SO_ERROR %d\n", v, n, pbits(p.revents),
+	short ev = wait_ev(c, POLLIN | POLLOUT);
+	printf("%s   poll %s SO_ERROR %d\n", v, pbits(ev),
 	       int_opt(c, SOL_SOCKET, SO_ERROR));
 	snprintf(what, sizeof(what), "%s   connect again after completion", v);
 	ok(what, connect(c, (struct sockaddr *)&ss, len));
@@ -458,7 +454,7 @@ static void connect_errors(int fam)
 	close(c);
 	c = socket(fam, SOCK_STREAM, 0);
 	len = lo_addr(fam, &ss, port);
-	snprintf(what, sizeof(what), "%s connect length %u", v,
+	snprintf(what, sizeof(what), "%s connect length %d", v,
 		 fam == AF_INET ? 15 : 23);
 	ok(what, connect(c, (struct sockaddr *)&ss, fam == AF_INET ? 15 : 23));
 	ss.ss_family = fam == AF_INET ? AF_INET6 : AF_INET;
@@ -530,8 +526,8 @@ static void mapped(void)
 	socklen_t len;
 	int l = socket(AF_INET6, SOCK_STREAM, 0);
 	bound(l, 3000);
-	printf("v6 V6ONLY default: %d\n", int_opt(l, IPPROTO_IPV6,
-						   IPV6_V6ONLY));
+	printf("v6 V6ONLY default: %d\n",
+	       int_opt(l, IPPROTO_IPV6, IPV6_V6ONLY));
 	len = mk_addr(&ss, "::", 0);
 	bind(l, (struct sockaddr *)&ss, len);
 	listen(l, 4);

@@ -18,8 +18,7 @@ static void on_sigpipe(int sig)
 static void recv_str(const char *what, int fd, size_t n, int flags)
 {
 	char buf[256] = { 0 };
-	ssize_t r = recv(fd, buf, n < sizeof(buf) ? n : sizeof(buf) - 1,
-			 flags);
+	ssize_t r = recv(fd, buf, n < sizeof(buf) ? n : sizeof(buf) - 1, flags);
 	int e = errno;
 	if (r < 0)
 		printf("%s: -1 %s\n", what, en(e));
@@ -68,8 +67,8 @@ static void data_calls(int fam)
 	struct sockaddr_storage from;
 	socklen_t fl = sizeof(from);
 	memset(&from, 0xee, sizeof(from));
-	ssize_t n = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-			     &fl);
+	ssize_t n =
+		recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 	printf("recvfrom on tcp: %zd addrlen %u family %d\n", n, fl,
 	       from.ss_family);
 
@@ -122,12 +121,10 @@ static void data_calls(int fam)
 	/* MSG_WAITALL: all bytes or the end of the stream. */
 	send(c, "0123456789", 10, 0);
 	wait_inq(s, 10);
+	struct timeval tv = { 0, 200000 };
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	val("recv 20 MSG_WAITALL with 10 queued, 200 ms timeout",
-	    ({
-		    struct timeval tv = { 0, 200000 };
-		    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		    recv(s, buf, 20, MSG_WAITALL);
-	    }));
+	    recv(s, buf, 20, MSG_WAITALL));
 	val("recv MSG_WAITALL|MSG_DONTWAIT on empty",
 	    recv(s, buf, 20, MSG_WAITALL | MSG_DONTWAIT));
 	bound(s, 3000);
@@ -161,8 +158,8 @@ static void *writer_main(void *arg)
 	unsigned char *buf = malloc(w->chunk);
 	size_t off = 0;
 	while (off < w->total) {
-		size_t n = w->total - off < w->chunk ? w->total - off
-						      : w->chunk;
+		size_t n =
+			w->total - off < w->chunk ? w->total - off : w->chunk;
 		for (size_t i = 0; i < n; i++)
 			buf[i] = pattern(off + i);
 		ssize_t r = send(w->fd, buf, n, MSG_NOSIGNAL);
@@ -231,7 +228,7 @@ static void large(int fam)
 		       "%s\n",
 		       fam == AF_INET ? "tcp4" : "tcp6",
 		       i ? "server->client" : "client->server",
-		       i ? w2.sent : w1.sent, n[i],
+		       (size_t)(i ? w2.sent : w1.sent), n[i],
 		       got[i] == want && n[i] == total ? "match" : "differs");
 	close(c);
 	close(s);
@@ -451,11 +448,9 @@ static void resets(int fam)
 	wait_inq(s, 6);
 	close(s);
 	wait_ev(c, POLLERR);
-	printf("reset with data queued at the peer: FIONREAD %d\n", ({
-		       int q = -1;
-		       ioctl(c, FIONREAD, &q);
-		       q;
-	       }));
+	int q = -1;
+	ioctl(c, FIONREAD, &q);
+	printf("reset with data queued at the peer: FIONREAD %d\n", q);
 	val("  recv", recv(c, buf, sizeof(buf), 0));
 	ok("  recv again", recv(c, buf, sizeof(buf), 0));
 	val("  and again", recv(c, buf, sizeof(buf), 0));

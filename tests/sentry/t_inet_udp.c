@@ -40,6 +40,7 @@ static void boundaries(int fam)
 	socklen_t tolen, fl;
 	char buf[2048];
 	const char *v = fam_name(fam);
+	memset(&from, 0, sizeof(from));
 	printf("-- datagrams %s\n", v);
 	int r = udp_peer(fam, &to, &tolen);
 	int s = socket(fam, SOCK_DGRAM, 0);
@@ -126,18 +127,16 @@ static void boundaries(int fam)
 	/* Sizes at the limit of an IP datagram. */
 	size_t max = fam == AF_INET ? 65507 : 65527;
 	char *big = calloc(1, max + 2);
-	val("sendto max payload", sendto(s, big, max, 0,
-					 (struct sockaddr *)&to, tolen));
+	val("sendto max payload",
+	    sendto(s, big, max, 0, (struct sockaddr *)&to, tolen));
 	ok("sendto max payload + 1",
 	   sendto(s, big, max + 1, 0, (struct sockaddr *)&to, tolen));
 	wait_ev(r, POLLIN);
 	val("recv max payload", recv(r, big, max + 2, MSG_DONTWAIT));
 	ok("send without address on unconnected", send(s, "x", 1, 0));
-	ok("sendto port 0", ({
-		   struct sockaddr_storage z;
-		   socklen_t zl = lo_addr(fam, &z, 0);
-		   sendto(s, "x", 1, 0, (struct sockaddr *)&z, zl);
-	   }));
+	struct sockaddr_storage z;
+	socklen_t zl = lo_addr(fam, &z, 0);
+	ok("sendto port 0", sendto(s, "x", 1, 0, (struct sockaddr *)&z, zl));
 	free(big);
 	close(s);
 	close(r);
@@ -154,8 +153,8 @@ static void connected(int fam)
 	int c = socket(fam, SOCK_DGRAM, 0);
 	bound(c, 3000);
 	al = sizeof(a);
-	ok("getpeername unconnected", getpeername(c, (struct sockaddr *)&a,
-						  &al));
+	ok("getpeername unconnected",
+	   getpeername(c, (struct sockaddr *)&a, &al));
 	ok("connect", connect(c, (struct sockaddr *)&to, tolen));
 	al = sizeof(a);
 	getpeername(c, (struct sockaddr *)&a, &al);
@@ -231,8 +230,8 @@ static void connected(int fam)
 	}
 	printf("  poll %s\n", poll_now(c));
 	val("  recv own datagram", recv(c, buf, sizeof(buf), MSG_DONTWAIT));
-	val("  sendto again", sendto(c, "x", 1, 0, (struct sockaddr *)&to,
-				      tolen));
+	val("  sendto again",
+	    sendto(c, "x", 1, 0, (struct sockaddr *)&to, tolen));
 	close(c);
 
 	/* shutdown on UDP */
@@ -255,8 +254,7 @@ static void connected(int fam)
 /* The first control message of level/type in m, or NULL. */
 static struct cmsghdr *find_cmsg(struct msghdr *m, int level, int type)
 {
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm;
-	     cm = CMSG_NXTHDR(m, cm))
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm))
 		if (cm->cmsg_level == level && cm->cmsg_type == type)
 			return cm;
 	return NULL;
@@ -265,8 +263,7 @@ static struct cmsghdr *find_cmsg(struct msghdr *m, int level, int type)
 static void list_cmsgs(struct msghdr *m)
 {
 	printf("  cmsgs:");
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm;
-	     cm = CMSG_NXTHDR(m, cm))
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm))
 		printf(" %d/%d(%zu)", cm->cmsg_level, cm->cmsg_type,
 		       (size_t)cm->cmsg_len);
 	printf(" flags 0x%x\n", m->msg_flags);
@@ -465,15 +462,15 @@ static void cmsgs6(void)
 	printf("-- control messages udp6\n");
 	int r = udp_peer(AF_INET6, &to, &tolen);
 	int s = socket(AF_INET6, SOCK_DGRAM, 0);
-	ok("IPV6_RECVPKTINFO on", set_int(r, IPPROTO_IPV6, IPV6_RECVPKTINFO,
-					  1));
+	ok("IPV6_RECVPKTINFO on",
+	   set_int(r, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1));
 	ok("IPV6_RECVHOPLIMIT on",
 	   set_int(r, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1));
 	ok("IPV6_RECVTCLASS on", set_int(r, IPPROTO_IPV6, IPV6_RECVTCLASS, 1));
 	ok("sender IPV6_UNICAST_HOPS 9",
 	   set_int(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 9));
-	ok("sender IPV6_TCLASS 0x28", set_int(s, IPPROTO_IPV6, IPV6_TCLASS,
-					      0x28));
+	ok("sender IPV6_TCLASS 0x28",
+	   set_int(s, IPPROTO_IPV6, IPV6_TCLASS, 0x28));
 	sendto(s, "six", 3, 0, (struct sockaddr *)&to, tolen);
 	rx_msg(r, &x, sizeof(x.ctl), 0);
 	printf("recvmsg: %zd from %s\n", x.n, addr_str(&x.from));
@@ -564,8 +561,8 @@ static void errqueue(int fam)
 	ok("RECVERR on", set_int(s, lvl, opt, 1));
 	socklen_t tolen = lo_addr(fam, &to, free_port(fam));
 	rx_msg(s, &x, sizeof(x.ctl), MSG_ERRQUEUE | MSG_DONTWAIT);
-	val("sendto closed port", sendto(s, "payload", 7, 0,
-					 (struct sockaddr *)&to, tolen));
+	val("sendto closed port",
+	    sendto(s, "payload", 7, 0, (struct sockaddr *)&to, tolen));
 	wait_ev(s, POLLERR);
 	printf("  poll %s\n", poll_now(s));
 	rx_msg(s, &x, sizeof(x.ctl), MSG_ERRQUEUE);
