@@ -14,7 +14,7 @@ static void *bad;
 
 static void lengths_families(void)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	printf("-- lengths and families\n");
 	int u = socket(AF_INET, SOCK_DGRAM, 0);
 	int r = lo_socket(AF_INET, SOCK_DGRAM);
@@ -74,7 +74,7 @@ static void lengths_families(void)
 
 static void faults(void)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
 	char buf[64];
 	int q;
@@ -221,7 +221,7 @@ static void faults(void)
 
 static void iovecs(void)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	char buf[2048];
 	printf("-- iovec counts and control messages\n");
 	int r = lo_socket(AF_INET, SOCK_DGRAM);
@@ -346,7 +346,7 @@ static void iovecs(void)
 		;
 	send(u, "p", 1, 0);
 	wait_ev(r, POLLIN);
-	struct sockaddr_storage from;
+	struct sockaddr_storage from = { 0 };
 	m = (struct msghdr){ .msg_name = &from,
 			     .msg_namelen = (socklen_t)-1,
 			     .msg_iov = &riov,
@@ -364,7 +364,7 @@ static void iovecs(void)
 
 static void descriptors(void)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len = lo_addr(AF_INET, &ss, 9);
 	char buf[8];
 	int v = 1;

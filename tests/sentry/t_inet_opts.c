@@ -293,7 +293,7 @@ static void tcp_level(void)
 	set_int(l, IPPROTO_TCP, TCP_NODELAY, 1);
 	set_int(l, SOL_SOCKET, SO_KEEPALIVE, 1);
 	set_int(l, IPPROTO_TCP, TCP_KEEPIDLE, 42);
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	len = lo_addr(AF_INET, &ss, 0);
 	bind(l, (struct sockaddr *)&ss, len);
 	listen(l, 1);
@@ -347,7 +347,7 @@ static void ip_level(void)
 	set_show("IP_MULTICAST_LOOP", u, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
 	set_show("IP_FREEBIND", u, IPPROTO_IP, IP_FREEBIND, 1);
 	show_int("IP_MTU unconnected", u, IPPROTO_IP, IP_MTU);
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	len = lo_addr(AF_INET, &ss, 9);
 	connect(u, (struct sockaddr *)&ss, len);
 	show_int("IP_MTU connected over lo", u, IPPROTO_IP, IP_MTU);

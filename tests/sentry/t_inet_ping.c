@@ -38,7 +38,7 @@ static size_t echo(unsigned char *b, int type, int seq, const char *payload)
 static void reply(int fd, int fam, int ident, const char *payload)
 {
 	unsigned char b[256];
-	struct sockaddr_storage from;
+	struct sockaddr_storage from = { 0 };
 	socklen_t fl = sizeof(from);
 	wait_ev(fd, POLLIN);
 	ssize_t n = recvfrom(fd, b, sizeof(b), MSG_DONTWAIT,
@@ -70,7 +70,7 @@ static void ping(int fam)
 	int proto = fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	int req = fam == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	unsigned char b[256];
-	struct sockaddr_storage to, ss;
+	struct sockaddr_storage to = { 0 }, ss = { 0 };
 	socklen_t tolen, len;
 	char what[128];
 	printf("-- %s\n", v);

@@ -47,7 +47,7 @@ static void states(int fam)
 {
 	const char *v = fam == AF_INET ? "tcp4" : "tcp6";
 	char what[128];
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
 	char buf[64];
 #define R(label, fd)                                             \
@@ -539,7 +539,7 @@ static void eintr(void)
 	port = local_port(l);
 	int first = lo_connect(AF_INET, port);
 	wait_ev(l, POLLIN);
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len = lo_addr(AF_INET, &ss, port);
 	int k = socket(AF_INET, SOCK_STREAM, 0);
 	install(0);

@@ -86,7 +86,7 @@ static void find_sock(const char *path, const char *what, int fd, int fam)
 	char *s = slurp(path);
 	if (!s)
 		return;
-	struct sockaddr_storage me, peer;
+	struct sockaddr_storage me = { 0 }, peer = { 0 };
 	socklen_t len = sizeof(me);
 	getsockname(fd, (struct sockaddr *)&me, &len);
 	len = sizeof(peer);
@@ -158,7 +158,7 @@ static void sockets(void)
 		int u = lo_socket(fam, SOCK_DGRAM);
 		find_sock(udp, "bound", u, fam);
 		int u2 = socket(fam, SOCK_DGRAM, 0);
-		struct sockaddr_storage to;
+		struct sockaddr_storage to = { 0 };
 		socklen_t tl = lo_addr(fam, &to, local_port(u));
 		sendto(u2, "x", 1, 0, (struct sockaddr *)&to, tl);
 		wait_ev(u, POLLIN);
@@ -180,7 +180,7 @@ static void sockets(void)
 	}
 	/* A v6 dual-stack listener is in tcp6 only. */
 	int l = socket(AF_INET6, SOCK_STREAM, 0);
-	struct sockaddr_storage any;
+	struct sockaddr_storage any = { 0 };
 	socklen_t al = mk_addr(&any, "::", 0);
 	bind(l, (struct sockaddr *)&any, al);
 	listen(l, 1);

@@ -62,7 +62,7 @@ static void socket_args(void)
 
 static void bind4(void)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 	socklen_t len;
 	int t = socket(AF_INET, SOCK_STREAM, 0);
@@ -176,7 +176,7 @@ static void bind4(void)
 
 static void bind6(void)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
 	socklen_t len;
 	int t = socket(AF_INET6, SOCK_STREAM, 0);
@@ -241,7 +241,7 @@ static void bind6(void)
 
 static void listen_accept(void)
 {
-	struct sockaddr_storage ss, peer;
+	struct sockaddr_storage ss = { 0 }, peer = { 0 };
 	socklen_t len;
 	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	bound(l, 3000);
@@ -368,7 +368,7 @@ static void connect_errors(int fam)
 {
 	const char *v = fam == AF_INET ? "tcp4" : "tcp6";
 	char what[128];
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
 	/* A bound socket that does not listen holds the port: a connection
 	 * to it is refused. */
@@ -423,7 +423,7 @@ static void connect_errors(int fam)
 	c = lo_connect(fam, port);
 	snprintf(what, sizeof(what), "%s blocking connect, connect again", v);
 	ok(what, connect(c, (struct sockaddr *)&ss, len));
-	struct sockaddr_storage other;
+	struct sockaddr_storage other = { 0 };
 	socklen_t olen = lo_addr(fam, &other, closed_port);
 	snprintf(what, sizeof(what), "%s   connect elsewhere", v);
 	ok(what, connect(c, (struct sockaddr *)&other, olen));
@@ -479,7 +479,7 @@ static void names(int fam)
 {
 	const char *v = fam == AF_INET ? "tcp4" : "tcp6";
 	char what[128];
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	unsigned char raw[64];
 	socklen_t len;
 	int t = socket(fam, SOCK_STREAM, 0);
@@ -522,7 +522,7 @@ static void names(int fam)
 /* v4-mapped addresses on dual-stack sockets, and IPV6_V6ONLY. */
 static void mapped(void)
 {
-	struct sockaddr_storage ss, peer;
+	struct sockaddr_storage ss = { 0 }, peer = { 0 };
 	socklen_t len;
 	int l = socket(AF_INET6, SOCK_STREAM, 0);
 	bound(l, 3000);

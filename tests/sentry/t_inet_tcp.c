@@ -59,12 +59,12 @@ static void data_calls(int fam)
 	val("readv 2 iovecs", readv(s, rv, 2));
 	printf("  \"%s\" \"%s\"\n", r1, r2);
 
-	struct sockaddr_storage junk;
+	struct sockaddr_storage junk = { 0 };
 	socklen_t jl = lo_addr(fam, &junk, 9);
 	val("sendto with an address on connected tcp",
 	    sendto(c, "to", 2, 0, (struct sockaddr *)&junk, jl));
 	wait_inq(s, 2);
-	struct sockaddr_storage from;
+	struct sockaddr_storage from = { 0 };
 	socklen_t fl = sizeof(from);
 	memset(&from, 0xee, sizeof(from));
 	ssize_t n =
@@ -435,7 +435,7 @@ static void resets(int fam)
 	val("  peer recv again", recv(c, buf, sizeof(buf), 0));
 	printf("  SO_ERROR %d\n", int_opt(c, SOL_SOCKET, SO_ERROR));
 	ok("  peer send", send(c, "x", 1, MSG_NOSIGNAL));
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
 	ok("  getpeername", getpeername(c, (struct sockaddr *)&ss, &len));
 	close(c);

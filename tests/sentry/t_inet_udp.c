@@ -36,7 +36,7 @@ static int free_port(int fam)
 
 static void boundaries(int fam)
 {
-	struct sockaddr_storage to, from;
+	struct sockaddr_storage to = { 0 }, from = { 0 };
 	socklen_t tolen, fl;
 	char buf[2048];
 	const char *v = fam_name(fam);
@@ -103,7 +103,7 @@ static void boundaries(int fam)
 	wait_ev(r, POLLIN);
 	char rb[4][8];
 	struct iovec ri[4];
-	struct sockaddr_storage names[4];
+	struct sockaddr_storage names[4] = { { 0 } };
 	struct mmsghdr rm[4];
 	memset(rm, 0, sizeof(rm));
 	memset(rb, 0, sizeof(rb));
@@ -134,7 +134,7 @@ static void boundaries(int fam)
 	wait_ev(r, POLLIN);
 	val("recv max payload", recv(r, big, max + 2, MSG_DONTWAIT));
 	ok("send without address on unconnected", send(s, "x", 1, 0));
-	struct sockaddr_storage z;
+	struct sockaddr_storage z = { 0 };
 	socklen_t zl = lo_addr(fam, &z, 0);
 	ok("sendto port 0", sendto(s, "x", 1, 0, (struct sockaddr *)&z, zl));
 	free(big);
@@ -144,7 +144,7 @@ static void boundaries(int fam)
 
 static void connected(int fam)
 {
-	struct sockaddr_storage to, a;
+	struct sockaddr_storage to = { 0 }, a = { 0 };
 	socklen_t tolen, al;
 	char buf[64];
 	const char *v = fam_name(fam);
@@ -223,7 +223,7 @@ static void connected(int fam)
 	/* Loopback delivers in order: once a datagram sent to itself
 	 * arrives, any ICMP error for the first one would have too. */
 	{
-		struct sockaddr_storage me;
+		struct sockaddr_storage me = { 0 };
 		socklen_t ml = lo_addr(fam, &me, local_port(c));
 		sendto(c, "self", 4, 0, (struct sockaddr *)&me, ml);
 		wait_ev(c, POLLIN);
@@ -298,13 +298,13 @@ static void rx_msg(int fd, struct rx *x, size_t ctl_len, int flags)
 
 static void cmsgs4(void)
 {
-	struct sockaddr_storage to;
+	struct sockaddr_storage to = { 0 };
 	socklen_t tolen;
 	struct rx x;
 	int lo = if_nametoindex("lo");
 	printf("-- control messages udp4\n");
 	int r = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_storage any;
+	struct sockaddr_storage any = { 0 };
 	socklen_t anyl = mk_addr(&any, "0.0.0.0", 0);
 	bind(r, (struct sockaddr *)&any, anyl);
 	int port = local_port(r);
@@ -455,7 +455,7 @@ static void cmsgs4(void)
 
 static void cmsgs6(void)
 {
-	struct sockaddr_storage to;
+	struct sockaddr_storage to = { 0 };
 	socklen_t tolen;
 	struct rx x;
 	int lo = if_nametoindex("lo");
@@ -525,7 +525,7 @@ static void cmsgs6(void)
 	close(r);
 	r = socket(AF_INET6, SOCK_DGRAM, 0);
 	bound(r, 3000);
-	struct sockaddr_storage any;
+	struct sockaddr_storage any = { 0 };
 	socklen_t al = mk_addr(&any, "::", 0);
 	bind(r, (struct sockaddr *)&any, al);
 	set_int(r, IPPROTO_IP, IP_PKTINFO, 1);
@@ -551,7 +551,7 @@ static void cmsgs6(void)
 static void errqueue(int fam)
 {
 	struct rx x;
-	struct sockaddr_storage to;
+	struct sockaddr_storage to = { 0 };
 	const char *v = fam_name(fam);
 	printf("-- error queue %s\n", v);
 	int s = socket(fam, SOCK_DGRAM, 0);
@@ -575,7 +575,7 @@ static void errqueue(int fam)
 	if (cm) {
 		struct sock_extended_err ee;
 		memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
-		struct sockaddr_storage off;
+		struct sockaddr_storage off = { 0 };
 		memset(&off, 0, sizeof(off));
 		size_t ol = cm->cmsg_len - CMSG_LEN(sizeof(ee));
 		memcpy(&off, CMSG_DATA(cm) + sizeof(ee),
