@@ -420,6 +420,7 @@ static void connect_errors(int fam)
 	snprintf(what, sizeof(what), "%s   and once more", v);
 	ok(what, connect(c, (struct sockaddr *)&ss, len));
 	close(c);
+	close(accept(l, NULL, NULL)); /* its queued peer */
 	c = lo_connect(fam, port);
 	snprintf(what, sizeof(what), "%s blocking connect, connect again", v);
 	ok(what, connect(c, (struct sockaddr *)&ss, len));
@@ -433,7 +434,7 @@ static void connect_errors(int fam)
 	ok(what, connect(c, &unspec, sizeof(unspec)));
 	char b;
 	snprintf(what, sizeof(what), "%s   peer recv after disconnect", v);
-	ok(what, recv(s, &b, 1, 0));
+	val(what, recv(s, &b, 1, 0));
 	snprintf(what, sizeof(what), "%s   getpeername after disconnect", v);
 	olen = sizeof(other);
 	ok(what, getpeername(c, (struct sockaddr *)&other, &olen));
