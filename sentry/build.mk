@@ -10,6 +10,8 @@ $(O)/tests/sentry/%-dynamic: tests/sentry/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g -pthread -o $@ $<
 EXTRA_BINS += $(SENTRY_TBINS)
+# The inet programs share their helpers.
+$(filter $(O)/tests/sentry/t_inet_%,$(SENTRY_TBINS)): tests/sentry/t_inet.h
 
 # The benchmark program of perf/sentry_bench.sh.
 $(O)/perf/sentry_bench: perf/sentry_bench.c
