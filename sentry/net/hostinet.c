@@ -92,11 +92,17 @@ int sn_hi_file_new(struct sn_kernel *k, int fd, unsigned kind, int domain,
 		return -ENOMEM;
 	}
 	/* Edge-triggered: woken once per new event, never by a level that
-	 * stays (a full receive queue nobody reads costs nothing). */
-	if (sn_loop_add_fd(k->loop, fd,
-			   EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET,
-			   on_ready, s->file) == 0)
-		s->watched = true;
+	 * stays (a full receive queue nobody reads costs nothing). A socket
+	 * the loop cannot watch would leave blocked callers asleep: refused. */
+	int r = sn_loop_add_fd(k->loop, fd,
+			       EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI |
+				       EPOLLET,
+			       on_ready, s->file);
+	if (r < 0) {
+		sn_file_put(s->file); /* closes fd, frees s */
+		return r;
+	}
+	s->watched = true;
 	/* The host's socket inode, so that /proc/PID/fd and the host's
 	 * /proc/net/tcp (shown by sn_hostinet_proc_net) agree. */
 	struct stat st;

@@ -603,7 +603,7 @@ static void test_netdev_ioctls(void **state)
 	assert_int_equal(
 		sn_hostinet_netdev_ioctl(f->task, SIOCGIFFLAGS, ptr(&ifr)), 0);
 	assert_true(ifr.ifr_flags & IFF_LOOPBACK);
-	struct ifreq reqs[32];
+	struct ifreq reqs[32] = { 0 };
 	struct ifconf ifc = { .ifc_len = sizeof(reqs), .ifc_req = reqs };
 	assert_int_equal(
 		sn_hostinet_netdev_ioctl(f->task, SIOCGIFCONF, ptr(&ifc)), 0);
