@@ -120,7 +120,9 @@ uint32_t sn_hi_poll(struct sn_file *f)
 {
 	struct sn_hsock *s = f->priv;
 	struct pollfd p = { .fd = s->fd,
-			    .events = POLLIN | POLLOUT | POLLPRI | POLLRDHUP };
+			    .events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM |
+				      POLLRDBAND | POLLWRNORM | POLLWRBAND |
+				      POLLRDHUP };
 	uint32_t ev = poll(&p, 1, 0) < 0 ? POLLERR : (uint32_t)p.revents;
 	if (s->replies || s->pending_err)
 		ev |= POLLIN | POLLRDNORM;
@@ -236,8 +238,16 @@ int sn_hi_getsockopt(struct sn_file *f, struct sn_task *t, int level, int name,
 {
 	(void)t;
 	struct sn_hsock *s = f->priv;
-	if (!sn_hi_opt_allowed(s->kind, level, name, SN_HI_GET))
+	if (!sn_hi_opt_allowed(s->kind, level, name, SN_HI_GET)) {
+		/* ip_getsockopt answers a level it does not know (neither
+		 * the socket's, IP's nor its transport's) EOPNOTSUPP; IPv6
+		 * and the rest ENOPROTOOPT. */
+		int own = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+		if (s->kind == SN_HI_INET && s->domain == AF_INET &&
+		    level != SOL_SOCKET && level != IPPROTO_IP && level != own)
+			return -EOPNOTSUPP;
 		return -ENOPROTOOPT;
+	}
 	if (level == SOL_SOCKET && name == SO_LINGER && s->linger_set) {
 		/* sk_getsockopt copies what fits of struct linger. */
 		socklen_t n = *len < (socklen_t)sizeof(s->linger)
@@ -504,6 +514,15 @@ static ssize_t hi_recvmsg(struct sn_file *f, struct sn_task *t,
 	if (r < 0) {
 		r = -errno;
 		free(ctl);
+		/* __skb_wait_for_more_packets: a datagram socket shut for
+		 * reading ends a blocking receive with 0 where a
+		 * non-blocking one (the host's) says EAGAIN. */
+		if (r == -EAGAIN && !stream && !(f->flags & O_NONBLOCK) &&
+		    !(flags & MSG_DONTWAIT) && (sn_hi_poll(f) & POLLRDHUP)) {
+			m->namelen = 0;
+			m->controllen = 0;
+			return 0;
+		}
 		return r;
 	}
 	size_t got = (size_t)r < want ? (size_t)r : want;

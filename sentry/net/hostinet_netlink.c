@@ -79,10 +79,10 @@ static uint32_t portid(struct sn_hsock *s)
 	return a.nl_pid;
 }
 
-/* netlink_ack(skb, nlh, -EPERM): the request's header, and its payload
+/* netlink_ack(skb, nlh, err): the request's header, and its payload
  * unless NETLINK_CAP_ACK. msg holds h->nlmsg_len bytes. */
 static void refuse(struct sn_hsock *s, const struct nlmsghdr *h,
-		   const uint8_t *msg)
+		   const uint8_t *msg, int err)
 {
 	if (s->nreplies >= REPLIES_MAX) {
 		s->pending_err = -ENOBUFS;
@@ -103,7 +103,7 @@ static void refuse(struct sn_hsock *s, const struct nlmsghdr *h,
 		.nlmsg_seq = h->nlmsg_seq,
 		.nlmsg_pid = portid(s),
 	};
-	struct nlmsgerr e = { .error = -EPERM, .msg = *h };
+	struct nlmsgerr e = { .error = err, .msg = *h };
 	memcpy(r->data, &eh, sizeof(eh));
 	memcpy(r->data + NLMSG_HDRLEN, &e, sizeof(e));
 	memcpy(r->data + NLMSG_HDRLEN + sizeof(e), msg + NLMSG_HDRLEN, payload);
@@ -220,8 +220,14 @@ static ssize_t nl_sendmsg(struct sn_file *f, struct sn_task *t,
 			int r = send_to_kernel(s->fd, buf + run, off - run);
 			if (r < 0)
 				return r;
-			t->k->stats.denied++;
-			refuse(s, &h, buf + off);
+			/* rtnetlink_rcv_msg: a type it does not know is
+			 * EOPNOTSUPP before any capability check. */
+			if (h.nlmsg_type > RTM_MAX) {
+				refuse(s, &h, buf + off, -EOPNOTSUPP);
+			} else {
+				t->k->stats.denied++;
+				refuse(s, &h, buf + off, -EPERM);
+			}
 			run = off + step;
 		}
 		off += step;

@@ -162,6 +162,9 @@ static void test_tcp_loopback(void **state)
 		sn_loop_run_once(f->k->loop, 10);
 	assert_true(wk.events & POLLIN);
 	sn_waiter_del(&wk.w);
+	assert_int_equal(sf->ops->poll(sf) &
+				 (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM),
+			 POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
 	static char got[sizeof(big)];
 	assert_int_equal(
 		CALL(f, recvfrom, s, ptr(got), sizeof(got), MSG_WAITALL, 0, 0),
@@ -389,6 +392,10 @@ static void test_options(void **state)
 			      ptr(&v), ptr(&len)),
 			 0);
 	assert_int_equal(v, 1);
+	/* ip_getsockopt: a level IPv4 does not know is EOPNOTSUPP. */
+	len = sizeof(v);
+	assert_int_equal(CALL(f, getsockopt, fd, 12345, 1, ptr(&v), ptr(&len)),
+			 -EOPNOTSUPP);
 	/* Unknown to the sandbox: ENOPROTOOPT. */
 	len = sizeof(v);
 	assert_int_equal(CALL(f, getsockopt, fd, SOL_SOCKET, SO_PEERCRED,
