@@ -2,20 +2,25 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kernel/confine.h"
+#include "net/hostinet.h"
 
 /* What the Sentry does on the host after set-up: ptrace and memory access
  * of its tracees, its event loop, I/O on fds it already holds (files the
  * gofer donated, the gofer socket, stdio, /proc of the tracees through an
  * fd kept open), signals to its tracees, and what libc's allocator and
- * clocks need. Nothing creates sockets, mounts, execs or forks. */
+ * clocks need. Nothing creates sockets (but hostinet's, below, with
+ * --network=host), mounts, execs or forks. */
 static const int sentry_syscalls[] = {
 	SCMP_SYS(read),
 	SCMP_SYS(write),
@@ -77,7 +82,77 @@ static const int sentry_syscalls[] = {
 	SCMP_SYS(exit_group),
 };
 
-int sn_confine_filter_build(void **out)
+/* --network=host only: the host sockets of net/hostinet*.c, created in
+ * the host's network namespace and used only through the fds the Sentry
+ * holds. socket() is limited to exactly the kinds hostinet makes (always
+ * non-blocking and close-on-exec, the default protocol but for ping and
+ * NETLINK_ROUTE): no raw or packet socket, no other netlink family even
+ * if a bug asked for one. accept4 only makes non-blocking fds. The
+ * option calls are limited to the (level, name) pairs of hostinet's
+ * policy table, in the direction it allows. The rest works on a socket
+ * fd the Sentry already holds. */
+static const int hostinet_syscalls[] = {
+	SCMP_SYS(bind),	    SCMP_SYS(connect),	   SCMP_SYS(listen),
+	SCMP_SYS(shutdown), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
+};
+
+static const struct {
+	int domain, type, protocol;
+} hostinet_sockets[] = {
+	{ AF_INET, SOCK_STREAM, 0 },
+	{ AF_INET6, SOCK_STREAM, 0 },
+	{ AF_INET, SOCK_DGRAM, 0 },
+	{ AF_INET6, SOCK_DGRAM, 0 },
+	{ AF_INET, SOCK_DGRAM, IPPROTO_ICMP },
+	{ AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6 },
+	{ AF_NETLINK, SOCK_RAW, NETLINK_ROUTE },
+};
+
+static int add_hostinet_rules(scmp_filter_ctx ctx)
+{
+	const int flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+	int r = 0;
+	for (size_t i = 0;
+	     r == 0 &&
+	     i < sizeof(hostinet_syscalls) / sizeof(hostinet_syscalls[0]);
+	     i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, hostinet_syscalls[i],
+				     0);
+	for (size_t i = 0;
+	     r == 0 &&
+	     i < sizeof(hostinet_sockets) / sizeof(hostinet_sockets[0]);
+	     i++)
+		r = seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+			SCMP_A0_32(SCMP_CMP_EQ,
+				   (uint32_t)hostinet_sockets[i].domain),
+			SCMP_A1_32(
+				SCMP_CMP_EQ,
+				(uint32_t)(hostinet_sockets[i].type | flags)),
+			SCMP_A2_32(SCMP_CMP_EQ,
+				   (uint32_t)hostinet_sockets[i].protocol));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
+				     SCMP_A3_32(SCMP_CMP_EQ, (uint32_t)flags));
+	for (size_t i = 0; r == 0 && i < sn_hi_nopts; i++) {
+		const struct sn_hi_opt *o = &sn_hi_opts[i];
+		if (o->dirs & SN_HI_SET)
+			r = seccomp_rule_add(
+				ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+				SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)o->level),
+				SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)o->name));
+		/* Every option set is read back by the timeouts' rounding
+		 * and by the application. */
+		if (r == 0)
+			r = seccomp_rule_add(
+				ctx, SCMP_ACT_ALLOW, SCMP_SYS(getsockopt), 2,
+				SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)o->level),
+				SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)o->name));
+	}
+	return r;
+}
+
+int sn_confine_filter_build(bool host_net, void **out)
 {
 	/* Anything else fails with EPERM rather than killing the Sentry:
 	 * a missed syscall then shows up as an error, never as a lost
@@ -91,6 +166,8 @@ int sn_confine_filter_build(void **out)
 	     i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sentry_syscalls[i],
 				     0);
+	if (r == 0 && host_net)
+		r = add_hostinet_rules(ctx);
 	if (r < 0) {
 		seccomp_release(ctx);
 		return r;
@@ -99,10 +176,15 @@ int sn_confine_filter_build(void **out)
 	return 0;
 }
 
-int sn_confine(struct rs_error **err)
+int sn_confine(bool host_net, struct rs_error **err)
 {
-	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) <
-	    0)
+	/* With --network=host the Sentry's sockets must stay in the host's
+	 * network namespace; the application's processes have their own
+	 * empty one either way (sentry.c clones them with CLONE_NEWNET). */
+	int ns = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+	if (!host_net)
+		ns |= CLONE_NEWNET;
+	if (unshare(ns) < 0)
 		return rs_error_set(err, errno, "confine: unshare");
 	/* An empty read-only root: a fresh tmpfs over /tmp, then chroot. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
@@ -128,7 +210,7 @@ int sn_confine(struct rs_error **err)
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return rs_error_set(err, errno, "confine: prctl");
 	void *ctx;
-	int r = sn_confine_filter_build(&ctx);
+	int r = sn_confine_filter_build(host_net, &ctx);
 	if (r == 0) {
 		r = seccomp_load(ctx);
 		seccomp_release(ctx);

@@ -465,7 +465,8 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 		goto out;
 	}
 	close(go[1]);
-	if (cfg->confine && (r = sn_confine(err)) < 0) {
+	if (cfg->confine &&
+	    (r = sn_confine(cfg->net.mode == SN_NET_HOST, err)) < 0) {
 		kill(pid, SIGKILL);
 		run_loop(k);
 		close(errp[0]);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include "net/net.h"
 #include "runsc/log.h"
@@ -33,8 +34,19 @@ int sn_net_open(struct sn_kernel *k, const struct sn_net_config *cfg,
 	 * large, and unlike the Sentry's own heap addresses. */
 	n->next_ino = 1000000;
 	k->net = n;
-	if (n->mode == SN_NET_HOST)
+	if (n->mode == SN_NET_HOST) {
+		/* Every application socket is a host fd of the Sentry: the
+		 * sandbox's sockets may use all the fds the Sentry may have
+		 * (the application's own limit is RLIMIT_NOFILE in the
+		 * Sentry's process state). */
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 		return 0;
+	}
 	static const struct drv_nethost_config loopback_only;
 	int r = drv_nethost_open(cfg->nethost ? cfg->nethost : &loopback_only,
 				 &n->host, err);
