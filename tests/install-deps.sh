@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	# build
 	gcc make pkg-config libc6-dev
-	libseccomp-dev libjansson-dev libpcap-dev libcmocka-dev libdpdk-dev
+	libseccomp-dev libjansson-dev libpcap-dev libcmocka-dev libdpdk-dev libmnl-dev
 	# sanitizers, fuzzing, lint
 	clang libclang-rt-14-dev clang-format cppcheck
 	# integration tests and benchmarks: real peers and clients

@@ -28,6 +28,8 @@ struct sn_net {
 	 * to find a socket's inode, and the next inode number to give. */
 	struct rs_list socks;
 	uint64_t next_ino;
+	/* Open AF_NETLINK sockets (net/netlink.c): port ids, groups. */
+	struct rs_list netlink;
 };
 
 /* The inode number of the socket file holding ns (shown in
