@@ -407,7 +407,7 @@ static struct nl_dgram *dgram_new(const void *data, size_t len,
 	d->len = (uint32_t)len;
 	d->portid = portid;
 	d->group = group;
-	if (len)
+	if (data && len)
 		memcpy(d->data, data, len);
 	return d;
 }
@@ -466,10 +466,12 @@ static int dump_step(struct nl_sock *s)
 		done_len = NLMSG_ALIGN(done_len) +
 			   NLA_ALIGN(NLA_HDRLEN + strlen(ext) + 1);
 	bool last = end == d->msgs.len && end - start + done_len <= room;
-	struct nl_dgram *dg = dgram_new(
-		d->msgs.data + start, end - start + (last ? done_len : 0), 0, 0);
+	struct nl_dgram *dg =
+		dgram_new(NULL, end - start + (last ? done_len : 0), 0, 0);
 	if (dg == NULL)
 		return -ENOMEM;
+	if (end > start)
+		memcpy(dg->data, d->msgs.data + start, end - start);
 	if (last) {
 		char *p = dg->data + (end - start);
 		struct nlmsghdr h = {
