@@ -1011,9 +1011,12 @@ static int collect_routes(struct ns_stack *s, const struct nics *l,
 		e.scope = RT_SCOPE_HOST;
 		e.has_src = true;
 		memcpy(e.src, a->addr, 4);
-		if (is_lo(l, a->ifindex) && a->prefix_len < 32) {
-			/* The netstack keeps no route for its own loopback
-			 * prefix: Linux's is a local route. */
+		if (is_lo(l, a->ifindex) && a->prefix_len < 32 &&
+		    a->addr[0] == 127) {
+			/* The netstack keeps no route for 127.0.0.0/8 and
+			 * delivers all of it locally: Linux's is a local
+			 * route. (Other prefixes of addresses on lo the
+			 * netstack does not route, so none is shown.) */
 			bool have = false;
 			for (size_t j = 0; j < routes.n; j++) {
 				const struct ns_route *rt =
