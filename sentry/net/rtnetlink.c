@@ -374,6 +374,92 @@ static int dump_links(struct nl_req *r)
 	return 0;
 }
 
+/* The IPv6 configuration of a device (IFLA_INET6_CONF): Linux's defaults
+ * for lo and for other devices, DEVCONF_* order, with the MTU set. */
+static const int32_t devconf_lo[] = {
+	0,  64, 65536, 1, 1,	   1, 1,     -1,    4000, 1000, -1, 604800,
+	86400, 3, 600, 16, 0,	   1, 1,     1,	    60000, 0,	  0,  0,
+	0,  0,	0,     -1, 0,	   0, 10000, 1000,  1,	  0,	0,  1,
+	0,  0,	1,     0,  0,	   0, 0,     3600000, 0,  0,	1,  0,
+	0,  0,	0,     0,  1024,   0, 65535, -1,    1,	  0,	0,  0,
+};
+static const int32_t devconf_eth[] = {
+	0,  64, 1500, 1, 1,	  1, 1,	    -1,	   4000, 1000, 0, 604800,
+	86400, 3, 600, 16, 0,	  1, 1,	    1,	   60000, 0,	 0, 0,
+	0,  0,	0,    1, 0,	  0, 10000, 1000,  1,	 0,    0, 1,
+	0,  0,	1,    0, 0,	  0, 0,	    3600000, 0,	 0,    1, 0,
+	0,  0,	0,    0, 1024,	  0, 65535, -1,	   1,	 0,    0, 0,
+};
+
+/* inet6_fill_ifinfo: a device as IPv6 sees it (`ip -6 link`, the links of
+ * `ip -6 addr`). */
+static void fill_link6(struct nl_msg *m, const struct ns_nic_info *ni,
+		       uint32_t seq, uint32_t portid)
+{
+	struct ifinfomsg *ifm = nl_msg_start(m, RTM_NEWLINK, NLM_F_MULTI, seq,
+					     portid, sizeof(*ifm));
+	ifm->ifi_family = AF_INET6;
+	ifm->ifi_type = link_type(ni);
+	ifm->ifi_index = ni->ifindex;
+	ifm->ifi_flags = link_flags(ni);
+	static const uint8_t zero[6];
+	nl_put_str(m, IFLA_IFNAME, ni->name);
+	if (ni->type == NS_LINK_ETHERNET || ni->loopback)
+		nl_put(m, IFLA_ADDRESS, ni->loopback ? zero : ni->mac, 6);
+	nl_put_u32(m, IFLA_MTU, link_mtu(ni));
+	nl_put_u8(m, IFLA_OPERSTATE, ni->loopback ? IF_OPER_UNKNOWN : IF_OPER_UP);
+	struct nlattr *pi = nl_nest_start(m, IFLA_PROTINFO);
+	nl_put_u32(m, IFLA_INET6_FLAGS, 0x80000000 /* IF_READY */);
+	struct ifla_cacheinfo ci = { .max_reasm_len = 65535,
+				     .reachable_time = 30000,
+				     .retrans_time = 1000 };
+	nl_put(m, IFLA_INET6_CACHEINFO, &ci, sizeof(ci));
+	int32_t conf[sizeof(devconf_lo) / sizeof(devconf_lo[0])];
+	memcpy(conf, ni->loopback ? devconf_lo : devconf_eth, sizeof(conf));
+	conf[2] = (int32_t)link_mtu(ni); /* DEVCONF_MTU6 */
+	nl_put(m, IFLA_INET6_CONF, conf, sizeof(conf));
+	/* Statistics: the count of fields first, as __snmp6_fill_stats64. */
+	uint64_t stats[38] = { 38 }, icmp[7] = { 7 };
+	nl_put(m, IFLA_INET6_STATS, stats, sizeof(stats));
+	nl_put(m, IFLA_INET6_ICMP6STATS, icmp, sizeof(icmp));
+	static const uint8_t token[16];
+	nl_put(m, IFLA_INET6_TOKEN, token, sizeof(token));
+	nl_put_u8(m, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_EUI64);
+	nl_nest_end(m, pi);
+}
+
+/* inet6_dump_ifinfo: the devices that have IPv6. */
+static int dump_links6(struct nl_req *r)
+{
+	r->dump = true;
+	if (r->strict) {
+		struct ifinfomsg ifm;
+		if (r->nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ifm)))
+			return nl_err(r, -EINVAL,
+				      "Invalid header for link dump request");
+		if (r->nlh->nlmsg_len > NLMSG_LENGTH(sizeof(ifm)))
+			return nl_err(r, -EINVAL, "Invalid data after header");
+		memcpy(&ifm, NLMSG_DATA(r->nlh), sizeof(ifm));
+		if (ifm.__ifi_pad || ifm.ifi_type || ifm.ifi_flags ||
+		    ifm.ifi_change || ifm.ifi_index)
+			return nl_err(r, -EINVAL,
+				      "Invalid values in header for link dump "
+				      "request");
+	}
+	struct nics l;
+	get_nics(r->stack, &l);
+	for (int i = 0; i < l.n; i++) {
+		if (!l.v[i].ipv6)
+			continue;
+		struct nl_msg m;
+		fill_link6(&m, &l.v[i], r->nlh->nlmsg_seq, r->portid);
+		int err = nl_buf_add(&r->reply, &m);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 static int get_link(struct nl_req *r)
 {
 	struct ifinfomsg ifm;
@@ -1809,7 +1895,10 @@ int sn_rtnl_rcv(struct nl_req *r)
 	bool inet = family == AF_INET || family == AF_INET6;
 	switch (type) {
 	case RTM_GETLINK:
-		return dump ? dump_links(r) : get_link(r);
+		if (dump)
+			return family == AF_INET6 ? dump_links6(r)
+						  : dump_links(r);
+		return get_link(r);
 	case RTM_NEWLINK:
 		return new_link(r, false);
 	case RTM_SETLINK:
