@@ -14,10 +14,10 @@
 /* Linux's SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF, the least net.core.*mem_*
  * take, and ip_unprivileged_port_start, under which the ephemeral range
  * may not reach. */
-#define MIN_RCVBUF   2304
-#define MIN_SNDBUF   4608
-#define PROT_SOCK    1024
-#define JIFFIES_MAX  (INT_MAX / 1000) /* proc_dointvec_jiffies, HZ 1000 */
+#define MIN_RCVBUF  2304
+#define MIN_SNDBUF  4608
+#define PROT_SOCK   1024
+#define JIFFIES_MAX (INT_MAX / 1000) /* proc_dointvec_jiffies, HZ 1000 */
 
 void ns_sysctl_init(struct ns_sysctl *s)
 {
@@ -67,8 +67,7 @@ static const struct ns_sysctl_desc list[] = {
 	{ "net.ipv4.tcp_keepalive_intvl", NS_SYSCTL_INTS, 1, true, 1,
 	  JIFFIES_MAX },
 	{ "net.ipv4.tcp_keepalive_probes", NS_SYSCTL_INTS, 1, true, 0, 255 },
-	{ "net.ipv4.tcp_fin_timeout", NS_SYSCTL_INTS, 1, true, 0,
-	  JIFFIES_MAX },
+	{ "net.ipv4.tcp_fin_timeout", NS_SYSCTL_INTS, 1, true, 0, JIFFIES_MAX },
 	{ NULL, NS_SYSCTL_INTS, 0, false, 0, 0 },
 };
 

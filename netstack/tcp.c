@@ -504,11 +504,11 @@ void ns_tcp_time_wait(struct tcp_sock *tp, bool fin_wait2)
 		ns_list_init(&tw->conn.node);
 		/* An orphan in FIN_WAIT2 waits net.ipv4.tcp_fin_timeout
 		 * (Linux tcp_fin_time), TIME_WAIT its fixed 60 s. */
-		tw->expires = stack->now +
-			      (fin_wait2 ? (uint64_t)stack->sysctl
-							.tcp_fin_timeout *
-						   NS_SEC
-					 : TCP_TIMEWAIT_NS);
+		tw->expires =
+			stack->now +
+			(fin_wait2 ? (uint64_t)stack->sysctl.tcp_fin_timeout *
+					     NS_SEC
+				   : TCP_TIMEWAIT_NS);
 		tw->snd_nxt = tp->snd_nxt;
 		tw->rcv_nxt = tp->rcv_nxt;
 		tw->rcv_wnd = tp->rwin.rcv_wnd;
@@ -655,7 +655,8 @@ static int tcp_init(struct ns_sock *sk)
 	ns_tcp_rcv_sack_init(&tp->rsack);
 	ns_tcp_sb_init(&tp->sb);
 	ns_tcp_rtt_init(&tp->rtt);
-	const struct tcp_cc_ops *cc = ns_tcp_cc_find(sys->tcp_congestion_control);
+	const struct tcp_cc_ops *cc =
+		ns_tcp_cc_find(sys->tcp_congestion_control);
 	ns_tcp_cc_init(&tp->cc, cc ? cc : ns_tcp_cc_default());
 	ns_tcp_rack_init(&tp->rack);
 	/* A half-open connection may have to ACK before it knows the
@@ -812,7 +813,7 @@ static int tcp_listen(struct ns_sock *sk, int backlog)
 	/* __sys_listen: the backlog is capped at net.core.somaxconn. */
 	int somaxconn = sk->stack->sysctl.somaxconn;
 	uint32_t b = backlog < 0 || backlog > somaxconn ? (uint32_t)somaxconn
-							 : (uint32_t)backlog;
+							: (uint32_t)backlog;
 	if (sk->state == NS_TCP_LISTEN) {
 		tp->lst->backlog = b;
 		return 0;

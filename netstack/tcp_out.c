@@ -553,9 +553,8 @@ void ns_tcp_sndbuf_expand(struct tcp_sock *tp)
 {
 	if (tp->sndbuf_locked)
 		return;
-	uint32_t want =
-		ns_tcp_sndbuf_target(tp->cc.cwnd, tp->mss_cache,
-				     tp->sk.stack->sysctl.tcp_wmem[2]);
+	uint32_t want = ns_tcp_sndbuf_target(tp->cc.cwnd, tp->mss_cache,
+					     tp->sk.stack->sysctl.tcp_wmem[2]);
 	if (want > (uint32_t)tp->sk.sndbuf)
 		tp->sk.sndbuf = (int)want;
 }

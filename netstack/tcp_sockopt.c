@@ -357,9 +357,10 @@ static int tcp_level_get(struct tcp_sock *tp, int name, void *val,
 		return put_int(val, len,
 			       tp->linger2 < 0
 				       ? -1
-				       : (tp->linger2 ? tp->linger2
-						      : tp->sk.stack->sysctl
-								.tcp_fin_timeout));
+				       : (tp->linger2
+						  ? tp->linger2
+						  : tp->sk.stack->sysctl
+							    .tcp_fin_timeout));
 	case TCP_DEFER_ACCEPT:
 		return put_int(val, len, retrans_to_secs(tp->defer_accept));
 	case TCP_WINDOW_CLAMP:

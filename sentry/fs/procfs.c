@@ -254,7 +254,8 @@ static int resolve(struct sn_kernel *k, const char *rel, struct pnode *n)
 			n->kind = PK_NET_DIR;
 			return 0;
 		}
-		if (np == 3 && (i = index_of(sn_procnet_files, parts[2])) >= 0) {
+		if (np == 3 &&
+		    (i = index_of(sn_procnet_files, parts[2])) >= 0) {
 			n->kind = PK_NET_FILE;
 			n->name = sn_procnet_files[i];
 			return 0;
@@ -783,8 +784,7 @@ static int open_sysctl_write(struct sn_task *t, const struct pnode *n,
 		s->data = NULL;
 		s->len = 0;
 	}
-	*out = sn_file_new(t->k, &sysfile_ops, flags & ~(O_CREAT | O_TRUNC),
-			   s);
+	*out = sn_file_new(t->k, &sysfile_ops, flags & ~(O_CREAT | O_TRUNC), s);
 	if (*out == NULL) {
 		sysfile_release(&(struct sn_file){ .priv = s });
 		return -ENOMEM;

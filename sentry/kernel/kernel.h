@@ -259,11 +259,11 @@ struct sn_kernel {
 	uint64_t boot_ns;
 	uint64_t boot_realtime_ns;
 	struct sn_run_stats stats;
-	void *unix_names; /* abstract and path socket names (fs/unix.c) */
+	void *unix_names;   /* abstract and path socket names (fs/unix.c) */
 	struct sn_net *net; /* the sandbox's network (net/net.h) */
-	char *cpuinfo;	  /* host /proc/cpuinfo, read before confinement */
-	int host_proc;	  /* O_PATH fd of the host's /proc */
-	int shm_dir;	  /* O_PATH fd of the apps' SN_SHM_DIR, -1 until used */
+	char *cpuinfo;	    /* host /proc/cpuinfo, read before confinement */
+	int host_proc;	    /* O_PATH fd of the host's /proc */
+	int shm_dir; /* O_PATH fd of the apps' SN_SHM_DIR, -1 until used */
 	uint64_t shm_files;	 /* backing files made so far (their names) */
 	dev_t next_dev;		 /* device numbers for mounted file systems */
 	struct sn_file *devnull; /* for stdio slots without a host fd */

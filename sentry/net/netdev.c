@@ -59,8 +59,7 @@ static int addr_cb(void *arg, const struct ns_ifaddr *a)
 	return 0;
 }
 
-static const struct ns_nic_info *by_name(const struct nics *l,
-					 const char *name)
+static const struct ns_nic_info *by_name(const struct nics *l, const char *name)
 {
 	for (int i = 0; i < l->n; i++)
 		if (strcmp(l->v[i].name, name) == 0)
@@ -375,7 +374,8 @@ long sn_netdev_ioctl(struct sn_task *t, unsigned long cmd, uint64_t arg)
 		for (int i = 0; i < l.n; i++)
 			if (l.v[i].ifindex == ifr.ifr_ifindex) {
 				memset(ifr.ifr_name, 0, IFNAMSIZ);
-				strncpy(ifr.ifr_name, l.v[i].name, IFNAMSIZ - 1);
+				strncpy(ifr.ifr_name, l.v[i].name,
+					IFNAMSIZ - 1);
 				r = 0;
 			}
 		break;
@@ -420,10 +420,10 @@ long sn_netdev_ioctl(struct sn_task *t, unsigned long cmd, uint64_t arg)
 			ifr.ifr_qlen = 1000;
 		else {
 			memset(&ifr.ifr_hwaddr, 0, sizeof(ifr.ifr_hwaddr));
-			ifr.ifr_hwaddr.sa_family =
-				n->loopback ? ARPHRD_LOOPBACK
-				: n->type == NS_LINK_ETHERNET ? ARPHRD_ETHER
-							      : ARPHRD_NONE;
+			ifr.ifr_hwaddr.sa_family = n->loopback ? ARPHRD_LOOPBACK
+						   : n->type == NS_LINK_ETHERNET
+							   ? ARPHRD_ETHER
+							   : ARPHRD_NONE;
 			if (!n->loopback && n->type == NS_LINK_ETHERNET)
 				memcpy(ifr.ifr_hwaddr.sa_data, n->mac, 6);
 		}
@@ -451,9 +451,9 @@ long sn_netdev_ioctl(struct sn_task *t, unsigned long cmd, uint64_t arg)
 				mtu = 65535;
 			if (!n->loopback && (mtu < 68 || mtu > 65535))
 				return -EINVAL;
-			return mtu == n->mtu
-				       ? 0
-				       : ns_stack_nic_set_mtu(s, n->ifindex, mtu);
+			return mtu == n->mtu ? 0
+					     : ns_stack_nic_set_mtu(
+						       s, n->ifindex, mtu);
 		}
 		case SIOCSIFNAME:
 			return strncmp(ifr.ifr_newname, n->name, IFNAMSIZ) == 0
@@ -462,17 +462,17 @@ long sn_netdev_ioctl(struct sn_task *t, unsigned long cmd, uint64_t arg)
 		case SIOCSIFMETRIC:
 			return -EOPNOTSUPP;
 		case SIOCSIFHWADDR: {
-			unsigned short type =
-				n->loopback ? ARPHRD_LOOPBACK
-				: n->type == NS_LINK_ETHERNET ? ARPHRD_ETHER
-							      : ARPHRD_NONE;
+			unsigned short type = n->loopback ? ARPHRD_LOOPBACK
+					      : n->type == NS_LINK_ETHERNET
+						      ? ARPHRD_ETHER
+						      : ARPHRD_NONE;
 			if (ifr.ifr_hwaddr.sa_family != type)
 				return -EINVAL;
 			static const uint8_t zero[6];
-			const uint8_t *cur = n->type == NS_LINK_ETHERNET &&
-							     !n->loopback
-						     ? n->mac
-						     : zero;
+			const uint8_t *cur =
+				n->type == NS_LINK_ETHERNET && !n->loopback
+					? n->mac
+					: zero;
 			/* The address the NIC has is kept; another cannot
 			 * be given to it. */
 			return memcmp(ifr.ifr_hwaddr.sa_data, cur, 6) == 0

@@ -55,13 +55,13 @@
 
 /* skb sizes of Linux on x86-64 with 4 KiB pages: an skb of size x holds
  * SKB_WITH_OVERHEAD(x) = x - 320 bytes of messages. */
-#define NL_GOODSIZE  (4096 - 320)  /* NLMSG_GOODSIZE */
-#define NL_DUMP_MAX  (32768 - 320) /* max_recvmsg_len's cap */
-#define NL_OVERHEAD  576	   /* SKB_TRUESIZE(0): the charge per datagram */
-#define NL_BUF_DFL   212992	   /* net.core.rmem_default, wmem_default */
-#define NL_BUF_MAX   212992	   /* net.core.rmem_max, wmem_max */
-#define NL_SNDBUF_MIN 4608	   /* SOCK_MIN_SNDBUF */
-#define NL_RCVBUF_MIN 2304	   /* SOCK_MIN_RCVBUF */
+#define NL_GOODSIZE   (4096 - 320)  /* NLMSG_GOODSIZE */
+#define NL_DUMP_MAX   (32768 - 320) /* max_recvmsg_len's cap */
+#define NL_OVERHEAD   576    /* SKB_TRUESIZE(0): the charge per datagram */
+#define NL_BUF_DFL    212992 /* net.core.rmem_default, wmem_default */
+#define NL_BUF_MAX    212992 /* net.core.rmem_max, wmem_max */
+#define NL_SNDBUF_MIN 4608   /* SOCK_MIN_SNDBUF */
+#define NL_RCVBUF_MIN 2304   /* SOCK_MIN_RCVBUF */
 
 /* Socket flags (nlk->flags) set with SOL_NETLINK options. */
 enum {
@@ -125,10 +125,10 @@ struct nl_sock {
 	bool bound;
 	uint32_t portid;
 	uint32_t dst_portid, dst_group;
-	uint64_t groups; /* bit g-1: member of group g */
-	bool groups_used; /* groups allocated (NETLINK_LIST_MEMBERSHIPS) */
-	uint32_t flags;	  /* NLF_* */
-	uint32_t sflags;  /* SOF_* */
+	uint64_t groups;     /* bit g-1: member of group g */
+	bool groups_used;    /* groups allocated (NETLINK_LIST_MEMBERSHIPS) */
+	uint32_t flags;	     /* NLF_* */
+	uint32_t sflags;     /* SOF_* */
 	bool opener_capable; /* the creator's CAP_NET_ADMIN */
 	int rcvbuf, sndbuf;
 	int priority, rcvlowat;
@@ -191,8 +191,8 @@ void *nl_msg_start(struct nl_msg *m, uint16_t type, uint16_t flags,
 
 void nl_put(struct nl_msg *m, uint16_t type, const void *data, size_t len)
 {
-	if (!m->full && !mnl_attr_put_check(m->nlh, sizeof(m->u.buf), type,
-					    len, data))
+	if (!m->full &&
+	    !mnl_attr_put_check(m->nlh, sizeof(m->u.buf), type, len, data))
 		m->full = true;
 }
 
@@ -221,8 +221,8 @@ void nl_put_str(struct nl_msg *m, uint16_t type, const char *s)
 	nl_put(m, type, s, strlen(s) + 1);
 }
 
-void nl_put_64bit(struct nl_msg *m, uint16_t type, const void *data,
-		  size_t len, uint16_t pad)
+void nl_put_64bit(struct nl_msg *m, uint16_t type, const void *data, size_t len,
+		  uint16_t pad)
 {
 	/* The payload follows the 4-byte attribute header. */
 	if ((m->nlh->nlmsg_len + NLA_HDRLEN) % 8)
@@ -267,8 +267,8 @@ int nl_err_attr(struct nl_req *r, int err, const char *msg,
 {
 	r->ext_msg = msg;
 	if (attr)
-		r->ext_off = (uint32_t)((const char *)attr -
-					(const char *)r->nlh);
+		r->ext_off =
+			(uint32_t)((const char *)attr - (const char *)r->nlh);
 	return err;
 }
 
@@ -397,8 +397,8 @@ static void enqueue(struct nl_sock *s, struct nl_dgram *d)
 	nl_wake(s, POLLIN | POLLRDNORM);
 }
 
-static struct nl_dgram *dgram_new(const void *data, size_t len,
-				  uint32_t portid, uint32_t group)
+static struct nl_dgram *dgram_new(const void *data, size_t len, uint32_t portid,
+				  uint32_t group)
 {
 	struct nl_dgram *d = malloc(sizeof(*d) + len);
 	if (d == NULL)
@@ -487,7 +487,8 @@ static int dump_step(struct nl_sock *s)
 		memcpy(p + NLMSG_HDRLEN, &d->done_errno, sizeof(int));
 		if (ext) {
 			size_t sl = strlen(ext) + 1;
-			struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + sl),
+			struct nlattr a = { .nla_len =
+						    (uint16_t)(NLA_HDRLEN + sl),
 					    .nla_type = NLMSGERR_ATTR_MSG };
 			char *q = p + NLMSG_ALIGN(NLMSG_LENGTH(sizeof(int)));
 			memcpy(q, &a, sizeof(a));
@@ -672,8 +673,8 @@ static void kernel_rcv(struct nl_sock *s, struct sn_task *t,
 		.nlh = nlh,
 		.portid = s->portid,
 		.strict = (s->flags & NLF_STRICT_CHK) != 0,
-		.capable = s->opener_capable &&
-			   sn_task_capable(t, CAP_NET_ADMIN),
+		.capable =
+			s->opener_capable && sn_task_capable(t, CAP_NET_ADMIN),
 	};
 	int err = 0;
 	/* netlink_rcv_skb: only requests are for the kernel, and control
@@ -739,8 +740,7 @@ static void kernel_input(struct nl_sock *s, struct sn_task *t, char *buf,
 
 /* ---- data ----------------------------------------------------------------- */
 
-static int copy_iov(const struct sn_sockmsg *m, void *buf, size_t len,
-		    bool out)
+static int copy_iov(const struct sn_sockmsg *m, void *buf, size_t len, bool out)
 {
 	size_t done = 0;
 	for (int i = 0; i < m->iovcnt && done < len; i++) {
@@ -1143,11 +1143,11 @@ static int sol_socket_set(struct nl_sock *s, struct sn_task *t, int name,
 		b *= 2;
 		bool snd = name == SO_SNDBUF || name == SO_SNDBUFFORCE;
 		if (snd)
-			s->sndbuf = (int)(b < NL_SNDBUF_MIN ? NL_SNDBUF_MIN
-							   : b);
+			s->sndbuf =
+				(int)(b < NL_SNDBUF_MIN ? NL_SNDBUF_MIN : b);
 		else
-			s->rcvbuf = (int)(b < NL_RCVBUF_MIN ? NL_RCVBUF_MIN
-							   : b);
+			s->rcvbuf =
+				(int)(b < NL_RCVBUF_MIN ? NL_RCVBUF_MIN : b);
 		return 0;
 	}
 	case SO_PRIORITY:
@@ -1274,8 +1274,8 @@ static int sol_socket_get(struct nl_sock *s, int name, void *val,
 	case SO_SNDLOWAT:
 		return put_int(val, len, 1);
 	case SO_LINGER: {
-		socklen_t n = *len < sizeof(s->linger) ? *len
-						       : sizeof(s->linger);
+		socklen_t n =
+			*len < sizeof(s->linger) ? *len : sizeof(s->linger);
 		memcpy(val, &s->linger, n);
 		*len = n;
 		return 0;

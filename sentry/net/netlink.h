@@ -62,8 +62,8 @@ void nl_put_u64(struct nl_msg *m, uint16_t type, uint64_t v);
 void nl_put_str(struct nl_msg *m, uint16_t type, const char *s);
 /* nla_put_64bit: pads with an empty `pad` attribute first so that the
  * payload is 8-aligned in the message. */
-void nl_put_64bit(struct nl_msg *m, uint16_t type, const void *data,
-		  size_t len, uint16_t pad);
+void nl_put_64bit(struct nl_msg *m, uint16_t type, const void *data, size_t len,
+		  uint16_t pad);
 struct nlattr *nl_nest_start(struct nl_msg *m, uint16_t type);
 void nl_nest_end(struct nl_msg *m, struct nlattr *nest);
 /* Appends the finished message to b: 0, -ENOMEM, or -EMSGSIZE when it

@@ -28,24 +28,23 @@
 #include "netstack/stack.h"
 #include "netstack/sysctl.h"
 
-#define RTF_UP_	      0x0001
-#define RTF_GATEWAY_  0x0002
-#define RTF_HOST_     0x0004
-#define RTF_REJECT_   0x0200
-#define RTF_DEFAULT_  0x00010000
-#define RTF_ADDRCONF_ 0x00040000
+#define RTF_UP_	       0x0001
+#define RTF_GATEWAY_   0x0002
+#define RTF_HOST_      0x0004
+#define RTF_REJECT_    0x0200
+#define RTF_DEFAULT_   0x00010000
+#define RTF_ADDRCONF_  0x00040000
 #define RTF_PREFIX_RT_ 0x00080000
 #define RTF_NONEXTHOP_ 0x00200000
-#define RTF_EXPIRES_  0x00400000
-#define RTF_LOCAL_    0x80000000u
-#define USER_HZ	      100
-#define KPTR	      "0000000000000000" /* %pK for an unprivileged reader */
+#define RTF_EXPIRES_   0x00400000
+#define RTF_LOCAL_     0x80000000u
+#define USER_HZ	       100
+#define KPTR	       "0000000000000000" /* %pK for an unprivileged reader */
 
 const char *const sn_procnet_files[] = {
-	"arp",	    "dev",	"icmp",	  "icmp6", "if_inet6", "ipv6_route",
-	"netstat",  "raw",	"raw6",	  "route", "snmp",     "snmp6",
-	"sockstat", "sockstat6", "tcp",	  "tcp6",  "udp",      "udp6",
-	"unix",	    NULL,
+	"arp", "dev",  "icmp",	"icmp6", "if_inet6", "ipv6_route", "netstat",
+	"raw", "raw6", "route", "snmp",	 "snmp6",    "sockstat",   "sockstat6",
+	"tcp", "tcp6", "udp",	"udp6",	 "unix",     NULL,
 };
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -273,8 +272,7 @@ static void tcp_line(FILE *f, int sl, const struct sn_sock_snap *s, bool v6)
 		for (int w = 0; w < 4; w++)
 			n += snprintf(p + n, room - (size_t)n, "%08X",
 				      be32_raw(i->local_addr + 4 * w));
-		n += snprintf(p + n, room - (size_t)n, ":%04X ",
-			      i->local_port);
+		n += snprintf(p + n, room - (size_t)n, ":%04X ", i->local_port);
 		for (int w = 0; w < 4; w++)
 			n += snprintf(p + n, room - (size_t)n, "%08X",
 				      be32_raw(i->remote_addr + 4 * w));
@@ -288,9 +286,9 @@ static void tcp_line(FILE *f, int sl, const struct sn_sock_snap *s, bool v6)
 	snprintf(line, sizeof(line),
 		 "%s %02X %08X:%08X %02X:%08lX %08X %5u %8u %llu %d %s %lu "
 		 "%lu %u %u %d",
-		 head, i->state, tx, rx, timer, when, retrans,
-		 (unsigned)s->uid, probes, (unsigned long long)s->ino, 1, KPTR,
-		 rto, ato, 0u, cwnd, ssthresh);
+		 head, i->state, tx, rx, timer, when, retrans, (unsigned)s->uid,
+		 probes, (unsigned long long)s->ino, 1, KPTR, rto, ato, 0u,
+		 cwnd, ssthresh);
 	if (v6)
 		fprintf(f, "%s\n", line);
 	else
@@ -466,13 +464,14 @@ static void gen_route(FILE *f, struct ns_stack *stack)
 		if (r->family != AF_INET ||
 		    (r->protocol == NS_RTPROT_KERNEL && ni && ni->loopback))
 			continue;
-		uint32_t mask = r->prefix_len
-					? htonl(0xffffffffu << (32 - r->prefix_len))
-					: 0;
+		uint32_t mask = r->prefix_len ? htonl(0xffffffffu
+						      << (32 - r->prefix_len))
+					      : 0;
 		bool gw = be32_raw(r->gateway) != 0;
 		unsigned flags = RTF_UP_ | (gw ? RTF_GATEWAY_ : 0) |
 				 (r->prefix_len == 32 ? RTF_HOST_ : 0);
-		padded(f, 127, "%s\t%08X\t%08X\t%04X\t%d\t%u\t%d\t%08X\t%d\t%u\t%u",
+		padded(f, 127,
+		       "%s\t%08X\t%08X\t%04X\t%d\t%u\t%d\t%08X\t%d\t%u\t%u",
 		       ni ? ni->name : "*", be32_raw(r->dst),
 		       be32_raw(r->gateway), flags, 0, 0u, (int)r->metric, mask,
 		       0, 0u, 0u);
@@ -564,11 +563,12 @@ static void gen_arp(FILE *f, struct ns_stack *stack)
 			 n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4],
 			 n->mac[5]);
 		/* arp_state_to_flags: ATF_PERM | ATF_COM, ATF_COM. */
-		unsigned flags = (n->state & NS_NUD_PERMANENT) ? 0x6
-				 : (n->state & (NS_NUD_REACHABLE | NS_NUD_STALE |
-						NS_NUD_DELAY | NS_NUD_PROBE))
-					 ? 0x2
-					 : 0;
+		unsigned flags =
+			(n->state & NS_NUD_PERMANENT) ? 0x6
+			: (n->state & (NS_NUD_REACHABLE | NS_NUD_STALE |
+				       NS_NUD_DELAY | NS_NUD_PROBE))
+				? 0x2
+				: 0;
 		fprintf(f, "%-16s 0x%-10x0x%-10x%-17s     %-8s %s\n", ip, 1,
 			flags, hw, "*", nic_name(&l, n->ifindex));
 	}
@@ -621,9 +621,9 @@ static void snmp_group(FILE *f, const struct ns_stack *s, const char *group,
 	for (char *n = strtok_r(buf, " ", &save); n;
 	     n = strtok_r(NULL, " ", &save))
 		fprintf(f, " %llu",
-			(unsigned long long)(stat_group ? stat_of(s, stat_group,
-								  n)
-							: 0));
+			(unsigned long long)(stat_group
+						     ? stat_of(s, stat_group, n)
+						     : 0));
 	fprintf(f, "\n");
 }
 
@@ -644,8 +644,7 @@ static const struct {
 	{ "AddrMasks", 17 },   { "AddrMaskReps", 18 },
 };
 
-static uint64_t icmp_type_count(const struct ns_stack *s, bool out,
-				unsigned i)
+static uint64_t icmp_type_count(const struct ns_stack *s, bool out, unsigned i)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "%s%s", out ? "Out" : "In",
@@ -722,7 +721,8 @@ static void gen_snmp(FILE *f, struct ns_stack *s)
 		"InErrs",      "OutRsts",      "InCsumErrors",
 	};
 	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
-		fprintf(f, " %llu", (unsigned long long)stat_of(s, "Tcp", tcp[i]));
+		fprintf(f, " %llu",
+			(unsigned long long)stat_of(s, "Tcp", tcp[i]));
 	fprintf(f, "\n");
 	static const char udp[] = "InDatagrams NoPorts InErrors OutDatagrams "
 				  "RcvbufErrors SndbufErrors InCsumErrors "
@@ -888,7 +888,10 @@ static void count_socks(struct sn_kernel *k, struct count *c)
 	c->used += c->unix_n;
 	if (k->net) {
 		struct rs_list *pos;
-		rs_list_for_each(pos, &k->net->netlink) c->netlink++;
+		rs_list_for_each(pos, &k->net->netlink)
+		{
+			c->netlink++;
+		}
 	}
 	c->used += c->netlink;
 }
@@ -915,9 +918,9 @@ static void gen_sockstat(FILE *f, struct sn_kernel *k, bool v6)
 static void unix_line(void *arg, const struct sn_unix_info *i)
 {
 	FILE *f = arg;
-	unsigned type = i->type == SOCK_STREAM	  ? 1
-			: i->type == SOCK_DGRAM	  ? 2
-						  : 5;
+	unsigned type = i->type == SOCK_STREAM	? 1
+			: i->type == SOCK_DGRAM ? 2
+						: 5;
 	unsigned st = i->connected ? 3 : 1; /* SS_CONNECTED, SS_UNCONNECTED */
 	fprintf(f, "%s: %08X %08X %08X %04X %02X %5llu", KPTR, 2u, 0u,
 		i->listening ? 0x10000u : 0u, type, st,
@@ -1100,8 +1103,7 @@ void sn_sysctl_net_foreach_dev(struct sn_kernel *k,
 		fn(arg, l.v[i].name);
 }
 
-bool sn_sysctl_net_exists(struct sn_kernel *k, const char *rel,
-			  bool *writable)
+bool sn_sysctl_net_exists(struct sn_kernel *k, const char *rel, bool *writable)
 {
 	struct ns_stack *s = sn_net_stack(k);
 	*writable = false;
@@ -1137,8 +1139,8 @@ int sn_sysctl_net_read(struct sn_kernel *k, const char *rel, char **data,
 		if (i == NSYS)
 			return -ENOENT;
 		name = sys_map[i].name;
-		const struct ns_sysctl_desc *d = name ? ns_sysctl_find(name)
-						      : NULL;
+		const struct ns_sysctl_desc *d =
+			name ? ns_sysctl_find(name) : NULL;
 		if (name == NULL) {
 			snprintf(out, sizeof(out), "%s\n",
 				 strstr(rel, "ttl") ? "64" : "0");
@@ -1175,8 +1177,8 @@ static bool is_space(char c)
 	       c == '\f';
 }
 
-ssize_t sn_sysctl_net_write(struct sn_task *t, const char *rel,
-			    const char *buf, size_t len)
+ssize_t sn_sysctl_net_write(struct sn_task *t, const char *rel, const char *buf,
+			    size_t len)
 {
 	struct ns_stack *s = sn_net_stack(t->k);
 	if (s == NULL)

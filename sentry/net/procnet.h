@@ -42,8 +42,7 @@ int sn_net_socks(struct sn_kernel *k, struct sn_sock_snap **out);
 extern const char *const sn_sysctl_net_files[];
 /* Whether rel (below /proc/sys) is one of them, and whether it can be
  * written. */
-bool sn_sysctl_net_exists(struct sn_kernel *k, const char *rel,
-			  bool *writable);
+bool sn_sysctl_net_exists(struct sn_kernel *k, const char *rel, bool *writable);
 /* Calls fn with each device name of net/ipv6/conf: all, default and the
  * stack's NICs. */
 void sn_sysctl_net_foreach_dev(struct sn_kernel *k,
@@ -56,7 +55,7 @@ int sn_sysctl_net_read(struct sn_kernel *k, const char *rel, char **data,
  * parsing (proc_dointvec_minmax and friends). Returns the bytes taken or
  * a negative errno: -EPERM without CAP_NET_ADMIN, -EINVAL for a bad
  * value. */
-ssize_t sn_sysctl_net_write(struct sn_task *t, const char *rel,
-			    const char *buf, size_t len);
+ssize_t sn_sysctl_net_write(struct sn_task *t, const char *rel, const char *buf,
+			    size_t len);
 
 #endif

@@ -43,15 +43,15 @@
 #ifndef RTCF_LOCAL
 #define RTCF_LOCAL 0x80000000u
 #endif
-#define INFINITY_LIFE_TIME 0xFFFFFFFFu
-#define IF_OPER_UNKNOWN	   0 /* RFC 2863 operational states */
-#define IF_OPER_UP	   6
-#define IP6_RT_PRIO_USER   1024
+#define INFINITY_LIFE_TIME   0xFFFFFFFFu
+#define IF_OPER_UNKNOWN	     0 /* RFC 2863 operational states */
+#define IF_OPER_UP	     6
+#define IP6_RT_PRIO_USER     1024
 #define IP6_RT_PRIO_ADDRCONF 256
-#define USER_HZ		   100
-#define LO_MTU		   65536 /* what Linux shows for lo */
-#define TXQLEN		   1000
-#define MAX_NICS	   64
+#define USER_HZ		     100
+#define LO_MTU		     65536 /* what Linux shows for lo */
+#define TXQLEN		     1000
+#define MAX_NICS	     64
 
 /* ---- the stack's objects -------------------------------------------------- */
 
@@ -173,7 +173,8 @@ static void fill_link(struct nl_msg *m, const struct ns_nic_info *ni,
 	ifm->ifi_flags = link_flags(ni);
 	nl_put_str(m, IFLA_IFNAME, ni->name);
 	nl_put_u32(m, IFLA_TXQLEN, TXQLEN);
-	nl_put_u8(m, IFLA_OPERSTATE, ni->loopback ? IF_OPER_UNKNOWN : IF_OPER_UP);
+	nl_put_u8(m, IFLA_OPERSTATE,
+		  ni->loopback ? IF_OPER_UNKNOWN : IF_OPER_UP);
 	nl_put_u8(m, IFLA_LINKMODE, 0);
 	nl_put_u32(m, IFLA_MTU, link_mtu(ni));
 	nl_put_u32(m, IFLA_MIN_MTU, ni->loopback ? 0 : 68);
@@ -230,8 +231,7 @@ static void fill_link(struct nl_msg *m, const struct ns_nic_info *ni,
 		struct nlattr *af = nl_nest_start(m, IFLA_AF_SPEC);
 		struct nlattr *in6 = nl_nest_start(m, AF_INET6);
 		nl_put_u32(m, IFLA_INET6_FLAGS, 0x80000000 /* IF_READY */);
-		nl_put_u8(m, IFLA_INET6_ADDR_GEN_MODE,
-			  IN6_ADDR_GEN_MODE_EUI64);
+		nl_put_u8(m, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_EUI64);
 		nl_nest_end(m, in6);
 		nl_nest_end(m, af);
 	}
@@ -292,8 +292,8 @@ static const struct ns_nic_info *link_target(struct nl_req *r,
 		*err = -ENODEV;
 		return nic_by_index(l, ifm->ifi_index);
 	}
-	const struct nlattr *n = tb[IFLA_IFNAME] ? tb[IFLA_IFNAME]
-						 : tb[IFLA_ALT_IFNAME];
+	const struct nlattr *n =
+		tb[IFLA_IFNAME] ? tb[IFLA_IFNAME] : tb[IFLA_ALT_IFNAME];
 	if (n == NULL) {
 		*err = nl_err(r, -EINVAL, "Device name or index needed");
 		return NULL;
@@ -377,18 +377,18 @@ static int dump_links(struct nl_req *r)
 /* The IPv6 configuration of a device (IFLA_INET6_CONF): Linux's defaults
  * for lo and for other devices, DEVCONF_* order, with the MTU set. */
 static const int32_t devconf_lo[] = {
-	0,  64, 65536, 1, 1,	   1, 1,     -1,    4000, 1000, -1, 604800,
-	86400, 3, 600, 16, 0,	   1, 1,     1,	    60000, 0,	  0,  0,
-	0,  0,	0,     -1, 0,	   0, 10000, 1000,  1,	  0,	0,  1,
-	0,  0,	1,     0,  0,	   0, 0,     3600000, 0,  0,	1,  0,
-	0,  0,	0,     0,  1024,   0, 65535, -1,    1,	  0,	0,  0,
+	0,     64, 65536, 1,  1,    1, 1,     -1,      4000,  1000, -1, 604800,
+	86400, 3,  600,	  16, 0,    1, 1,     1,       60000, 0,    0,	0,
+	0,     0,  0,	  -1, 0,    0, 10000, 1000,    1,     0,    0,	1,
+	0,     0,  1,	  0,  0,    0, 0,     3600000, 0,     0,    1,	0,
+	0,     0,  0,	  0,  1024, 0, 65535, -1,      1,     0,    0,	0,
 };
 static const int32_t devconf_eth[] = {
-	0,  64, 1500, 1, 1,	  1, 1,	    -1,	   4000, 1000, 0, 604800,
-	86400, 3, 600, 16, 0,	  1, 1,	    1,	   60000, 0,	 0, 0,
-	0,  0,	0,    1, 0,	  0, 10000, 1000,  1,	 0,    0, 1,
-	0,  0,	1,    0, 0,	  0, 0,	    3600000, 0,	 0,    1, 0,
-	0,  0,	0,    0, 1024,	  0, 65535, -1,	   1,	 0,    0, 0,
+	0,     64, 1500, 1,  1,	   1, 1,     -1,      4000,  1000, 0, 604800,
+	86400, 3,  600,	 16, 0,	   1, 1,     1,	      60000, 0,	   0, 0,
+	0,     0,  0,	 1,  0,	   0, 10000, 1000,    1,     0,	   0, 1,
+	0,     0,  1,	 0,  0,	   0, 0,     3600000, 0,     0,	   1, 0,
+	0,     0,  0,	 0,  1024, 0, 65535, -1,      1,     0,	   0, 0,
 };
 
 /* inet6_fill_ifinfo: a device as IPv6 sees it (`ip -6 link`, the links of
@@ -407,7 +407,8 @@ static void fill_link6(struct nl_msg *m, const struct ns_nic_info *ni,
 	if (ni->type == NS_LINK_ETHERNET || ni->loopback)
 		nl_put(m, IFLA_ADDRESS, ni->loopback ? zero : ni->mac, 6);
 	nl_put_u32(m, IFLA_MTU, link_mtu(ni));
-	nl_put_u8(m, IFLA_OPERSTATE, ni->loopback ? IF_OPER_UNKNOWN : IF_OPER_UP);
+	nl_put_u8(m, IFLA_OPERSTATE,
+		  ni->loopback ? IF_OPER_UNKNOWN : IF_OPER_UP);
 	struct nlattr *pi = nl_nest_start(m, IFLA_PROTINFO);
 	nl_put_u32(m, IFLA_INET6_FLAGS, 0x80000000 /* IF_READY */);
 	struct ifla_cacheinfo ci = { .max_reasm_len = 65535,
@@ -466,8 +467,8 @@ static int get_link(struct nl_req *r)
 	int err = get_ifinfomsg(r, &ifm);
 	if (err < 0)
 		return err;
-	if (r->strict && (ifm.__ifi_pad || ifm.ifi_type || ifm.ifi_flags ||
-			  ifm.ifi_change))
+	if (r->strict &&
+	    (ifm.__ifi_pad || ifm.ifi_type || ifm.ifi_flags || ifm.ifi_change))
 		return nl_err(r, -EINVAL,
 			      "Invalid values in header for get link");
 	const struct nlattr *tb[IFLA_MAX + 1];
@@ -479,8 +480,8 @@ static int get_link(struct nl_req *r)
 	const struct ns_nic_info *ni = link_target(r, &l, &ifm, tb, &err);
 	if (ni == NULL)
 		return err;
-	uint32_t ext_mask = tb[IFLA_EXT_MASK] ? nl_get_u32(tb[IFLA_EXT_MASK])
-					      : 0;
+	uint32_t ext_mask =
+		tb[IFLA_EXT_MASK] ? nl_get_u32(tb[IFLA_EXT_MASK]) : 0;
 	struct nl_msg m;
 	fill_link(&m, ni, RTM_NEWLINK, 0, r->nlh->nlmsg_seq, r->portid,
 		  ext_mask);
@@ -498,9 +499,9 @@ static void notify_link(struct nl_req *r, int ifindex)
 }
 
 /* The flags dev_change_flags lets a request change. */
-#define CHANGEABLE                                                         \
-	(IFF_UP | IFF_DEBUG | IFF_NOTRAILERS | IFF_NOARP | IFF_DYNAMIC |   \
-	 IFF_MULTICAST | IFF_PORTSEL | IFF_AUTOMEDIA | IFF_PROMISC |       \
+#define CHANGEABLE                                                       \
+	(IFF_UP | IFF_DEBUG | IFF_NOTRAILERS | IFF_NOARP | IFF_DYNAMIC | \
+	 IFF_MULTICAST | IFF_PORTSEL | IFF_AUTOMEDIA | IFF_PROMISC |     \
 	 IFF_ALLMULTI)
 
 /* do_setlink for what the netstack can do: flags that leave the NIC as
@@ -590,8 +591,7 @@ static int new_link(struct nl_req *r, bool setlink)
 	if (err < 0)
 		return err;
 	const struct nlattr *tb[IFLA_MAX + 1];
-	if ((err = nl_parse(r, sizeof(ifm), tb, IFLA_MAX, link_pol, false)) <
-	    0)
+	if ((err = nl_parse(r, sizeof(ifm), tb, IFLA_MAX, link_pol, false)) < 0)
 		return err;
 	struct nics l;
 	get_nics(r->stack, &l);
@@ -627,8 +627,7 @@ static int del_link(struct nl_req *r)
 	if (err < 0)
 		return err;
 	const struct nlattr *tb[IFLA_MAX + 1];
-	if ((err = nl_parse(r, sizeof(ifm), tb, IFLA_MAX, link_pol, false)) <
-	    0)
+	if ((err = nl_parse(r, sizeof(ifm), tb, IFLA_MAX, link_pol, false)) < 0)
 		return err;
 	struct nics l;
 	get_nics(r->stack, &l);
@@ -741,8 +740,7 @@ static int dump_addrs(struct nl_req *r, int family)
 				      "Invalid values in header for address "
 				      "dump request");
 		const struct nlattr *tb[IFA_MAX + 1];
-		int err = nl_parse(r, sizeof(ifm), tb, IFA_MAX, addr_pol,
-				   true);
+		int err = nl_parse(r, sizeof(ifm), tb, IFA_MAX, addr_pol, true);
 		if (err < 0)
 			return err;
 		for (int i = 0; i <= IFA_MAX; i++)
@@ -842,8 +840,8 @@ static int new_addr(struct nl_req *r, int family)
 	struct ns_ifaddr a = { .ifindex = (int)ifm.ifa_index,
 			       .family = family,
 			       .prefix_len = ifm.ifa_prefixlen };
-	uint32_t flags = tb[IFA_FLAGS] ? nl_get_u32(tb[IFA_FLAGS])
-				       : ifm.ifa_flags;
+	uint32_t flags =
+		tb[IFA_FLAGS] ? nl_get_u32(tb[IFA_FLAGS]) : ifm.ifa_flags;
 	const struct nlattr *at;
 	if (family == AF_INET) {
 		if (ifm.ifa_prefixlen > 32 || tb[IFA_LOCAL] == NULL)
@@ -1062,7 +1060,8 @@ static int collect_routes(struct ns_stack *s, const struct nics *l,
 		err = push_ent(out, &e);
 	}
 	for (size_t i = 0; i < addrs.n && err == 0; i++) {
-		const struct ns_ifaddr *a = (const struct ns_ifaddr *)addrs.v + i;
+		const struct ns_ifaddr *a =
+			(const struct ns_ifaddr *)addrs.v + i;
 		struct rt_ent e = { .family = a->family,
 				    .table = RT_TABLE_LOCAL,
 				    .type = RTN_LOCAL,
@@ -1072,8 +1071,8 @@ static int collect_routes(struct ns_stack *s, const struct nics *l,
 		memcpy(e.dst, a->addr, 16);
 		if (a->family == AF_INET6) {
 			/* The local route appears when DAD is over. */
-			if (a->flags & (NS_ADDR_F_TENTATIVE |
-					NS_ADDR_F_DADFAILED))
+			if (a->flags &
+			    (NS_ADDR_F_TENTATIVE | NS_ADDR_F_DADFAILED))
 				continue;
 			e.plen = 128;
 			e.scope = RT_SCOPE_UNIVERSE;
@@ -1168,9 +1167,8 @@ static int cmp_ent(const void *pa, const void *pb)
 	return a->oif - b->oif;
 }
 
-static void fill_route(struct nl_msg *m, const struct rt_ent *e,
-		       uint16_t type, uint16_t flags, uint32_t seq,
-		       uint32_t portid)
+static void fill_route(struct nl_msg *m, const struct rt_ent *e, uint16_t type,
+		       uint16_t flags, uint32_t seq, uint32_t portid)
 {
 	struct rtmsg *rtm =
 		nl_msg_start(m, type, flags, seq, portid, sizeof(*rtm));
@@ -1263,8 +1261,8 @@ static int dump_routes(struct nl_req *r, int family)
 		if (err < 0)
 			return err;
 		if ((rtm.rtm_dst_len && rtm.rtm_dst_len != 32) ||
-		    (rtm.rtm_src_len && rtm.rtm_src_len != 32) ||
-		    rtm.rtm_tos || rtm.rtm_scope)
+		    (rtm.rtm_src_len && rtm.rtm_src_len != 32) || rtm.rtm_tos ||
+		    rtm.rtm_scope)
 			return nl_err(r, -EINVAL,
 				      "Invalid values in header for FIB dump "
 				      "request");
@@ -1336,8 +1334,8 @@ static bool match_ent(const struct vec *v, int family, const uint8_t *dst,
 			continue;
 		bool in = true;
 		for (unsigned b = 0; b < e->plen && in; b++)
-			in = ((e->dst[b / 8] ^ dst[b / 8]) >> (7 - b % 8) & 1) ==
-			     0;
+			in = ((e->dst[b / 8] ^ dst[b / 8]) >> (7 - b % 8) &
+			      1) == 0;
 		if (!in)
 			continue;
 		if (best == NULL || e->table > best->table ||
@@ -1369,8 +1367,8 @@ static int get_route(struct nl_req *r, int family)
 			return nl_err(r, -EINVAL,
 				      "Invalid values in header for get route "
 				      "request");
-		if (rtm.rtm_flags & ~(RTM_F_NOTIFY | RTM_F_LOOKUP_TABLE |
-				      RTM_F_FIB_MATCH))
+		if (rtm.rtm_flags &
+		    ~(RTM_F_NOTIFY | RTM_F_LOOKUP_TABLE | RTM_F_FIB_MATCH))
 			return nl_err(r, -EINVAL,
 				      "Invalid flags for get route request");
 	}
@@ -1434,7 +1432,8 @@ static int get_route(struct nl_req *r, int family)
 	} else {
 		/* rt6_fill_node of the route found. */
 		uint8_t table = lk.local ? RT_TABLE_LOCAL
-					 : have ? fib.table : RT_TABLE_MAIN;
+				: have	 ? fib.table
+					 : RT_TABLE_MAIN;
 		o->rtm_table = table;
 		o->rtm_protocol = have ? fib.protocol : RTPROT_KERNEL;
 		o->rtm_src_len = 128;
@@ -1473,7 +1472,8 @@ static int route_config(struct nl_req *r, int family, struct ns_route *rt,
 		return nl_err(r, -EINVAL, "Invalid prefix length");
 	rt->prefix_len = rtm->rtm_dst_len;
 	if (tb[RTA_DST]) {
-		size_t need = family == AF_INET ? 4 : (rtm->rtm_dst_len + 7u) / 8;
+		size_t need =
+			family == AF_INET ? 4 : (rtm->rtm_dst_len + 7u) / 8;
 		if (nl_len(tb[RTA_DST]) < need)
 			return -EINVAL;
 		memcpy(rt->dst, nl_data(tb[RTA_DST]), need);
@@ -1485,7 +1485,7 @@ static int route_config(struct nl_req *r, int family, struct ns_route *rt,
 	if (family == AF_INET6) {
 		/* ipv6_addr_prefix: host bits are dropped. */
 		for (unsigned b = rt->prefix_len; b < 128; b++)
-			rt->dst[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+			rt->dst[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 	}
 	if (tb[RTA_GATEWAY]) {
 		if (nl_len(tb[RTA_GATEWAY]) < n)
@@ -1540,8 +1540,8 @@ static void notify_route(struct nl_req *r, const struct ns_route *rt,
 /* The netstack's route matching every field a delete names (ifindex,
  * metric, gateway and protocol when given), as fib_table_delete and
  * ip6_route_del match. */
-static bool find_route(struct ns_stack *s, const struct ns_route *want,
-		       bool gw, bool metric, struct ns_route *out)
+static bool find_route(struct ns_stack *s, const struct ns_route *want, bool gw,
+		       bool metric, struct ns_route *out)
 {
 	struct vec v = { .size = sizeof(struct ns_route) };
 	ns_stack_foreach_route(s, route_cb, &v);
@@ -1651,8 +1651,8 @@ static void fill_neigh(struct nl_msg *m, const struct ns_neigh_info *n,
 	nd->ndm_flags = n->router ? NTF_ROUTER : 0;
 	nd->ndm_type = RTN_UNICAST;
 	nl_put(m, NDA_DST, n->addr, alen(n->family));
-	if (n->state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE |
-			NUD_PROBE | NUD_STALE | NUD_DELAY))
+	if (n->state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE |
+			NUD_STALE | NUD_DELAY))
 		nl_put(m, NDA_LLADDR, n->mac, 6);
 	nl_put_u32(m, NDA_PROBES, 0);
 	struct nda_cacheinfo ci = { 0 };
@@ -1660,13 +1660,19 @@ static void fill_neigh(struct nl_msg *m, const struct ns_neigh_info *n,
 }
 
 static const struct nl_pol neigh_pol[NDA_MAX + 1] = {
-	[NDA_DST] = { NL_BIN, 0 },	 [NDA_LLADDR] = { NL_BIN, 0 },
+	[NDA_DST] = { NL_BIN, 0 },
+	[NDA_LLADDR] = { NL_BIN, 0 },
 	[NDA_CACHEINFO] = { NL_BIN, sizeof(struct nda_cacheinfo) },
-	[NDA_PROBES] = { NL_U32, 0 },	 [NDA_VLAN] = { NL_U16, 0 },
-	[NDA_PORT] = { NL_U16, 0 },	 [NDA_VNI] = { NL_U32, 0 },
-	[NDA_IFINDEX] = { NL_U32, 0 },	 [NDA_MASTER] = { NL_U32, 0 },
-	[NDA_LINK_NETNSID] = { NL_U32, 0 }, [NDA_SRC_VNI] = { NL_U32, 0 },
-	[NDA_PROTOCOL] = { NL_U8, 0 },	 [NDA_NH_ID] = { NL_U32, 0 },
+	[NDA_PROBES] = { NL_U32, 0 },
+	[NDA_VLAN] = { NL_U16, 0 },
+	[NDA_PORT] = { NL_U16, 0 },
+	[NDA_VNI] = { NL_U32, 0 },
+	[NDA_IFINDEX] = { NL_U32, 0 },
+	[NDA_MASTER] = { NL_U32, 0 },
+	[NDA_LINK_NETNSID] = { NL_U32, 0 },
+	[NDA_SRC_VNI] = { NL_U32, 0 },
+	[NDA_PROTOCOL] = { NL_U8, 0 },
+	[NDA_NH_ID] = { NL_U32, 0 },
 	[NDA_FLAGS_EXT] = { NL_U32, 0 },
 };
 
@@ -1684,8 +1690,8 @@ static int dump_neigh(struct nl_req *r, int family)
 				      "Invalid header for neighbor dump "
 				      "request");
 		memcpy(&nd, NLMSG_DATA(r->nlh), sizeof(nd));
-		if (r->strict && (nd.ndm_pad1 || nd.ndm_pad2 || nd.ndm_state ||
-				  nd.ndm_type))
+		if (r->strict &&
+		    (nd.ndm_pad1 || nd.ndm_pad2 || nd.ndm_state || nd.ndm_type))
 			return nl_err(r, -EINVAL,
 				      "Invalid values in header for neighbor "
 				      "dump request");
@@ -1745,7 +1751,8 @@ static int get_ndmsg(struct nl_req *r, struct ndmsg *nd,
 		     const struct nlattr **tb)
 {
 	if (r->nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*nd)))
-		return nl_err(r, -EINVAL, "Invalid header for neighbor request");
+		return nl_err(r, -EINVAL,
+			      "Invalid header for neighbor request");
 	memcpy(nd, NLMSG_DATA(r->nlh), sizeof(*nd));
 	return nl_parse(r, sizeof(*nd), tb, NDA_MAX, neigh_pol, false);
 }
@@ -1766,8 +1773,9 @@ static int get_neigh(struct nl_req *r)
 		return nl_err(r, -EINVAL, "Network address not specified");
 	size_t n = alen(nd.ndm_family);
 	if (nl_len(tb[NDA_DST]) != n)
-		return nl_err(r, -EINVAL, "Invalid network address in neighbor "
-					  "get request");
+		return nl_err(r, -EINVAL,
+			      "Invalid network address in neighbor "
+			      "get request");
 	struct nics l;
 	get_nics(r->stack, &l);
 	if (nd.ndm_ifindex && nic_by_index(&l, nd.ndm_ifindex) == NULL)
@@ -1849,8 +1857,10 @@ static int dump_rules(struct nl_req *r, int family)
 		uint8_t table;
 		bool v6;
 	} rules[] = {
-		{ 0, RT_TABLE_LOCAL, false },	  { 32766, RT_TABLE_MAIN, false },
-		{ 32767, RT_TABLE_DEFAULT, false }, { 0, RT_TABLE_LOCAL, true },
+		{ 0, RT_TABLE_LOCAL, false },
+		{ 32766, RT_TABLE_MAIN, false },
+		{ 32767, RT_TABLE_DEFAULT, false },
+		{ 0, RT_TABLE_LOCAL, true },
 		{ 32766, RT_TABLE_MAIN, true },
 	};
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {

@@ -32,7 +32,7 @@
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
 #endif
-#define TCPDIAG_GETSOCK_ 18
+#define TCPDIAG_GETSOCK_  18
 #define DCCPDIAG_GETSOCK_ 19
 
 /* The request, in its v2 form. */
@@ -62,11 +62,11 @@ static void fill(struct nl_msg *m, const struct nl_req *r,
 		 uint16_t flags)
 {
 	const struct ns_socket_info *i = &s->info;
-	struct inet_diag_msg *d =
-		nl_msg_start(m, r->nlh->nlmsg_type == TCPDIAG_GETSOCK_
-					? TCPDIAG_GETSOCK_
-					: SOCK_DIAG_BY_FAMILY,
-			     flags, r->nlh->nlmsg_seq, r->portid, sizeof(*d));
+	struct inet_diag_msg *d = nl_msg_start(
+		m,
+		r->nlh->nlmsg_type == TCPDIAG_GETSOCK_ ? TCPDIAG_GETSOCK_
+						       : SOCK_DIAG_BY_FAMILY,
+		flags, r->nlh->nlmsg_seq, r->portid, sizeof(*d));
 	d->idiag_family = (uint8_t)i->family;
 	d->idiag_state = (uint8_t)i->state;
 	d->id.idiag_sport = htons(i->local_port);
@@ -109,18 +109,19 @@ static void fill(struct nl_msg *m, const struct nl_req *r,
 			/* __inet6_bind: a socket bound to an IPv6 address
 			 * (not a v4-mapped one) takes IPv6 only. */
 			static const uint8_t any[16];
-			static const uint8_t mapped[12] = { [10] = 0xff,
-							    [11] = 0xff };
+			static const uint8_t mapped[12] = {
+				[10] = 0xff, [11] = 0xff
+			};
 			if (memcmp(i->local_addr, any, 16) != 0 &&
 			    memcmp(i->local_addr, mapped, 12) != 0)
 				v6only = 1;
-			nl_put_u8(m, INET_DIAG_SKV6ONLY, (uint8_t)!!v6only);
+			nl_put_u8(m, INET_DIAG_SKV6ONLY, (uint8_t) !!v6only);
 		}
 	}
 	if (r->capable)
 		nl_put_u32(m, INET_DIAG_MARK, 0);
-	if (q->ext & ((1 << (INET_DIAG_CLASS_ID - 1)) |
-		      (1 << (INET_DIAG_TCLASS - 1))))
+	if (q->ext &
+	    ((1 << (INET_DIAG_CLASS_ID - 1)) | (1 << (INET_DIAG_TCLASS - 1))))
 		nl_put_u32(m, INET_DIAG_CLASS_ID, 0);
 	struct inet_diag_sockopt so;
 	memset(&so, 0, sizeof(so));
@@ -155,7 +156,8 @@ static void fill(struct nl_msg *m, const struct nl_req *r,
 static bool id_matches(const struct diag_req *q, const struct ns_socket_info *i)
 {
 	size_t n = i->family == AF_INET ? 4 : 16;
-	if (i->family != q->family || ntohs(q->id.idiag_sport) != i->local_port ||
+	if (i->family != q->family ||
+	    ntohs(q->id.idiag_sport) != i->local_port ||
 	    ntohs(q->id.idiag_dport) != i->remote_port)
 		return false;
 	return memcmp(q->id.idiag_src, i->local_addr, n) == 0 &&
@@ -174,7 +176,8 @@ static int answer(struct nl_req *r, const struct diag_req *q, bool dump)
 		if (!proto_matches(i, q->protocol))
 			continue;
 		if (dump) {
-			if ((q->family != AF_UNSPEC && i->family != q->family) ||
+			if ((q->family != AF_UNSPEC &&
+			     i->family != q->family) ||
 			    !(q->states & (1u << i->state)))
 				continue;
 		} else if (!id_matches(q, i)) {
@@ -234,7 +237,8 @@ static int by_family(struct nl_req *r)
 		if (err < 0)
 			return err;
 		if (tb[INET_DIAG_REQ_PROTOCOL])
-			q.protocol = (uint8_t)nl_get_u32(tb[INET_DIAG_REQ_PROTOCOL]);
+			q.protocol =
+				(uint8_t)nl_get_u32(tb[INET_DIAG_REQ_PROTOCOL]);
 	}
 	/* inet_diag_lock_handler: protocols without a handler. */
 	if (q.protocol != IPPROTO_TCP && q.protocol != IPPROTO_UDP &&

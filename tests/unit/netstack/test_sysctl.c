@@ -29,27 +29,26 @@ static void test_checks(void **state)
 	assert_int_equal(v[1], 60999);
 	long bad[][2] = { { 2000, 1500 }, { 100, 200 }, { 1024, 70000 } };
 	for (size_t i = 0; i < 3; i++)
-		assert_int_equal(ns_stack_sysctl_set(
-					 s.e.stack,
-					 "net.ipv4.ip_local_port_range", bad[i],
-					 2),
-				 -EINVAL);
+		assert_int_equal(
+			ns_stack_sysctl_set(s.e.stack,
+					    "net.ipv4.ip_local_port_range",
+					    bad[i], 2),
+			-EINVAL);
 	long one = 1;
-	assert_int_equal(ns_stack_sysctl_set(s.e.stack, "net.ipv4.tcp_rmem",
-					     &one, 1),
-			 -EINVAL); /* three values or none */
+	assert_int_equal(
+		ns_stack_sysctl_set(s.e.stack, "net.ipv4.tcp_rmem", &one, 1),
+		-EINVAL); /* three values or none */
 	assert_int_equal(ns_stack_sysctl_set(s.e.stack, "net.nope", &one, 1),
 			 -ENOENT);
 	assert_int_equal(
-		ns_stack_sysctl_set_str(s.e.stack,
-					"net.ipv4.tcp_congestion_control",
-					"bbr"),
-		-ENOENT);
-	assert_int_equal(
 		ns_stack_sysctl_set_str(
-			s.e.stack,
-			"net.ipv4.tcp_available_congestion_control", "reno"),
-		-EPERM);
+			s.e.stack, "net.ipv4.tcp_congestion_control", "bbr"),
+		-ENOENT);
+	assert_int_equal(ns_stack_sysctl_set_str(
+				 s.e.stack,
+				 "net.ipv4.tcp_available_congestion_control",
+				 "reno"),
+			 -EPERM);
 	char name[32];
 	assert_int_equal(ns_stack_sysctl_get_str(
 				 s.e.stack,
@@ -89,9 +88,9 @@ static void test_port_range(void **state)
 		assert_true(ntohs(got.sin_port) >= 40000 &&
 			    ntohs(got.sin_port) <= 40001);
 	}
-	assert_int_equal(ns_socket_bind(u[2], (struct sockaddr *)&any,
-					sizeof(any)),
-			 -EAGAIN);
+	assert_int_equal(
+		ns_socket_bind(u[2], (struct sockaddr *)&any, sizeof(any)),
+		-EAGAIN);
 	for (int i = 0; i < 3; i++)
 		ns_socket_close(u[i]);
 	nt_solo_free(&s);
@@ -105,32 +104,30 @@ static void test_tcp_defaults(void **state)
 	struct nt_solo s;
 	nt_solo_init(&s, 0, 0);
 	long rmem[3] = { 4096, 50000, 1000000 }, ka = 600, smc = 3;
-	assert_int_equal(ns_stack_sysctl_set(s.e.stack, "net.ipv4.tcp_rmem",
-					     rmem, 3),
-			 0);
+	assert_int_equal(
+		ns_stack_sysctl_set(s.e.stack, "net.ipv4.tcp_rmem", rmem, 3),
+		0);
 	assert_int_equal(ns_stack_sysctl_set(s.e.stack,
 					     "net.ipv4.tcp_keepalive_time", &ka,
 					     1),
 			 0);
-	assert_int_equal(ns_stack_sysctl_set(s.e.stack, "net.core.somaxconn",
-					     &smc, 1),
-			 0);
 	assert_int_equal(
-		ns_stack_sysctl_set_str(s.e.stack,
-					"net.ipv4.tcp_congestion_control",
-					"reno"),
+		ns_stack_sysctl_set(s.e.stack, "net.core.somaxconn", &smc, 1),
+		0);
+	assert_int_equal(
+		ns_stack_sysctl_set_str(
+			s.e.stack, "net.ipv4.tcp_congestion_control", "reno"),
 		0);
 	struct ns_socket *t;
-	assert_int_equal(ns_socket_create(s.e.stack, AF_INET, SOCK_STREAM, 0,
-					  &t),
-			 0);
+	assert_int_equal(
+		ns_socket_create(s.e.stack, AF_INET, SOCK_STREAM, 0, &t), 0);
 	assert_int_equal(th_getsockopt_int(t, SOL_SOCKET, SO_RCVBUF), 50000);
 	assert_int_equal(th_getsockopt_int(t, IPPROTO_TCP, TCP_KEEPIDLE), 600);
 	char cc[16] = { 0 };
 	socklen_t len = sizeof(cc);
-	assert_int_equal(ns_socket_getsockopt(t, IPPROTO_TCP, TCP_CONGESTION,
-					      cc, &len),
-			 0);
+	assert_int_equal(
+		ns_socket_getsockopt(t, IPPROTO_TCP, TCP_CONGESTION, cc, &len),
+		0);
 	assert_string_equal(cc, "reno");
 	struct sockaddr_in a = nt_sin("10.0.0.1", 7000);
 	assert_int_equal(ns_socket_bind(t, (struct sockaddr *)&a, sizeof(a)),
@@ -151,32 +148,29 @@ static void test_tcp_options(void **state)
 	struct nt_pair p;
 	nt_pair_init(&p, 0, 0);
 	long off = 0;
-	assert_int_equal(ns_stack_sysctl_set(p.a.stack, "net.ipv4.tcp_sack",
-					     &off, 1),
+	assert_int_equal(
+		ns_stack_sysctl_set(p.a.stack, "net.ipv4.tcp_sack", &off, 1),
+		0);
+	assert_int_equal(ns_stack_sysctl_set(
+				 p.a.stack, "net.ipv4.tcp_timestamps", &off, 1),
 			 0);
-	assert_int_equal(ns_stack_sysctl_set(p.a.stack,
-					     "net.ipv4.tcp_timestamps", &off,
-					     1),
-			 0);
-	struct ns_socket *l = th_listen(p.b.stack, AF_INET, "10.0.0.2", 5001, 4);
+	struct ns_socket *l =
+		th_listen(p.b.stack, AF_INET, "10.0.0.2", 5001, 4);
 	struct ns_socket *c = th_connect(p.a.stack, AF_INET, "10.0.0.2", 5001);
 	nt_pump(&p);
 	struct ns_socket *s;
 	assert_int_equal(ns_socket_accept(l, &s, NULL, NULL, 0), 0);
 	struct ns_tcp_info ti;
 	socklen_t len = sizeof(ti);
-	assert_int_equal(ns_socket_getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti,
-					      &len),
-			 0);
-	assert_int_equal(ti.options & (NS_TCPI_OPT_SACK |
-				       NS_TCPI_OPT_TIMESTAMPS),
-			 0);
+	assert_int_equal(
+		ns_socket_getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	assert_int_equal(
+		ti.options & (NS_TCPI_OPT_SACK | NS_TCPI_OPT_TIMESTAMPS), 0);
 	assert_true(ti.options & NS_TCPI_OPT_WSCALE);
 	len = sizeof(ti);
 	ns_socket_getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len);
-	assert_int_equal(ti.options & (NS_TCPI_OPT_SACK |
-				       NS_TCPI_OPT_TIMESTAMPS),
-			 0);
+	assert_int_equal(
+		ti.options & (NS_TCPI_OPT_SACK | NS_TCPI_OPT_TIMESTAMPS), 0);
 	ns_socket_close(s);
 	ns_socket_close(c);
 	ns_socket_close(l);

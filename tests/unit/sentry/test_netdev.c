@@ -200,9 +200,9 @@ static void test_changes(void **state)
 	assert_int_equal(ioc(f, fd, SIOCSIFNETMASK, &r), -EINVAL);
 	struct ns_route_lookup lk;
 	uint8_t dst[16] = { 10, 0, 0, 9 };
-	assert_int_equal(ns_stack_route_get(sn_net_stack(f->k), AF_INET, dst,
-					    0, &lk),
-			 0);
+	assert_int_equal(
+		ns_stack_route_get(sn_net_stack(f->k), AF_INET, dst, 0, &lk),
+		0);
 	assert_int_equal(lk.ifindex, eth);
 	/* A rename of an interface that is up: EBUSY, as Linux. */
 	r = named("eth0");

@@ -107,8 +107,7 @@ static struct nlmsghdr *req(char *buf, uint16_t type, uint16_t flags,
 /* Receives datagrams until the answer ends (DONE, an error or a
  * non-multi reply), each at most bufsize bytes; runs cb on the messages.
  * Returns mnl_cb_run's last result (>= 0) or -errno of an NLMSG_ERROR. */
-static int talk(struct fake *f, int fd, size_t bufsize, mnl_cb_t cb,
-		void *data)
+static int talk(struct fake *f, int fd, size_t bufsize, mnl_cb_t cb, void *data)
 {
 	char *buf = malloc(bufsize);
 	assert_non_null(buf);
@@ -145,8 +144,7 @@ static void test_socket_errors(void **state)
 			 -ESOCKTNOSUPPORT);
 	assert_int_equal(CALL(f, socket, AF_NETLINK, SOCK_RAW, 32),
 			 -EPROTONOSUPPORT);
-	assert_int_equal(CALL(f, socket, AF_NETLINK, SOCK_RAW,
-			      NETLINK_GENERIC),
+	assert_int_equal(CALL(f, socket, AF_NETLINK, SOCK_RAW, NETLINK_GENERIC),
 			 -EPROTONOSUPPORT);
 	assert_true(CALL(f, socket, AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE) >=
 		    0);
@@ -163,8 +161,7 @@ static void test_autobind(void **state)
 	    c = nl_open(f, NETLINK_ROUTE);
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK }, ga, gb;
 	socklen_t len = sizeof(ga);
-	assert_int_equal(CALL(f, getsockname, (uint64_t)a, ptr(&ga),
-			      ptr(&len)),
+	assert_int_equal(CALL(f, getsockname, (uint64_t)a, ptr(&ga), ptr(&len)),
 			 0);
 	assert_int_equal(ga.nl_pid, 0); /* unbound */
 	assert_int_equal(CALL(f, bind, (uint64_t)a, ptr(&sa), sizeof(sa)), 0);
@@ -369,8 +366,8 @@ static void dump_addrs(struct fake *f, int fd, int family, size_t bufsize,
 		       struct addrs *x)
 {
 	char buf[4096];
-	struct nlmsghdr *nlh = req(buf, RTM_GETADDR, NLM_F_DUMP,
-				   sizeof(struct ifaddrmsg));
+	struct nlmsghdr *nlh =
+		req(buf, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
 	((struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_family =
 		(uint8_t)family;
 	nl_send(f, fd, nlh, nlh->nlmsg_len);
@@ -658,9 +655,9 @@ static void test_neigh(void **state)
 	assert_int_equal(ns_stack_add_addr(stack_of(f), &ia), 0);
 	int fd = nl_open(f, NETLINK_ROUTE);
 	char buf[4096];
-	struct nlmsghdr *nlh = req(buf, RTM_NEWNEIGH,
-				   NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK,
-				   sizeof(struct ndmsg));
+	struct nlmsghdr *nlh =
+		req(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK,
+		    sizeof(struct ndmsg));
 	struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
 	nd->ndm_family = AF_INET;
 	nd->ndm_ifindex = eth;
@@ -689,20 +686,21 @@ static void test_multipart_and_peek(void **state)
 				       .family = AF_INET6,
 				       .prefix_len = 128,
 				       .flags = NS_ADDR_F_NODAD,
-				       .addr = { 0xfd, 0, [14] = (uint8_t)(i >> 8),
+				       .addr = { 0xfd,
+						 0, [14] = (uint8_t)(i >> 8),
 						 [15] = (uint8_t)i } };
 		assert_int_equal(ns_stack_add_addr(stack_of(f), &a), 0);
 	}
 	int fd = nl_open(f, NETLINK_ROUTE);
 	char buf[4096];
-	struct nlmsghdr *nlh = req(buf, RTM_GETADDR, NLM_F_DUMP,
-				   sizeof(struct ifaddrmsg));
+	struct nlmsghdr *nlh =
+		req(buf, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
 	nl_send(f, fd, nlh, nlh->nlmsg_len);
 	/* Peek at the size with an empty buffer, as `ip` does. */
 	struct iovec iov = { NULL, 0 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	long peek = CALL(f, recvmsg, (uint64_t)fd, ptr(&m),
-			 MSG_PEEK | MSG_TRUNC);
+	long peek =
+		CALL(f, recvmsg, (uint64_t)fd, ptr(&m), MSG_PEEK | MSG_TRUNC);
 	assert_true(peek > 1000 && peek <= 4096);
 	assert_true(m.msg_flags & MSG_TRUNC);
 	char *big = malloc(65536);
@@ -782,9 +780,9 @@ static void test_bad_requests(void **state)
 	nlh->nlmsg_flags &= (uint16_t)~NLM_F_REQUEST;
 	nl_send(f, fd, nlh, nlh->nlmsg_len);
 	n = nl_recv(f, fd, rb, sizeof(rb), 0);
-	assert_int_equal(((struct nlmsgerr *)mnl_nlmsg_get_payload((void *)rb))
-				 ->error,
-			 0);
+	assert_int_equal(
+		((struct nlmsgerr *)mnl_nlmsg_get_payload((void *)rb))->error,
+		0);
 	assert_true(((struct nlmsghdr *)(void *)rb)->nlmsg_flags &
 		    NLM_F_CAPPED);
 	/* Attributes with bad lengths: a header only (nla_len 2) and one
@@ -811,9 +809,9 @@ static void test_bad_requests(void **state)
 	assert_true(n > 0);
 	assert_int_equal(((struct nlmsghdr *)(void *)rb)->nlmsg_type,
 			 NLMSG_ERROR);
-	assert_int_equal(((struct nlmsgerr *)mnl_nlmsg_get_payload((void *)rb))
-				 ->error,
-			 -EINVAL);
+	assert_int_equal(
+		((struct nlmsgerr *)mnl_nlmsg_get_payload((void *)rb))->error,
+		-EINVAL);
 	assert_true(((struct nlmsghdr *)(void *)rb)->nlmsg_flags &
 		    NLM_F_ACK_TLVS);
 	/* A strict dump with a bad header: the error ends the dump. */
@@ -830,9 +828,9 @@ static void test_bad_requests(void **state)
 	nlh = req(buf, RTM_NEWADDR, NLM_F_ACK, 0);
 	nl_send(f, fd, nlh, nlh->nlmsg_len);
 	n = nl_recv(f, fd, rb, sizeof(rb), 0);
-	assert_int_equal(((struct nlmsgerr *)mnl_nlmsg_get_payload((void *)rb))
-				 ->error,
-			 0);
+	assert_int_equal(
+		((struct nlmsgerr *)mnl_nlmsg_get_payload((void *)rb))->error,
+		0);
 	/* Several messages in one buffer: each answered in order. */
 	char two[64];
 	nlh = req(buf, 200, NLM_F_ACK, 4);
@@ -878,8 +876,8 @@ static void test_notify(void **state)
 				  .nl_groups = RTMGRP_IPV4_IFADDR };
 	assert_int_equal(CALL(f, bind, (uint64_t)mon, ptr(&sa), sizeof(sa)), 0);
 	char buf[4096], rb[4096];
-	struct nlmsghdr *nlh = req(buf, RTM_NEWADDR, NLM_F_CREATE,
-				   sizeof(struct ifaddrmsg));
+	struct nlmsghdr *nlh =
+		req(buf, RTM_NEWADDR, NLM_F_CREATE, sizeof(struct ifaddrmsg));
 	struct ifaddrmsg *ifm = mnl_nlmsg_get_payload(nlh);
 	ifm->ifa_family = AF_INET;
 	ifm->ifa_prefixlen = 16;

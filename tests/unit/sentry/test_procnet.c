@@ -109,9 +109,8 @@ static void test_tcp_udp_files(void **state)
 	assert_true(n > 0);
 	/* Header and lines padded to 149 characters, as tcp4_seq_show. */
 	assert_int_equal(strchr(buf, '\n') - buf, 149);
-	assert_int_equal(strncmp(buf, "  sl  local_address rem_address   st",
-				 36),
-			 0);
+	assert_int_equal(
+		strncmp(buf, "  sl  local_address rem_address   st", 36), 0);
 	char want[256];
 	snprintf(want, sizeof(want),
 		 "   0: 0100007F:1FBB 00000000:0000 0A 00000000:00000000 "
@@ -120,21 +119,20 @@ static void test_tcp_udp_files(void **state)
 		 (unsigned long long)ino_of(f, s));
 	assert_non_null(strstr(buf, want));
 	static char buf2[65536];
-	assert_int_equal(slurp(f, "/proc/self/net/tcp", buf2, sizeof(buf2)),
-			 n);
+	assert_int_equal(slurp(f, "/proc/self/net/tcp", buf2, sizeof(buf2)), n);
 	assert_string_equal(buf, buf2);
 	n = slurp(f, "/proc/net/udp6", buf, sizeof(buf));
-	snprintf(want, sizeof(want),
-		 "00000000000000000000000001000000:14E9 "
-		 "00000000000000000000000000000000:0000 07 00000000:00000000 "
-		 "00:00000000 00000000     0        0 %llu 2 0000000000000000 0\n",
-		 (unsigned long long)ino_of(f, u));
+	snprintf(
+		want, sizeof(want),
+		"00000000000000000000000001000000:14E9 "
+		"00000000000000000000000000000000:0000 07 00000000:00000000 "
+		"00:00000000 00000000     0        0 %llu 2 0000000000000000 0\n",
+		(unsigned long long)ino_of(f, u));
 	assert_non_null(strstr(buf, want));
 	n = slurp(f, "/proc/net/tcp6", buf, sizeof(buf));
 	assert_int_equal(n, (long)strlen(buf));
 	assert_null(strstr(buf, "1FBB"));
-	assert_int_equal(slurp(f, "/proc/net/nope", buf, sizeof(buf)),
-			 -ENOENT);
+	assert_int_equal(slurp(f, "/proc/net/nope", buf, sizeof(buf)), -ENOENT);
 	/* /proc/net is self/net. */
 	char link[32] = { 0 };
 	assert_int_equal(CALL(f, readlinkat, (uint64_t)AT_FDCWD,
@@ -186,8 +184,8 @@ static void test_dev_route_unix(void **state)
 		 (unsigned long long)ino_of(f, us));
 	assert_non_null(strstr(buf, want));
 	slurp(f, "/proc/net/snmp", buf, sizeof(buf));
-	assert_int_equal(strncmp(buf, "Ip: Forwarding DefaultTTL InReceives", 36),
-			 0);
+	assert_int_equal(
+		strncmp(buf, "Ip: Forwarding DefaultTTL InReceives", 36), 0);
 	assert_non_null(strstr(buf, "\nTcp: 1 200 120000 -1 "));
 	slurp(f, "/proc/net/sockstat", buf, sizeof(buf));
 	assert_int_equal(strncmp(buf, "sockets: used 1\n", 16), 0);
@@ -201,16 +199,15 @@ static void test_sysctl(void **state)
 	assert_string_equal(buf, "32768\t60999\n");
 	slurp(f, "/proc/sys/net/ipv4/tcp_rmem", buf, sizeof(buf));
 	assert_string_equal(buf, "4096\t131072\t6291456\n");
-	slurp(f, "/proc/sys/net/ipv4/tcp_congestion_control", buf,
-	      sizeof(buf));
+	slurp(f, "/proc/sys/net/ipv4/tcp_congestion_control", buf, sizeof(buf));
 	assert_string_equal(buf, "cubic\n");
 	slurp(f, "/proc/sys/net/ipv6/conf/lo/disable_ipv6", buf, sizeof(buf));
 	assert_string_equal(buf, "0\n");
 	/* A write changes the stack: the ephemeral ports come from it. */
 	const char *range = "40000 40000\n";
-	assert_int_equal(write_file(f, "/proc/sys/net/ipv4/ip_local_port_range",
-				    range),
-			 (long)strlen(range));
+	assert_int_equal(
+		write_file(f, "/proc/sys/net/ipv4/ip_local_port_range", range),
+		(long)strlen(range));
 	int s = (int)CALL(f, socket, AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	assert_int_equal(CALL(f, bind, (uint64_t)s, ptr(&sin), sizeof(sin)), 0);
@@ -238,8 +235,7 @@ static void test_sysctl(void **state)
 				    "/proc/sys/net/ipv4/tcp_congestion_control",
 				    "reno\n"),
 			 5);
-	slurp(f, "/proc/sys/net/ipv4/tcp_congestion_control", buf,
-	      sizeof(buf));
+	slurp(f, "/proc/sys/net/ipv4/tcp_congestion_control", buf, sizeof(buf));
 	assert_string_equal(buf, "reno\n");
 	/* somaxconn caps the backlog of new listeners. */
 	assert_int_equal(write_file(f, "/proc/sys/net/core/somaxconn", "3"), 1);
@@ -256,18 +252,19 @@ static void test_sysctl(void **state)
 	free(snap);
 	/* Read-only files and an unprivileged writer: EACCES at open. */
 	assert_int_equal(
-		write_file(f,
-			   "/proc/sys/net/ipv4/tcp_available_congestion_control",
-			   "reno"),
+		write_file(
+			f,
+			"/proc/sys/net/ipv4/tcp_available_congestion_control",
+			"reno"),
 		-EACCES);
 	fake_set_uid(f, 1000);
 	assert_int_equal(write_file(f, "/proc/sys/net/core/somaxconn", "9"),
 			 -EACCES);
 	fake_set_uid(f, 0);
 	/* The directories list the files. */
-	long fd = CALL(f, openat, (uint64_t)AT_FDCWD,
-		       ptr("/proc/sys/net/ipv6/conf"), O_RDONLY | O_DIRECTORY,
-		       0);
+	long fd =
+		CALL(f, openat, (uint64_t)AT_FDCWD,
+		     ptr("/proc/sys/net/ipv6/conf"), O_RDONLY | O_DIRECTORY, 0);
 	assert_true(fd >= 0);
 	long n = CALL(f, getdents64, (uint64_t)fd, ptr(buf), sizeof(buf));
 	assert_true(n > 0);
