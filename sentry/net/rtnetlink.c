@@ -27,6 +27,7 @@
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -181,6 +182,7 @@ static void fill_link(struct nl_msg *m, const struct ns_nic_info *ni,
 	nl_put_u32(m, IFLA_MAX_MTU, ni->loopback ? 0 : 65535);
 	nl_put_u32(m, IFLA_GROUP, 0);
 	nl_put_u32(m, IFLA_PROMISCUITY, 0);
+	nl_put_u32(m, IFLA_ALLMULTI, 0);
 	nl_put_u32(m, IFLA_NUM_TX_QUEUES, 1);
 	nl_put_u32(m, IFLA_GSO_MAX_SEGS, 65535);
 	nl_put_u32(m, IFLA_GSO_MAX_SIZE, 65536);
@@ -1886,6 +1888,62 @@ static int dump_rules(struct nl_req *r, int family)
 	return 0;
 }
 
+/* ---- netconf ----------------------------------------------------------------- */
+
+/* inet_netconf_dump_devconf / inet6_netconf_dump_devconf: per device, then
+ * "all" and "default"; the sandbox's stack forwards nothing and filters
+ * no reverse paths. */
+static int dump_netconf(struct nl_req *r, int family)
+{
+	r->dump = true;
+	if (r->strict) {
+		struct netconfmsg ncm;
+		if (r->nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ncm)))
+			return nl_err(
+				r, -EINVAL,
+				"Invalid header for netconf dump request");
+		if (r->nlh->nlmsg_len > NLMSG_LENGTH(NLMSG_ALIGN(sizeof(ncm))))
+			return nl_err(r, -EINVAL,
+				      "Invalid data after header in netconf "
+				      "dump request");
+	}
+	struct nics l;
+	get_nics(r->stack, &l);
+	for (int pass = 0; pass < 2; pass++) {
+		int fam = pass == 0 ? AF_INET : AF_INET6;
+		if (family && family != fam)
+			continue;
+		for (int i = 0; i < l.n + 2; i++) {
+			int idx = i < l.n    ? l.v[i].ifindex
+				  : i == l.n ? NETCONFA_IFINDEX_ALL
+					     : NETCONFA_IFINDEX_DEFAULT;
+			if (i < l.n && fam == AF_INET6 && !l.v[i].ipv6)
+				continue;
+			struct nl_msg m;
+			struct netconfmsg *ncm = nl_msg_start(
+				&m, RTM_NEWNETCONF, NLM_F_MULTI,
+				r->nlh->nlmsg_seq, r->portid, sizeof(*ncm));
+			ncm->ncm_family = (uint8_t)fam;
+			nl_put_u32(&m, NETCONFA_IFINDEX, (uint32_t)idx);
+			nl_put_u32(&m, NETCONFA_FORWARDING, 0);
+			if (fam == AF_INET)
+				nl_put_u32(&m, NETCONFA_RP_FILTER, 0);
+			/* IPv6 has no mc_forwarding without multicast
+			 * routing (CONFIG_IPV6_MROUTE off in the view). */
+			if (fam == AF_INET) {
+				nl_put_u32(&m, NETCONFA_MC_FORWARDING, 0);
+				nl_put_u32(&m, NETCONFA_BC_FORWARDING, 0);
+			}
+			nl_put_u32(&m, NETCONFA_PROXY_NEIGH, 0);
+			nl_put_u32(&m, NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, 0);
+			int err = nl_buf_add(&r->reply, &m);
+			if (err < 0)
+				return err;
+		}
+	}
+	return 0;
+}
+
 /* ---- dispatch ---------------------------------------------------------------- */
 
 int sn_rtnl_rcv(struct nl_req *r)
@@ -1905,9 +1963,16 @@ int sn_rtnl_rcv(struct nl_req *r)
 	bool inet = family == AF_INET || family == AF_INET6;
 	switch (type) {
 	case RTM_GETLINK:
-		if (dump)
+		if (dump) {
+			/* AF_BRIDGE: the bridge ports, of which the
+			 * sandbox has none (rtnl_bridge_getlink). */
+			if (family == AF_BRIDGE) {
+				r->dump = true;
+				return 0;
+			}
 			return family == AF_INET6 ? dump_links6(r)
 						  : dump_links(r);
+		}
 		return get_link(r);
 	case RTM_NEWLINK:
 		return new_link(r, false);
@@ -1944,6 +2009,10 @@ int sn_rtnl_rcv(struct nl_req *r)
 	case RTM_GETRULE:
 		if (dump)
 			return dump_rules(r, inet ? family : 0);
+		return -EOPNOTSUPP;
+	case RTM_GETNETCONF:
+		if (dump)
+			return dump_netconf(r, inet ? family : 0);
 		return -EOPNOTSUPP;
 	default:
 		return -EOPNOTSUPP;

@@ -56,6 +56,10 @@ check "ip route get to an unreachable destination fails as Linux" \
 	same sh -c 'ip route get 192.0.2.1; echo "rc=$?"'
 check "ip neigh (empty)" same ip neigh
 check "ip rule" same ip rule
+check "ip netconf" same ip netconf
+check "ip -d addr" same ip -d addr
+check "ip -br addr and ip -j addr" same sh -c 'ip -br addr; ip -j addr'
+check "bridge link (no bridge ports)" same bridge link
 check "ip monitor-style membership is accepted" \
 	has "^ok$" sh -c 'timeout 2 ip monitor address >/dev/null 2>&1; [ $? -eq 124 ] && echo ok'
 
