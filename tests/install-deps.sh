@@ -13,6 +13,7 @@ packages=(
 	# integration tests and benchmarks: real peers and clients
 	iproute2 iputils-ping procps kmod curl socat netcat-openbsd tcpdump tshark
 	iperf3 wrk nginx-light busybox-static python3
+	net-tools # netstat and ifconfig against the Sentry's /proc/net and ioctls
 	libssl-dev openssl # perf/nsd: libcrypto (SHA-256, AES-CTR bodies); tests check bodies with `openssl enc`
 	bash coreutils gcc bc time # the Sentry's real-program tests and benchmark
 )
