@@ -457,7 +457,8 @@ static void gen_route(FILE *f, struct ns_stack *stack)
 	ns_stack_foreach_nic(stack, nic_cb, &l);
 	struct vec v = { .size = sizeof(struct ns_route) };
 	ns_stack_foreach_route(stack, route_cb, &v);
-	qsort(v.v, v.n, v.size, cmp_route4);
+	if (v.n)
+		qsort(v.v, v.n, v.size, cmp_route4);
 	for (size_t i = 0; i < v.n; i++) {
 		const struct ns_route *r = (const struct ns_route *)v.v + i;
 		const struct ns_nic_info *ni = nic_of(&l, r->ifindex);

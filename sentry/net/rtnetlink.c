@@ -1305,7 +1305,7 @@ static int dump_routes(struct nl_req *r, int family)
 	}
 	struct vec v = { .size = sizeof(struct rt_ent) };
 	int err = collect_routes(r->stack, &l, &v);
-	if (err == 0)
+	if (err == 0 && v.n)
 		qsort(v.v, v.n, v.size, cmp_ent);
 	for (size_t i = 0; i < v.n && err == 0; i++) {
 		const struct rt_ent *e = (const struct rt_ent *)v.v + i;
