@@ -47,7 +47,7 @@ BASE_CFLAGS := -std=gnu11 $(WARNINGS) $(OPTFLAGS) $(SANFLAGS) -fPIC \
 BASE_LDFLAGS := $(SANFLAGS) $(EXTRA_LDFLAGS)
 
 # External libraries, each where it belongs (see ../shared/DESIGN.md).
-PKGS := libseccomp jansson libpcap cmocka
+PKGS := libseccomp jansson libpcap cmocka libmnl
 ifneq ($(filter-out deps lint clean distclean,$(MAKECMDGOALS)),)
 NEED_PKGS := 1
 endif
@@ -91,7 +91,7 @@ gofer_PKGS := libseccomp
 sentry_DIR := sentry
 sentry_SRCS := $(wildcard sentry/*.c sentry/*/*.c)
 sentry_DEPS := netstack drivers gofer rsutil
-sentry_PKGS := libseccomp
+sentry_PKGS := libseccomp libmnl
 
 rsutil_DIR := runsc/util
 rsutil_SRCS := $(wildcard runsc/util/*.c)

@@ -14,6 +14,7 @@
 #include "port.h"
 #include "reasm.h"
 #include "route.h"
+#include "sysctl.h"
 #include "timer.h"
 
 /* IP identification counters, selected by a keyed hash of the
@@ -60,6 +61,8 @@ struct ns_stack {
 	struct ns_port_table udp_ports;
 	struct ns_port_table ping_ports;
 	struct ns_list sockets; /* every socket, for introspection */
+
+	struct ns_sysctl sysctl; /* netstack/sysctl.h */
 
 	uint64_t stats[NS_STAT__COUNT];
 	uint64_t icmp_msg[2][2][256]; /* [v6][out][type] */

@@ -123,6 +123,7 @@ static void nic_fill_info(const struct ns_nic *nic, struct ns_nic_info *info)
 	memcpy(info->mac, nic->info.mac, 6);
 	info->caps = nic->info.caps;
 	info->loopback = nic->loopback;
+	info->ipv6 = nic->ipv6;
 	info->rx_packets = nic->rx_packets;
 	info->rx_bytes = nic->rx_bytes;
 	info->rx_dropped = nic->rx_dropped;

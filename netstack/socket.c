@@ -12,9 +12,6 @@
 #include "proto.h"
 #include "sock.h"
 
-/* Linux net.core.rmem_default / wmem_default. */
-#define DEFAULT_BUF 212992
-
 /* Which protocol serves a (type, protocol) pair; the first entry of a
  * type is its default (protocol 0). family 0 means both. */
 static const struct {
@@ -50,8 +47,8 @@ struct ns_sock *ns_sock_alloc(struct ns_stack *stack,
 		ns_addr_set_v4_u32(&sk->raddr, 0);
 	}
 	ns_list_init(&sk->bind_node);
-	sk->rcvbuf = DEFAULT_BUF;
-	sk->sndbuf = DEFAULT_BUF;
+	sk->rcvbuf = stack->sysctl.rmem_default;
+	sk->sndbuf = stack->sysctl.wmem_default;
 	sk->rcvlowat = 1;
 	sk->sndlowat = 1;
 	sk->ttl = -1;

@@ -12,8 +12,7 @@
 #include "dgram.h"
 #include "sock.h"
 
-/* net.core.rmem_max / wmem_max and SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF. */
-#define BUF_MAX 212992
+/* SOCK_MIN_SNDBUF; the maxima are net.core.rmem_max / wmem_max. */
 #define BUF_MIN 4608
 
 #ifndef SO_RCVTIMEO_NEW
@@ -208,8 +207,10 @@ static int sol_socket_set(struct ns_sock *sk, int name, const void *val,
 		 * clamping to the maximum, unless forced. */
 		bool force = name == SO_RCVBUFFORCE || name == SO_SNDBUFFORCE;
 		int64_t b = v < 0 ? 0 : v;
-		if (!force && b > BUF_MAX)
-			b = BUF_MAX;
+		int64_t max = name == SO_RCVBUF ? sk->stack->sysctl.rmem_max
+						: sk->stack->sysctl.wmem_max;
+		if (!force && b > max)
+			b = max;
 		b *= 2;
 		if (b > INT_MAX)
 			b = INT_MAX;

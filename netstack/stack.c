@@ -72,6 +72,7 @@ int ns_stack_create(const struct ns_stack_config *config, struct ns_stack **out)
 	ns_pkt_queue_init(&s->loopq);
 	ns_timer_init(&s->loop_timer, loop_timer_fired);
 	ns_list_init(&s->sockets);
+	ns_sysctl_init(&s->sysctl);
 	ns_port_table_init(&s->udp_ports, NS_EPHEMERAL_LO, NS_EPHEMERAL_HI);
 	/* Linux ping sockets pick identifiers from the whole 16-bit space
 	 * above 0 (ping_get_port). */

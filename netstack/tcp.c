@@ -502,7 +502,13 @@ void ns_tcp_time_wait(struct tcp_sock *tp, bool fin_wait2)
 		tw->conn.kind = TCP_CONN_TW;
 		tw->conn.hashed = false;
 		ns_list_init(&tw->conn.node);
-		tw->expires = stack->now + TCP_TIMEWAIT_NS;
+		/* An orphan in FIN_WAIT2 waits net.ipv4.tcp_fin_timeout
+		 * (Linux tcp_fin_time), TIME_WAIT its fixed 60 s. */
+		tw->expires =
+			stack->now +
+			(fin_wait2 ? (uint64_t)stack->sysctl.tcp_fin_timeout *
+					     NS_SEC
+				   : TCP_TIMEWAIT_NS);
 		tw->snd_nxt = tp->snd_nxt;
 		tw->rcv_nxt = tp->rcv_nxt;
 		tw->rcv_wnd = tp->rwin.rcv_wnd;
@@ -639,8 +645,9 @@ static void listener_stop(struct tcp_sock *lp)
 static int tcp_init(struct ns_sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	sk->rcvbuf = TCP_RMEM_DEFAULT;
-	sk->sndbuf = TCP_WMEM_DEFAULT;
+	const struct ns_sysctl *sys = &sk->stack->sysctl;
+	sk->rcvbuf = (int)sys->tcp_rmem[1];
+	sk->sndbuf = (int)sys->tcp_wmem[1];
 	ns_list_init(&tp->queue_node);
 	ns_list_init(&tp->conn.node);
 	ns_tcp_sndbuf_init(&tp->sndq, 0, tcp_stack(sk->stack)->chunks);
@@ -648,16 +655,18 @@ static int tcp_init(struct ns_sock *sk)
 	ns_tcp_rcv_sack_init(&tp->rsack);
 	ns_tcp_sb_init(&tp->sb);
 	ns_tcp_rtt_init(&tp->rtt);
-	ns_tcp_cc_init(&tp->cc, ns_tcp_cc_default());
+	const struct tcp_cc_ops *cc =
+		ns_tcp_cc_find(sys->tcp_congestion_control);
+	ns_tcp_cc_init(&tp->cc, cc ? cc : ns_tcp_cc_default());
 	ns_tcp_rack_init(&tp->rack);
 	/* A half-open connection may have to ACK before it knows the
 	 * peer's segment size (ns_tcp_init_connection refines it). */
 	ns_tcp_delack_init(&tp->delack, TCP_DEFAULT_MSS);
 	tp->mss_clamp = TCP_DEFAULT_MSS;
 	tp->mss_cache = TCP_DEFAULT_MSS;
-	tp->keepidle = TCP_KEEPIDLE_DEFAULT;
-	tp->keepintvl = TCP_KEEPINTVL_DEFAULT;
-	tp->keepcnt = TCP_KEEPCNT_DEFAULT;
+	tp->keepidle = sys->tcp_keepalive_time;
+	tp->keepintvl = sys->tcp_keepalive_intvl;
+	tp->keepcnt = sys->tcp_keepalive_probes;
 	ns_tcp_init_timers(tp);
 	return 0;
 }
@@ -801,8 +810,10 @@ static int tcp_connect(struct ns_sock *sk, const struct ns_sockname *sn)
 static int tcp_listen(struct ns_sock *sk, int backlog)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t b = backlog < 0 || backlog > TCP_SOMAXCONN ? TCP_SOMAXCONN
-							    : (uint32_t)backlog;
+	/* __sys_listen: the backlog is capped at net.core.somaxconn. */
+	int somaxconn = sk->stack->sysctl.somaxconn;
+	uint32_t b = backlog < 0 || backlog > somaxconn ? (uint32_t)somaxconn
+							: (uint32_t)backlog;
 	if (sk->state == NS_TCP_LISTEN) {
 		tp->lst->backlog = b;
 		return 0;

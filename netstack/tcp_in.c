@@ -138,12 +138,17 @@ static void negotiate(struct tcp_sock *tp, const struct ns_tcp_opts *o,
 							: TCP_DEFAULT_MSS6);
 	if (tp->user_mss && tp->user_mss < tp->mss_clamp)
 		tp->mss_clamp = tp->user_mss;
-	tp->wscale_ok = (o->present & TCP_OPT_F_WSCALE) != 0;
+	/* An option is used when both ends want it; ours are the
+	 * net.ipv4.tcp_window_scaling, tcp_sack and tcp_timestamps
+	 * settings (Linux tcp_parse_options with their sysctls). */
+	const struct ns_sysctl *sys = &tp->sk.stack->sysctl;
+	tp->wscale_ok =
+		sys->tcp_window_scaling && (o->present & TCP_OPT_F_WSCALE);
 	tp->snd_wscale = tp->wscale_ok ? o->wscale : 0;
 	if (!tp->wscale_ok)
 		tp->rwin.rcv_wscale = 0;
-	tp->sack_ok = (o->present & TCP_OPT_F_SACK_PERM) != 0;
-	tp->ts_ok = (o->present & TCP_OPT_F_TS) != 0;
+	tp->sack_ok = sys->tcp_sack && (o->present & TCP_OPT_F_SACK_PERM);
+	tp->ts_ok = sys->tcp_timestamps && (o->present & TCP_OPT_F_TS);
 	if (tp->ts_ok) {
 		tp->ts_recent = o->ts_val;
 		tp->ts_recent_stamp = tp->sk.stack->now;
@@ -1074,7 +1079,7 @@ static void synsent_rcv(struct tcp_sock *tp, struct tcp_seg *seg)
 
 static bool cookies_valid(const struct tcp_sock *lp, uint64_t now)
 {
-	return lp->lst->overflowed &&
+	return lp->sk.stack->sysctl.tcp_syncookies && lp->lst->overflowed &&
 	       now - lp->lst->last_overflow < TCP_SYNCOOKIE_VALID_NS;
 }
 
@@ -1155,9 +1160,16 @@ static void listen_syn(struct tcp_sock *lp, struct tcp_seg *seg)
 		TCPX_INC(stack, ListenDrops);
 		return;
 	}
-	if (l->synq_len >= l->backlog) {
+	uint8_t cookies = stack->sysctl.tcp_syncookies;
+	if (l->synq_len >= l->backlog || cookies == 2) {
 		/* SYN flood or a slow peer population: answer statelessly
-		 * (Linux tcp_syncookies = 1). */
+		 * (net.ipv4.tcp_syncookies 1), or always (2); without
+		 * cookies (0) the SYN is dropped (tcp_syn_flood_action). */
+		if (cookies == 0) {
+			TCPX_INC(stack, TCPReqQFullDrop);
+			TCPX_INC(stack, ListenDrops);
+			return;
+		}
 		l->overflowed = true;
 		l->last_overflow = stack->now;
 		TCPX_INC(stack, TCPReqQFullDoCookies);

@@ -164,7 +164,8 @@ static void space_adjust(struct tcp_sock *tp)
 {
 	uint32_t rcvbuf = (uint32_t)tp->sk.rcvbuf;
 	if (ns_tcp_rcv_space_adjust(&tp->tune, tp->copied_seq,
-				    tp->sk.stack->now, tp->advmss, TCP_RMEM_MAX,
+				    tp->sk.stack->now, tp->advmss,
+				    tp->sk.stack->sysctl.tcp_rmem[2],
 				    tp->rcvbuf_locked, &rcvbuf)) {
 		tp->sk.rcvbuf = (int)rcvbuf;
 		uint32_t clamp = ns_tcp_win_from_space(rcvbuf);

@@ -79,7 +79,7 @@ uint8_t ns_tcp_listener_wscale(const struct tcp_sock *lp)
 	/* Linux tcp_select_initial_window: scale for the largest buffer
 	 * the connection may have, tcp_rmem[2] or a larger SO_RCVBUF,
 	 * within TCP_WINDOW_CLAMP. */
-	uint32_t space = TCP_RMEM_MAX;
+	uint32_t space = lp->sk.stack->sysctl.tcp_rmem[2];
 	if ((uint32_t)lp->sk.rcvbuf > space)
 		space = (uint32_t)lp->sk.rcvbuf;
 	if (lp->window_clamp_user && lp->window_clamp_user < space)
@@ -105,15 +105,19 @@ static void conn_opts(struct tcp_sock *tp, const struct seg_spec *s,
 	o->nsack = 0;
 	uint64_t now = tp->sk.stack->now;
 	if (s->syn_opts) {
+		/* A SYN offers what the stack's settings allow; a SYN-ACK
+		 * answers what was agreed. */
+		const struct ns_sysctl *sys = &tp->sk.stack->sysctl;
+		bool syn = tp->sk.state == NS_TCP_SYN_SENT;
 		o->present |= TCP_OPT_F_MSS;
 		o->mss = tp->advmss;
-		if (tp->sk.state == NS_TCP_SYN_SENT || tp->wscale_ok) {
+		if ((syn && sys->tcp_window_scaling) || tp->wscale_ok) {
 			o->present |= TCP_OPT_F_WSCALE;
 			o->wscale = tp->rwin.rcv_wscale;
 		}
-		if (tp->sk.state == NS_TCP_SYN_SENT || tp->sack_ok)
+		if ((syn && sys->tcp_sack) || tp->sack_ok)
 			o->present |= TCP_OPT_F_SACK_PERM;
-		if (tp->sk.state == NS_TCP_SYN_SENT || tp->ts_ok) {
+		if ((syn && sys->tcp_timestamps) || tp->ts_ok) {
 			o->present |= TCP_OPT_F_TS;
 			o->ts_val = ns_tcp_ts_now(now, tp->ts_off);
 			o->ts_ecr = tp->sk.state == NS_TCP_SYN_SENT
@@ -360,7 +364,8 @@ void ns_tcp_syn_setup(struct tcp_sock *tp)
 	tp->rwin.rcv_wnd = win;
 	tp->rwin.rcv_ssthresh = win;
 	tp->rwin.window_clamp = ns_tcp_win_from_space(
-		tp->rcvbuf_locked ? (uint32_t)tp->sk.rcvbuf : TCP_RMEM_MAX);
+		tp->rcvbuf_locked ? (uint32_t)tp->sk.rcvbuf
+				  : tp->sk.stack->sysctl.tcp_rmem[2]);
 	if (tp->window_clamp_user &&
 	    tp->window_clamp_user < tp->rwin.window_clamp)
 		tp->rwin.window_clamp = tp->window_clamp_user;
@@ -504,9 +509,11 @@ void ns_tcp_send_cookie_synack(struct tcp_sock *lp, const struct tcp_seg *seg)
 					  seg->seq, &mss, stack->now);
 	struct ns_tcp_opts o = { .present = TCP_OPT_F_MSS,
 				 .mss = (uint16_t)advmss };
-	bool ws = seg->opts.present & TCP_OPT_F_WSCALE;
-	bool sack = seg->opts.present & TCP_OPT_F_SACK_PERM;
-	if (seg->opts.present & TCP_OPT_F_TS) {
+	const struct ns_sysctl *sys = &stack->sysctl;
+	bool ws = sys->tcp_window_scaling &&
+		  (seg->opts.present & TCP_OPT_F_WSCALE);
+	bool sack = sys->tcp_sack && (seg->opts.present & TCP_OPT_F_SACK_PERM);
+	if (sys->tcp_timestamps && (seg->opts.present & TCP_OPT_F_TS)) {
 		/* Linux cookie_init_timestamp: the peer's scale and SACK
 		 * permission ride in our TSval. Without timestamps a
 		 * cookie connection has neither (RFC 4987 3.6). */
@@ -546,8 +553,8 @@ void ns_tcp_sndbuf_expand(struct tcp_sock *tp)
 {
 	if (tp->sndbuf_locked)
 		return;
-	uint32_t want =
-		ns_tcp_sndbuf_target(tp->cc.cwnd, tp->mss_cache, TCP_WMEM_MAX);
+	uint32_t want = ns_tcp_sndbuf_target(tp->cc.cwnd, tp->mss_cache,
+					     tp->sk.stack->sysctl.tcp_wmem[2]);
 	if (want > (uint32_t)tp->sk.sndbuf)
 		tp->sk.sndbuf = (int)want;
 }

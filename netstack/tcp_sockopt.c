@@ -18,7 +18,6 @@
 #define MAX_KEEPINTVL	  32767
 #define MAX_KEEPCNT	  127
 #define MAX_SYNCNT	  127
-#define FIN_TIMEOUT_S	  60
 #define FIN_TIMEOUT_MAX_S 120
 /* Linux SOCK_MIN_RCVBUF / 2: the smallest TCP_WINDOW_CLAMP. */
 #define MIN_WINDOW_CLAMP 1152
@@ -356,9 +355,12 @@ static int tcp_level_get(struct tcp_sock *tp, int name, void *val,
 			       tp->syncnt ? tp->syncnt : TCP_SYN_RETRIES);
 	case TCP_LINGER2:
 		return put_int(val, len,
-			       tp->linger2 < 0 ? -1
-					       : (tp->linger2 ? tp->linger2
-							      : FIN_TIMEOUT_S));
+			       tp->linger2 < 0
+				       ? -1
+				       : (tp->linger2
+						  ? tp->linger2
+						  : tp->sk.stack->sysctl
+							    .tcp_fin_timeout));
 	case TCP_DEFER_ACCEPT:
 		return put_int(val, len, retrans_to_secs(tp->defer_accept));
 	case TCP_WINDOW_CLAMP:

@@ -7,13 +7,14 @@ set -euo pipefail
 packages=(
 	# build
 	gcc make pkg-config libc6-dev
-	libseccomp-dev libjansson-dev libpcap-dev libcmocka-dev libdpdk-dev
+	libseccomp-dev libjansson-dev libpcap-dev libcmocka-dev libdpdk-dev libmnl-dev
 	# sanitizers, fuzzing, lint
 	clang libclang-rt-14-dev clang-format cppcheck
 	# integration tests and benchmarks: real peers and clients
 	iproute2 iputils-ping procps kmod curl socat netcat-openbsd tcpdump tshark
 	ethtool # offload switches of veth ends (tests of offload negotiation)
 	iperf3 wrk nginx-light busybox-static python3
+	net-tools # netstat and ifconfig against the Sentry's /proc/net and ioctls
 	libssl-dev openssl # perf/nsd: libcrypto (SHA-256, AES-CTR bodies); tests check bodies with `openssl enc`
 	bash coreutils gcc bc time # the Sentry's real-program tests and benchmark
 )

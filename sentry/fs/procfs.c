@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fs/fs.h"
+#include "net/procnet.h"
 
 enum pkind {
 	PK_ROOT,
@@ -32,6 +33,9 @@ enum pkind {
 	PK_TASK_DIR,
 	PK_TID_DIR,
 	PK_TID_FILE,
+	PK_NET_LINK, /* /proc/net: symlink to self/net */
+	PK_NET_DIR,  /* /proc/PID/net */
+	PK_NET_FILE,
 };
 
 struct pnode {
@@ -72,7 +76,6 @@ static const struct {
 	{ "fs/file-max", "9223372036854775807\n" },
 	{ "fs/nr_open", "1048576\n" },
 	{ "fs/pipe-max-size", "1048576\n" },
-	{ "net/core/somaxconn", "4096\n" },
 };
 #define NSYS (sizeof(sys_files) / sizeof(sys_files[0]))
 
@@ -106,17 +109,65 @@ static struct sn_task *find_thread(struct sn_proc *p, long vtid)
 	return NULL;
 }
 
+/* Every file path below /proc/sys: the fixed ones, and the network's
+ * (net/procnet.c), which depend on the sandbox's NICs. The strings are
+ * allocated (free_sys_paths). */
+struct sys_paths {
+	char **v;
+	size_t n;
+};
+
+static void add_path(struct sys_paths *p, const char *s)
+{
+	char **v = realloc(p->v, (p->n + 1) * sizeof(*v));
+	if (v == NULL)
+		return;
+	p->v = v;
+	if ((p->v[p->n] = strdup(s)) != NULL)
+		p->n++;
+}
+
+static void ipv6_conf_path(void *arg, const char *dev)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", dev);
+	add_path(arg, path);
+}
+
+static void get_sys_paths(struct sn_kernel *k, struct sys_paths *p)
+{
+	p->v = NULL;
+	p->n = 0;
+	for (size_t i = 0; i < NSYS; i++)
+		add_path(p, sys_files[i].path);
+	bool w;
+	if (!sn_sysctl_net_exists(k, "net/core/somaxconn", &w))
+		return; /* no stack of the sandbox's own */
+	for (int i = 0; sn_sysctl_net_files[i]; i++)
+		add_path(p, sn_sysctl_net_files[i]);
+	sn_sysctl_net_foreach_dev(k, ipv6_conf_path, p);
+}
+
+static void free_sys_paths(struct sys_paths *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+}
+
 /* Is `prefix` a directory of /proc/sys (a prefix of some file's path)? */
-static bool sys_dir(const char *prefix)
+static bool sys_dir(struct sn_kernel *k, const char *prefix)
 {
 	size_t n = strlen(prefix);
 	if (n == 0)
 		return true;
-	for (size_t i = 0; i < NSYS; i++)
-		if (strncmp(sys_files[i].path, prefix, n) == 0 &&
-		    sys_files[i].path[n] == '/')
-			return true;
-	return false;
+	struct sys_paths p;
+	get_sys_paths(k, &p);
+	bool found = false;
+	for (size_t i = 0; i < p.n && !found; i++)
+		found = strncmp(p.v[i], prefix, n) == 0 && p.v[i][n] == '/';
+	free_sys_paths(&p);
+	return found;
 }
 
 static int resolve(struct sn_kernel *k, const char *rel, struct pnode *n)
@@ -126,11 +177,11 @@ static int resolve(struct sn_kernel *k, const char *rel, struct pnode *n)
 	if (strlen(rel) >= sizeof(buf))
 		return -ENOENT;
 	strcpy(buf, rel);
-	char *parts[5] = { 0 };
+	char *parts[8] = { 0 };
 	int np = 0;
 	for (char *s, *tok = strtok_r(buf, "/", &s); tok;
 	     tok = strtok_r(NULL, "/", &s)) {
-		if (np == 5)
+		if (np == 8)
 			return -ENOENT;
 		parts[np++] = tok;
 	}
@@ -149,7 +200,12 @@ static int resolve(struct sn_kernel *k, const char *rel, struct pnode *n)
 				return 0;
 			}
 		}
-		if (sys_dir(n->sys)) {
+		bool writable;
+		if (sn_sysctl_net_exists(k, n->sys, &writable)) {
+			n->kind = PK_SYS_FILE;
+			return 0;
+		}
+		if (sys_dir(k, n->sys)) {
 			n->kind = PK_SYS_DIR;
 			return 0;
 		}
@@ -161,6 +217,10 @@ static int resolve(struct sn_kernel *k, const char *rel, struct pnode *n)
 	}
 	if (np == 1 && strcmp(parts[0], "thread-self") == 0) {
 		n->kind = PK_THREAD_SELF;
+		return 0;
+	}
+	if (np == 1 && strcmp(parts[0], "net") == 0) {
+		n->kind = PK_NET_LINK;
 		return 0;
 	}
 	if (np == 1 && index_of(top_files, parts[0]) >= 0) {
@@ -188,6 +248,19 @@ static int resolve(struct sn_kernel *k, const char *rel, struct pnode *n)
 		n->kind = PK_PID_LINK;
 		n->name = pid_links[i];
 		return 0;
+	}
+	if (strcmp(parts[1], "net") == 0) {
+		if (np == 2) {
+			n->kind = PK_NET_DIR;
+			return 0;
+		}
+		if (np == 3 &&
+		    (i = index_of(sn_procnet_files, parts[2])) >= 0) {
+			n->kind = PK_NET_FILE;
+			n->name = sn_procnet_files[i];
+			return 0;
+		}
+		return -ENOENT;
 	}
 	if (strcmp(parts[1], "fd") == 0) {
 		if (np == 2) {
@@ -231,10 +304,12 @@ static mode_t mode_of(const struct pnode *n)
 	case PK_THREAD_SELF:
 	case PK_PID_LINK:
 	case PK_FD_LINK:
+	case PK_NET_LINK:
 		return S_IFLNK | 0777;
 	case PK_TOP_FILE:
 	case PK_PID_FILE:
 	case PK_TID_FILE:
+	case PK_NET_FILE:
 		return S_IFREG | 0444;
 	case PK_SYS_FILE:
 		return S_IFREG | 0644;
@@ -290,6 +365,9 @@ static int p_readlink(struct sn_fs *fs, struct sn_task *t, const char *rel,
 	case PK_THREAD_SELF:
 		snprintf(tmp, sizeof(tmp), "%d/task/%d", (int)t->proc->vpid,
 			 (int)t->vtid);
+		break;
+	case PK_NET_LINK:
+		strcpy(tmp, "self/net");
 		break;
 	case PK_PID_LINK:
 		if (strcmp(n.name, "exe") == 0)
@@ -585,8 +663,25 @@ static int p_open_file(struct sn_task *t, const struct pnode *n,
 	case PK_TID_FILE:
 		gen_pid_file(&b, t->k, n->proc, n->task, n->name);
 		break;
+	case PK_NET_FILE: {
+		char *data;
+		size_t len;
+		int r = sn_procnet_read(t->k, n->name, &data, &len);
+		if (r < 0)
+			return r;
+		*out = sn_memfile_new(t->k, data, len, NULL);
+		return *out ? 0 : -ENOMEM;
+	}
 	case PK_SYS_FILE:
-		if (strcmp(n->sys, "kernel/hostname") == 0) {
+		if (strncmp(n->sys, "net/", 4) == 0) {
+			char *data;
+			size_t len;
+			int r = sn_sysctl_net_read(t->k, n->sys, &data, &len);
+			if (r < 0)
+				return r;
+			b.s = data;
+			b.len = len;
+		} else if (strcmp(n->sys, "kernel/hostname") == 0) {
 			sb_printf(&b, "%s\n", t->k->hostname);
 		} else if (strncmp(n->sys, "kernel/random/", 14) == 0) {
 			gen_uuid(&b);
@@ -603,6 +698,100 @@ static int p_open_file(struct sn_task *t, const struct pnode *n,
 		sb_printf(&b, "%s", "");
 	*out = sn_memfile_new(t->k, b.s, b.len, NULL);
 	return *out ? 0 : -ENOMEM;
+}
+
+/* ---- writable /proc/sys/net files ------------------------------------------ */
+
+/* A sysctl the sandbox's stack keeps, opened for writing: reads show the
+ * value when it was opened, each write is parsed as a whole (Linux's
+ * proc_dointvec family) and changes the stack at once. */
+struct sysfile {
+	char *rel;
+	char *data;
+	size_t len;
+};
+
+static ssize_t sysfile_read(struct sn_file *f, struct sn_task *t, void *buf,
+			    size_t len, int64_t *off)
+{
+	(void)t;
+	struct sysfile *s = f->priv;
+	if (*off < 0 || (uint64_t)*off >= s->len)
+		return 0;
+	size_t n = s->len - (size_t)*off;
+	if (n > len)
+		n = len;
+	memcpy(buf, s->data + *off, n);
+	*off += (int64_t)n;
+	return (ssize_t)n;
+}
+
+static ssize_t sysfile_write(struct sn_file *f, struct sn_task *t,
+			     const void *buf, size_t len, int64_t *off)
+{
+	struct sysfile *s = f->priv;
+	ssize_t r = sn_sysctl_net_write(t, s->rel, buf, len);
+	if (r > 0)
+		*off += r;
+	return r;
+}
+
+static uint32_t sysfile_poll(struct sn_file *f)
+{
+	(void)f;
+	return 0x1 | 0x4; /* POLLIN | POLLOUT */
+}
+
+static int sysfile_stat(struct sn_file *f, struct stat *st)
+{
+	sn_file_generic_stat(f, st, S_IFREG | 0644);
+	st->st_dev = 0x4;
+	return 0;
+}
+
+static void sysfile_release(struct sn_file *f)
+{
+	struct sysfile *s = f->priv;
+	free(s->rel);
+	free(s->data);
+	free(s);
+}
+
+static const struct sn_file_ops sysfile_ops = {
+	.kind = "procfs-sysctl",
+	.read = sysfile_read,
+	.write = sysfile_write,
+	.poll = sysfile_poll,
+	.stat = sysfile_stat,
+	.release = sysfile_release,
+};
+
+/* Opens a /proc/sys/net file for writing: only a setting the stack can
+ * change, and only for a task with CAP_NET_ADMIN (the files are root's,
+ * mode 0644, as on Linux). */
+static int open_sysctl_write(struct sn_task *t, const struct pnode *n,
+			     int flags, struct sn_file **out)
+{
+	bool writable = false;
+	if (n->kind != PK_SYS_FILE ||
+	    !sn_sysctl_net_exists(t->k, n->sys, &writable) || !writable ||
+	    !sn_task_capable(t, 12 /* CAP_NET_ADMIN */))
+		return -EACCES;
+	struct sysfile *s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->rel = strdup(n->sys)) == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	if (sn_sysctl_net_read(t->k, n->sys, &s->data, &s->len) < 0) {
+		s->data = NULL;
+		s->len = 0;
+	}
+	*out = sn_file_new(t->k, &sysfile_ops, flags & ~(O_CREAT | O_TRUNC), s);
+	if (*out == NULL) {
+		sysfile_release(&(struct sn_file){ .priv = s });
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* ---- directories -------------------------------------------------------- */
@@ -655,12 +844,13 @@ static ssize_t pdir_getdents(struct sn_file *f, struct sn_task *t, void *buf,
 	struct dirents d = { .buf = buf, .len = len, .start = f->pos };
 	emit(&d, ".", DT_DIR);
 	emit(&d, "..", DT_DIR);
-	char name[32];
+	char name[64];
 	struct rs_list *pos;
 	switch (n.kind) {
 	case PK_ROOT:
 		emit(&d, "self", DT_LNK);
 		emit(&d, "thread-self", DT_LNK);
+		emit(&d, "net", DT_LNK);
 		emit(&d, "sys", DT_DIR);
 		for (int i = 0; top_files[i]; i++)
 			emit(&d, top_files[i], DT_REG);
@@ -681,6 +871,11 @@ static ssize_t pdir_getdents(struct sn_file *f, struct sn_task *t, void *buf,
 			emit(&d, pid_links[i], DT_LNK);
 		emit(&d, "fd", DT_DIR);
 		emit(&d, "task", DT_DIR);
+		emit(&d, "net", DT_DIR);
+		break;
+	case PK_NET_DIR:
+		for (int i = 0; sn_procnet_files[i]; i++)
+			emit(&d, sn_procnet_files[i], DT_REG);
 		break;
 	case PK_FD_DIR:
 		for (int i = 0; n.proc->fdt && i < n.proc->fdt->cap; i++) {
@@ -706,8 +901,10 @@ static ssize_t pdir_getdents(struct sn_file *f, struct sn_task *t, void *buf,
 	case PK_SYS_DIR: {
 		/* Children of this /proc/sys directory, each once. */
 		size_t pl = strlen(n.sys);
-		for (size_t i = 0; i < NSYS; i++) {
-			const char *p = sys_files[i].path;
+		struct sys_paths sp;
+		get_sys_paths(t->k, &sp);
+		for (size_t i = 0; i < sp.n; i++) {
+			const char *p = sp.v[i];
 			if (pl && (strncmp(p, n.sys, pl) || p[pl] != '/'))
 				continue;
 			const char *child = p + (pl ? pl + 1 : 0);
@@ -716,7 +913,7 @@ static ssize_t pdir_getdents(struct sn_file *f, struct sn_task *t, void *buf,
 				slash ? (size_t)(slash - child) : strlen(child);
 			bool seen = false;
 			for (size_t j = 0; j < i && !seen; j++) {
-				const char *q = sys_files[j].path;
+				const char *q = sp.v[j];
 				if (pl &&
 				    (strncmp(q, n.sys, pl) || q[pl] != '/'))
 					continue;
@@ -729,6 +926,7 @@ static ssize_t pdir_getdents(struct sn_file *f, struct sn_task *t, void *buf,
 			snprintf(name, sizeof(name), "%.*s", (int)cl, child);
 			emit(&d, name, slash ? DT_DIR : DT_REG);
 		}
+		free_sys_paths(&sp);
 		break;
 	}
 	default:
@@ -786,7 +984,7 @@ static int p_open(struct sn_fs *fs, struct sn_task *t, const char *rel,
 	if (n.kind == PK_FD_LINK)
 		return open_fd_link(t, &n, flags, out);
 	if ((flags & O_ACCMODE) != O_RDONLY)
-		return -EACCES;
+		return open_sysctl_write(t, &n, flags, out);
 	if (S_ISDIR(mode_of(&n))) {
 		struct pdir *pd = calloc(1, sizeof(*pd));
 		if (pd == NULL || (pd->rel = strdup(rel)) == NULL) {

@@ -12,6 +12,7 @@
 
 #include "fs/tmpfs.h"
 #include "fs/unix.h"
+#include "net/net.h"
 
 #define UNIX_BUF (212992) /* net.core.wmem_default */
 /* What each queued message costs the receive buffer beyond its bytes, as
@@ -55,6 +56,8 @@ struct usock {
 	struct ucred cred;	    /* of the creator, for SO_PEERCRED */
 	struct ucred peercred;	    /* the peer's at connect time */
 	struct sn_waitq pending_wq; /* while pending: none can wait yet */
+	struct rs_list all_link;    /* in sn_net.unix_socks, when k->net */
+	uint64_t ino;		    /* sockfs inode, shared with inet */
 };
 
 struct uname_entry {
@@ -182,6 +185,13 @@ static struct usock *usock_new(struct sn_kernel *k, int type)
 	rs_list_init(&s->backlog);
 	rs_list_init(&s->backlog_link);
 	sn_waitq_init(&s->pending_wq);
+	rs_list_init(&s->all_link);
+	/* Inode numbers come from the one sockfs counter the inet sockets
+	 * use, so /proc/net and sock_diag can tell every socket apart. */
+	if (k->net) {
+		s->ino = k->net->next_ino++;
+		rs_list_add_tail(&k->net->unix_socks, &s->all_link);
+	}
 	return s;
 }
 
@@ -215,6 +225,7 @@ static void usock_free(struct usock *s)
 		s->node->bound = NULL;
 	name_remove(s->k, s);
 	sn_waitq_detach_all(&s->pending_wq);
+	rs_list_del(&s->all_link);
 	free(s);
 }
 
@@ -231,7 +242,14 @@ static struct sn_file *file_for(struct sn_kernel *k, struct usock *s, int flags)
 	if (f == NULL)
 		return NULL;
 	s->file = f;
-	sn_file_set_path(f, "socket:[unix]");
+	if (s->ino) {
+		char name[32];
+		snprintf(name, sizeof(name), "socket:[%llu]",
+			 (unsigned long long)s->ino);
+		sn_file_set_path(f, name);
+	} else {
+		sn_file_set_path(f, "socket:[unix]");
+	}
 	/* Waiters that joined while the socket was pending move over. */
 	while (!rs_list_empty(&s->pending_wq.waiters)) {
 		struct rs_list *w = s->pending_wq.waiters.next;
@@ -789,7 +807,37 @@ static uint32_t u_poll(struct sn_file *f)
 
 static int u_stat(struct sn_file *f, struct stat *st)
 {
-	return sn_file_generic_stat(f, st, S_IFSOCK | 0777);
+	int r = sn_file_generic_stat(f, st, S_IFSOCK | 0777);
+	struct usock *s = f->priv;
+	if (s->ino) {
+		st->st_ino = (ino_t)s->ino;
+		st->st_dev = 0x8; /* sockfs-like device, as inet sockets */
+	}
+	return r;
+}
+
+void sn_unix_foreach(struct sn_kernel *k,
+		     void (*fn)(void *arg, const struct sn_unix_info *info),
+		     void *arg)
+{
+	if (k->net == NULL)
+		return;
+	struct rs_list *pos;
+	rs_list_for_each(pos, &k->net->unix_socks)
+	{
+		const struct usock *s =
+			rs_container_of(pos, struct usock, all_link);
+		struct sn_unix_info i = { .type = s->type,
+					  .listening = s->state == U_LISTEN,
+					  .connected = s->state == U_CONNECTED,
+					  .ino = s->file ? s->ino : 0 };
+		if (s->addrlen > offsetof(struct sockaddr_un, sun_path)) {
+			i.pathlen = s->addrlen -
+				    offsetof(struct sockaddr_un, sun_path);
+			memcpy(i.path, s->addr.sun_path, i.pathlen);
+		}
+		fn(arg, &i);
+	}
 }
 
 static long u_ioctl(struct sn_file *f, struct sn_task *t, unsigned long cmd,

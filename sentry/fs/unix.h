@@ -61,4 +61,18 @@ int sn_unix_setsockopt(struct sn_file *f, int level, int name, const void *val,
 int sn_unix_getsockopt(struct sn_file *f, int level, int name, void *val,
 		       socklen_t *len);
 
+/* What /proc/net/unix shows of a socket. */
+struct sn_unix_info {
+	int type; /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	bool listening, connected;
+	uint64_t ino; /* 0 for a connection not accepted yet */
+	char path[108];
+	size_t pathlen; /* bytes of path; path[0] == 0: abstract */
+};
+
+/* Calls fn for every AF_UNIX socket of the sandbox. */
+void sn_unix_foreach(struct sn_kernel *k,
+		     void (*fn)(void *arg, const struct sn_unix_info *info),
+		     void *arg);
+
 #endif

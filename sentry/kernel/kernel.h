@@ -276,6 +276,14 @@ struct sn_kernel {
 	size_t scratch_cap;
 };
 
+/* Whether task t has capability cap (CAP_NET_ADMIN, ... from
+ * <linux/capability.h>) over the sandbox. Today the Sentry models
+ * capabilities as Linux does for a root user without a capability set
+ * of its own: euid 0 has them all, any other euid none. Callers ask
+ * through this one function so that real capability sets (capset, file
+ * capabilities, user namespaces) can refine it in one place. */
+bool sn_task_capable(const struct sn_task *t, int cap);
+
 /* Task table. */
 struct sn_task *sn_task_find(struct sn_kernel *k, pid_t tid);
 struct sn_task *sn_task_new(struct sn_kernel *k, pid_t tid,

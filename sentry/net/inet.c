@@ -24,6 +24,7 @@ struct inet_sock {
 	struct sn_file *file;
 	struct rs_list link; /* in sn_net.socks */
 	uint64_t ino;
+	uid_t uid; /* the creator's (sock_i_uid), inherited by accept */
 };
 
 static const struct sn_file_ops inet_ops;
@@ -44,7 +45,7 @@ static struct inet_sock *sock_of(struct sn_file *f)
 
 /* Wraps ns (owned from then on) in a new file. */
 static int inet_file_new(struct sn_kernel *k, struct ns_socket *ns, int flags,
-			 struct sn_file **out)
+			 uid_t uid, struct sn_file **out)
 {
 	struct inet_sock *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -61,6 +62,7 @@ static int inet_file_new(struct sn_kernel *k, struct ns_socket *ns, int flags,
 	s->waiter.notify = inet_notify;
 	ns_socket_wait_add(ns, &s->waiter);
 	s->ino = k->net->next_ino++;
+	s->uid = uid;
 	rs_list_add_tail(&k->net->socks, &s->link);
 	char name[32];
 	snprintf(name, sizeof(name), "socket:[%llu]",
@@ -83,6 +85,19 @@ uint64_t sn_inet_ino(const struct sn_kernel *k, const struct ns_socket *ns)
 	return 0;
 }
 
+uid_t sn_inet_uid(const struct sn_kernel *k, const struct ns_socket *ns)
+{
+	const struct rs_list *pos;
+	rs_list_for_each(pos, &k->net->socks)
+	{
+		const struct inet_sock *s =
+			rs_container_of(pos, struct inet_sock, link);
+		if (s->ns == ns)
+			return s->uid;
+	}
+	return 0;
+}
+
 int sn_inet_socket(struct sn_task *t, int domain, int type, int protocol,
 		   int flags, struct sn_file **out)
 {
@@ -93,7 +108,7 @@ int sn_inet_socket(struct sn_task *t, int domain, int type, int protocol,
 	int r = ns_socket_create(stack, domain, type, protocol, &ns);
 	if (r < 0)
 		return r;
-	return inet_file_new(t->k, ns, flags, out);
+	return inet_file_new(t->k, ns, flags, t->proc->creds.fsuid, out);
 }
 
 /* ---- file operations ------------------------------------------------- */
@@ -205,7 +220,7 @@ static int inet_accept(struct sn_file *f, struct sn_task *t, int flags,
 	if (r < 0)
 		return r;
 	return inet_file_new(t->k, ns, flags & SOCK_NONBLOCK ? O_NONBLOCK : 0,
-			     out);
+			     sock_of(f)->uid, out);
 }
 
 static ssize_t inet_sendmsg(struct sn_file *f, struct sn_task *t,

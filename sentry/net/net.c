@@ -30,6 +30,8 @@ int sn_net_open(struct sn_kernel *k, const struct sn_net_config *cfg,
 		return rs_error_set(err, ENOMEM, "network");
 	n->mode = cfg->mode;
 	rs_list_init(&n->socks);
+	rs_list_init(&n->netlink);
+	rs_list_init(&n->unix_socks);
 	/* Socket inodes start where Linux's sockfs numbers typically are:
 	 * large, and unlike the Sentry's own heap addresses. */
 	n->next_ino = 1000000;

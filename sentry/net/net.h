@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "drivers/nethost.h"
 #include "kernel/kernel.h"
@@ -28,12 +29,19 @@ struct sn_net {
 	 * to find a socket's inode, and the next inode number to give. */
 	struct rs_list socks;
 	uint64_t next_ino;
+	/* Open AF_NETLINK sockets (net/netlink.c): port ids, groups. */
+	struct rs_list netlink;
+	/* AF_UNIX sockets (fs/unix.c), for /proc/net/unix. */
+	struct rs_list unix_socks;
 };
 
 /* The inode number of the socket file holding ns (shown in
  * /proc/PID/fd as socket:[N] and in /proc/net/tcp), or 0 when no file
  * holds it (a connection finishing its close, one not yet accepted). */
 uint64_t sn_inet_ino(const struct sn_kernel *k, const struct ns_socket *ns);
+/* The uid of the task that created the socket file holding ns (an
+ * accepted socket: the listener's), as sock_i_uid; 0 when none. */
+uid_t sn_inet_uid(const struct sn_kernel *k, const struct ns_socket *ns);
 
 /* Sets up k->net from the configuration: opens the stack and its links
  * (before the Sentry confines itself: links need the host's

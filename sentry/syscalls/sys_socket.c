@@ -17,6 +17,7 @@
 #include "fs/unix.h"
 #include "net/net.h"
 #include "net/sock.h"
+#include "netstack/sysctl.h"
 #include "syscalls/syscalls.h"
 
 #define IOV_MAX_LX   1024 /* UIO_MAXIOV */
@@ -420,10 +421,15 @@ SYSCALL(listen)
 		return sn_ret(sc, e);
 	if (f->ops->sock->listen == NULL)
 		return sn_ret(sc, -EOPNOTSUPP);
-	/* __sys_listen caps the backlog at net.core.somaxconn. */
+	/* __sys_listen caps the backlog at net.core.somaxconn (the
+	 * sandbox's stack keeps it; 4096 is Linux's default). */
+	long somaxconn = 4096;
+	struct ns_stack *stack = sn_net_stack(t->k);
+	if (stack)
+		ns_stack_sysctl_get(stack, "net.core.somaxconn", &somaxconn, 1);
 	int backlog = (int)sc->a[1];
-	if ((unsigned)backlog > 4096)
-		backlog = 4096;
+	if ((unsigned)backlog > (unsigned long)somaxconn)
+		backlog = (int)somaxconn;
 	return sn_ret(sc, f->ops->sock->listen(f, t, backlog));
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/netlink.h>
 #include <linux/perf_event.h>
 #include <sched.h>
 #include <signal.h>
@@ -72,7 +73,15 @@ int main(int argc, char **argv)
 	report("open_by_handle_at",
 	       syscall(SYS_open_by_handle_at, -1, NULL, 0));
 	report("socket AF_INET raw", socket(AF_INET, SOCK_RAW, 1));
-	report("socket AF_NETLINK", socket(AF_NETLINK, SOCK_RAW, 0));
+	/* NETLINK_ROUTE and NETLINK_SOCK_DIAG are the Sentry's own,
+	 * answered from the sandbox's netstack; the host kernel's other
+	 * netlink families stay out of reach. */
+	report("socket AF_NETLINK audit",
+	       socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT));
+	report("socket AF_NETLINK uevent",
+	       socket(AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT));
+	report("socket AF_NETLINK netfilter",
+	       socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER));
 	report("socket AF_PACKET", socket(AF_PACKET, SOCK_RAW, 0));
 	if (argc > 1) {
 		char p[64];

@@ -117,6 +117,7 @@ struct ns_nic_info {
 	uint8_t mac[6];
 	uint32_t caps; /* NS_LINK_CAP_* */
 	bool loopback; /* the stack's own "lo" */
+	bool ipv6;     /* IPv6 is enabled (Linux's disable_ipv6 is 0) */
 	uint64_t rx_packets, rx_bytes, rx_dropped;
 	uint64_t tx_packets, tx_bytes, tx_dropped;
 };

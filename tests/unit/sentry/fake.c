@@ -7,7 +7,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "drivers/memlink.h"
 #include "fake.h"
+#include "net/net.h"
+#include "netstack/stack.h"
+
+/* The links of fake_add_eth, closed after the stack. */
+static struct drv_link *links[16];
+static int nlinks;
 
 void fake_init(struct fake *f)
 {
@@ -47,11 +54,49 @@ void fake_init(struct fake *f)
 	f->task->vtid = 1;
 }
 
+void fake_net(struct fake *f)
+{
+	static const struct sn_net_config cfg = { .mode = SN_NET_NONE };
+	struct rs_error *err = NULL;
+	assert_int_equal(sn_net_open(f->k, &cfg, &err), 0);
+}
+
+int fake_add_eth(struct fake *f, const char *name, const uint8_t mac[6])
+{
+	assert_true(nlinks + 2 <= 16);
+	struct drv_pipe_config pc = { .mtu = 1500 };
+	memcpy(pc.mac_a, mac, 6);
+	struct drv_link *a, *b;
+	struct rs_error *err = NULL;
+	assert_int_equal(drv_pipe_pair(&pc, &a, &b, &err), 0);
+	links[nlinks++] = a;
+	links[nlinks++] = b;
+	struct ns_nic_config nc = { .ops = &drv_ns_link_ops,
+				    .ctx = a,
+				    .info = *drv_info(a),
+				    .flags = NS_NIC_F_NO_AUTOCONF };
+	nc.info.name = name;
+	int ifindex;
+	assert_int_equal(ns_stack_add_nic(sn_net_stack(f->k), &nc, &ifindex),
+			 0);
+	return ifindex;
+}
+
+void fake_set_uid(struct fake *f, uid_t uid)
+{
+	struct sn_creds *c = &f->proc->creds;
+	c->ruid = c->euid = c->suid = c->fsuid = uid;
+	c->rgid = c->egid = c->sgid = c->fsgid = uid;
+}
+
 void fake_free(struct fake *f)
 {
 	sn_task_free(f->task);
 	sn_proc_free(f->proc);
 	sn_vfs_unmount_all(f->k);
+	sn_net_close(f->k);
+	while (nlinks > 0)
+		drv_close(links[--nlinks]);
 	sn_loop_free(f->k->loop);
 	close(f->k->host_proc);
 	free(f->k->scratch);

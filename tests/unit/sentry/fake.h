@@ -14,6 +14,15 @@ struct fake {
 
 void fake_init(struct fake *f);
 void fake_free(struct fake *f);
+/* Gives the fake kernel a network: the loopback-only netstack runsc's
+ * --network=none has (sn_net_open). fake_free closes it. */
+void fake_net(struct fake *f);
+/* Adds an Ethernet NIC named name to the fake's stack over one end of an
+ * in-memory pipe (the other end is dropped frames' sink); returns its
+ * ifindex. The links are closed by fake_free. */
+int fake_add_eth(struct fake *f, const char *name, const uint8_t mac[6]);
+/* Runs the task as root (euid 0) or as an unprivileged uid. */
+void fake_set_uid(struct fake *f, uid_t uid);
 /* Creates a file in the fake root with content (mode as given). */
 void fake_write_file(struct fake *f, const char *path, const void *data,
 		     size_t len, mode_t mode);
