@@ -214,17 +214,23 @@ static void test_tcp_efault_keeps_data(void **state)
 	CALL(f, close, s);
 }
 
-/* A blocking connect to a closed port fails as on Linux. */
+/* A blocking connect to a closed port fails as on Linux. The port is
+ * held by a bound socket that does not listen, so that nothing else on
+ * the host (tests run side by side) can start listening on it. */
 static void test_tcp_refused(void **state)
 {
 	struct fake *f = *state;
-	struct sockaddr_in a;
-	long l = tcp_listener(f, &a);
-	CALL(f, close, l); /* the port is closed again */
+	long b = CALL(f, socket, AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	assert_int_equal(CALL(f, bind, b, ptr(&a), sizeof(a)), 0);
+	socklen_t len = sizeof(a);
+	assert_int_equal(CALL(f, getsockname, b, ptr(&a), ptr(&len)), 0);
 	long c = CALL(f, socket, AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(CALL(f, connect, c, ptr(&a), sizeof(a)),
 			 -ECONNREFUSED);
 	CALL(f, close, c);
+	CALL(f, close, b);
 }
 
 /* UDP with addresses and control messages both ways. */
