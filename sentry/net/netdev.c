@@ -308,8 +308,42 @@ static long ethtool(struct sn_task *t, const struct ns_nic_info *n,
 	}
 }
 
-long sn_netdev_ioctl(struct sn_task *t, unsigned long cmd, uint64_t arg)
+/* The family of the socket f, from its SO_DOMAIN. */
+static int family_of(struct sn_file *f, struct sn_task *t)
 {
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+	const struct sn_sock_ops *ops = f->ops->sock;
+	if (ops->getsockopt == NULL ||
+	    ops->getsockopt(f, t, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		return -1;
+	return domain;
+}
+
+/* The IPv4 address ioctls, which Linux answers only on AF_INET sockets
+ * (inet_ioctl's devinet_ioctl); the others are dev_ioctl's, for any. */
+static bool is_ipv4_address_ioctl(unsigned long cmd)
+{
+	switch (cmd) {
+	case SIOCGIFADDR:
+	case SIOCSIFADDR:
+	case SIOCGIFDSTADDR:
+	case SIOCSIFDSTADDR:
+	case SIOCGIFBRDADDR:
+	case SIOCSIFBRDADDR:
+	case SIOCGIFNETMASK:
+	case SIOCSIFNETMASK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+long sn_netdev_ioctl(struct sn_task *t, struct sn_file *f, unsigned long cmd,
+		     uint64_t arg)
+{
+	if (is_ipv4_address_ioctl(cmd) && family_of(f, t) != AF_INET)
+		return -ENOTTY;
 	switch (cmd) {
 	case SIOCGIFNAME:
 	case SIOCGIFCONF:

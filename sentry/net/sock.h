@@ -153,9 +153,10 @@ int sn_hostinet_proc_net(struct sn_kernel *k, const char *name, char **data,
 
 /* Interface ioctls (SIOCGIFCONF, SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFFLAGS,
  * SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFHWADDR, SIOCGIFMTU, ...), answered
- * for any socket from the sandbox's stack (net/netdev.c). arg is the
+ * for the socket f from the sandbox's stack (net/netdev.c). arg is the
  * application's address. Returns -ENOTTY for a command that is not an
  * interface ioctl. */
-long sn_netdev_ioctl(struct sn_task *t, unsigned long cmd, uint64_t arg);
+long sn_netdev_ioctl(struct sn_task *t, struct sn_file *f, unsigned long cmd,
+		     uint64_t arg);
 
 #endif

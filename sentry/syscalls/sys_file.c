@@ -489,7 +489,7 @@ SYSCALL(ioctl)
 	/* sock_do_ioctl: what the family does not know may be an
 	 * interface ioctl, answered for a socket of any family. */
 	if (r == -ENOTTY && sn_file_is_socket(f))
-		r = sn_netdev_ioctl(t, cmd, sc->a[2]);
+		r = sn_netdev_ioctl(t, f, cmd, sc->a[2]);
 	return sn_ret(sc, r);
 }
 
