@@ -76,7 +76,7 @@ netstack_PKGS :=
 drivers_DIR := drivers
 drivers_SRCS := $(filter-out drivers/dpdk%.c,$(wildcard drivers/*.c))
 drivers_DEPS := netstack rsutil
-drivers_PKGS := libpcap
+drivers_PKGS := libpcap libmnl
 ifeq ($(HAVE_DPDK),1)
 drivers_SRCS += $(wildcard drivers/dpdk*.c)
 drivers_PKGS += libdpdk
