@@ -65,6 +65,7 @@ static const struct opt tap_opts[] = {
 		  DRV_MAX_TXQ),
 	OPT("vnet_hdr", T_BOOL, struct drv_tap_config, vnet_hdr),
 	OPT("offload", T_BOOL, struct drv_tap_config, offload),
+	OPT("transient", T_BOOL, struct drv_tap_config, transient),
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 

@@ -159,6 +159,9 @@ static int create_device(struct tap *t, const struct drv_tap_config *cfg,
 		return rs_error_set(err, errno, "tap: TUNSETIFF `%s`",
 				    cfg->name[0] ? cfg->name : "tap%d");
 	snprintf(t->link.name, sizeof(t->link.name), "%s", ifr.ifr_name);
+	if (cfg->transient && ioctl(t->link.fd, TUNSETPERSIST, 0) < 0)
+		return rs_error_set(err, errno, "tap `%s`: TUNSETPERSIST 0",
+				    t->link.name);
 	if (vnet) {
 		int len = sizeof(struct virtio_net_hdr);
 		unsigned offload =

@@ -17,7 +17,7 @@
  *
  * Options (unknown or repeated keys are errors):
  *   tap       name=IFNAME netns=PATH mac=MAC mtu=N txqlen=N vnet_hdr
- *             offload                          (see drivers/tap.h)
+ *             offload transient                (see drivers/tap.h)
  *   afpacket  iface=IFNAME (required) netns=PATH mode=mmsg|ring mac=MAC
  *             promisc qdisc ring_frames=N sock_buf=SIZE txqlen=N
  *                                              (see drivers/afpacket.h)

@@ -48,6 +48,12 @@ struct drv_tap_config {
 	uint32_t txqlen; /* frames queued for transmission; 0: 1000 */
 	bool vnet_hdr;
 	bool offload; /* implies vnet_hdr */
+	/* Adopt a persistent device and clear its persistence
+	 * (TUNSETPERSIST 0), so that it goes with this link's fd: closed, or
+	 * the process killed. For a device someone configured before the
+	 * stack opened it (runsc do's --net-driver=tap: the kernel side's
+	 * address is set while the device waits for its owner). */
+	bool transient;
 };
 
 /* Opens (creates) the tap device. Returns 0, or a negative errno with

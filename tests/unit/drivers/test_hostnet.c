@@ -489,6 +489,20 @@ static void test_tap_lives_with_its_fd(void **state)
 	assert_true(if_nametoindex("hntap1") != 0);
 	check_ok(drv_hostnet_link_del(NULL, "hntap1", &err), &err);
 	assert_true(link_becomes("hntap1", false));
+	/* runsc do's tap: made persistent and configured here, adopted by
+	 * the stack's link with "transient", gone with the link's fd. */
+	check_ok(drv_hostnet_tap_create(NULL, "hntap3",
+					DRV_HOSTNET_TAP_PERSIST |
+						DRV_HOSTNET_TAP_VNET_HDR,
+					&fd, &err),
+		 &err);
+	check_ok(drv_hostnet_addr_add(NULL, "hntap3", &a, &err), &err);
+	close(fd);
+	check_ok(drv_open("tap:name=hntap3,offload,transient", &link, &err),
+		 &err);
+	assert_true(if_nametoindex("hntap3") != 0);
+	drv_close(link);
+	assert_true(link_becomes("hntap3", false));
 	assert_int_equal(drv_hostnet_tap_create("/nonexistent/ns", "hntap2", 0,
 						&fd, &err),
 			 -ENOENT);
