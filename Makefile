@@ -134,7 +134,7 @@ runsc_PKGS := $(call pkgs_for,sentry) $(call pkgs_for,drivers) jansson
 # Only the libraries runsc calls itself contribute compile flags; DPDK's
 # (-march, -include rte_config.h) stay inside the DPDK driver.
 RUNSC_CFLAGS := $(foreach c,$(runsc_DEPS),-I$(call inc_of,$(c))) -Irunsc \
-	$(call pkg_cflags,jansson libseccomp)
+	$(call pkg_cflags,jansson libseccomp libpcap)
 RUNSC_LIBS := $(foreach c,$(link_order),$(call lib_of,$(c)))
 
 $(O)/obj/runsc/%.o: runsc/%.c | check-pkgs

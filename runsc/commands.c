@@ -11,6 +11,8 @@ const struct rs_command rs_commands[] = {
 	{ "gofer", "serve the container's files (internal)", rs_cmd_gofer,
 	  true },
 	{ "boot", "run the Sentry (internal)", rs_cmd_boot, true },
+	{ "port-forward", "runsc do's -p forwarder on its own (internal)",
+	  rs_cmd_port_forward, true },
 };
 
 const unsigned rs_commands_count = sizeof(rs_commands) / sizeof(rs_commands[0]);

@@ -3,6 +3,7 @@
  * Docker may pass. Parsing stops at the subcommand. */
 #include <errno.h>
 #include <getopt.h>
+#include <pcap/pcap.h>
 #include <string.h>
 
 #include "runsc.h"
@@ -55,7 +56,7 @@ static int lookup(const char *const *words, const char *word)
 	return -1;
 }
 
-static const char *const networks[] = { "sandbox", "host", "none", NULL };
+static const char *const networks[] = { "sandbox", "none", "host", NULL };
 static const char *const net_drivers[] = { "afpacket", "tap", "dpdk", NULL };
 
 /* A flag (name without dashes) runsc lists whose behaviour is not built
@@ -65,6 +66,41 @@ static int not_yet(struct rs_error **err, const char *flag, const char *value,
 {
 	return rs_error_set(err, 0, "--%s `%s`: not supported yet (%s)", flag,
 			    value, why);
+}
+
+/* Compiles the expression as the capture will (Ethernet frames, whole
+ * snap length), so that a typo is a one-line error before anything
+ * starts instead of a failure inside the sandbox's set-up. */
+static int check_filter(const char *expr, struct rs_error **err)
+{
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, 262144);
+	if (p == NULL)
+		return rs_error_set(err, ENOMEM, "--pcap-filter");
+	struct bpf_program prog;
+	int r = 0;
+	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		r = rs_error_set(err, 0, "--pcap-filter `%s`: %s", expr,
+				 pcap_geterr(p));
+	else
+		pcap_freecode(&prog);
+	pcap_close(p);
+	return r;
+}
+
+/* Combinations that cannot work, checked once every flag is known. */
+static int check_global(const struct rs_global *g, struct rs_error **err)
+{
+	if (g->pcap_filter && g->pcap_log == NULL)
+		return rs_error_set(err, 0,
+				    "--pcap-filter `%s`: needs --pcap-log",
+				    g->pcap_filter);
+	if (g->pcap_log && g->network == RS_NETWORK_HOST)
+		return rs_error_set(err, 0,
+				    "--pcap-log `%s`: nothing to capture with "
+				    "--network host (packets go through the "
+				    "host's stack)",
+				    g->pcap_log);
+	return 0;
 }
 
 int rs_parse_global(struct rs_global *g, int argc, char **argv,
@@ -105,31 +141,52 @@ int rs_parse_global(struct rs_global *g, int argc, char **argv,
 		case OPT_DEBUG_LOG:
 			g->debug_log = optarg;
 			break;
-		case OPT_NETWORK:
-			if (lookup(networks, optarg) < 0)
+		case OPT_NETWORK: {
+			int n = lookup(networks, optarg);
+			if (n < 0)
 				return rs_error_set(
 					err, 0,
 					"--network `%s`: must be sandbox, host or none",
 					optarg);
-			/* none: the sandbox has no network, as today. */
-			if (strcmp(optarg, "none") != 0)
-				return not_yet(err, "network", optarg,
-					       "the Sentry has no netstack "
-					       "yet; only none");
+			g->network = (enum rs_network)n;
 			break;
+		}
 		case OPT_NET_DRIVER:
-			if (lookup(net_drivers, optarg) < 0)
+			switch (lookup(net_drivers, optarg)) {
+			case 0:
+				g->net_driver = RS_NET_DRIVER_AFPACKET;
+				break;
+			case 1:
+				g->net_driver = RS_NET_DRIVER_TAP;
+				break;
+			case 2:
+				return not_yet(err, "net-driver", optarg,
+					       "the DPDK driver is planned; "
+					       "use afpacket or tap");
+			default:
 				return rs_error_set(
 					err, 0,
 					"--net-driver `%s`: must be afpacket, tap or dpdk",
 					optarg);
-			return not_yet(err, "net-driver", optarg,
-				       "needs --network sandbox");
+			}
+			break;
 		case OPT_DPDK_ARGS:
+			return not_yet(err, "dpdk-args", optarg,
+				       "needs --net-driver dpdk, which is "
+				       "planned");
 		case OPT_PCAP_LOG:
+			if (optarg[0] == 0)
+				return rs_error_set(
+					err, 0,
+					"--pcap-log: needs a file, a fifo, a "
+					"socket or - (stdout)");
+			g->pcap_log = optarg;
+			break;
 		case OPT_PCAP_FILTER:
-			return not_yet(err, global_options[longindex].name,
-				       optarg, "needs --network sandbox");
+			if (check_filter(optarg, err) < 0)
+				return -1;
+			g->pcap_filter = optarg;
+			break;
 		case OPT_STRACE:
 			g->strace = true;
 			break;
@@ -156,5 +213,7 @@ int rs_parse_global(struct rs_global *g, int argc, char **argv,
 					    argv[optind - 1]);
 		}
 	}
+	if (check_global(g, err) < 0)
+		return -1;
 	return optind;
 }

@@ -7,17 +7,37 @@
 
 #include "runsc/error.h"
 
+/* --network: how the sandbox reaches the network. */
+enum rs_network {
+	RS_NETWORK_SANDBOX, /* the netstack on interfaces runsc sets up */
+	RS_NETWORK_NONE,    /* a loopback-only netstack */
+	RS_NETWORK_HOST,    /* the host's sockets (weaker isolation) */
+};
+
+/* --net-driver: the link under the netstack with --network sandbox. */
+enum rs_net_driver {
+	RS_NET_DRIVER_AFPACKET, /* a veth the sandbox takes over */
+	RS_NET_DRIVER_TAP,	/* a tap device */
+};
+
 /* Global flags, given before the subcommand (runc's command line). Flags
  * runsc lists but cannot act on yet are accepted only with the value that
- * is today's behaviour (--network none, --log-format text, --platform
- * ptrace); anything else is refused by rs_parse_global, never ignored. */
+ * is today's behaviour (--log-format text, --platform ptrace); anything
+ * else is refused by rs_parse_global, never ignored. */
 struct rs_global {
-	const char *log;       /* --log: log file (runc: for containerd) */
-	bool debug;	       /* --debug */
-	const char *debug_log; /* --debug-log: debug output file */
-	bool strace;	       /* --strace */
-	bool want_help;	       /* --help before any subcommand */
-	bool want_version;     /* --version */
+	const char *log;	 /* --log: log file (runc: for containerd) */
+	bool debug;		 /* --debug */
+	const char *debug_log;	 /* --debug-log: debug output file */
+	bool strace;		 /* --strace */
+	enum rs_network network; /* --network (default sandbox) */
+	enum rs_net_driver net_driver; /* --net-driver (default afpacket) */
+	/* --pcap-log: the capture's destination ("-": stdout; a fifo or a
+	 * unix socket streams live), and --pcap-filter, a libpcap
+	 * expression already checked to compile. NULL when not given. */
+	const char *pcap_log;
+	const char *pcap_filter;
+	bool want_help;	   /* --help before any subcommand */
+	bool want_version; /* --version */
 };
 
 struct rs_command {
@@ -45,6 +65,7 @@ int rs_cmd_gofer(struct rs_global *global, int argc, char **argv);
 int rs_cmd_do(struct rs_global *global, int argc, char **argv);
 int rs_cmd_syscalls(struct rs_global *global, int argc, char **argv);
 int rs_cmd_boot(struct rs_global *global, int argc, char **argv);
+int rs_cmd_port_forward(struct rs_global *global, int argc, char **argv);
 
 #define RS_VERSION "0.1.0"
 
