@@ -1395,6 +1395,53 @@ int drv_hostnet_link_del(const char *netns, const char *ifname,
 	return r;
 }
 
+struct drv_hostnet_pending_del {
+	struct nl nl;
+	int ifindex;
+};
+
+int drv_hostnet_del_prepare(const char *netns, const char *ifname,
+			    struct drv_hostnet_pending_del **out,
+			    struct rs_error **err)
+{
+	*out = NULL;
+	struct drv_hostnet_pending_del *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return rs_error_set(err, ENOMEM, "prepare deleting `%s`",
+				    ifname);
+	int r = nl_open(netns, ifname, &p->ifindex, &p->nl, err);
+	if (r < 0) {
+		free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+int drv_hostnet_del_fd(const struct drv_hostnet_pending_del *p)
+{
+	return mnl_socket_get_fd(p->nl.sock);
+}
+
+int drv_hostnet_del_commit(struct drv_hostnet_pending_del *p)
+{
+	struct nlmsghdr *nlh = nl_msg(&p->nl, RTM_DELLINK, NLM_F_ACK);
+	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = p->ifindex;
+	int r = nl_talk(&p->nl, nlh, NULL, NULL);
+	drv_hostnet_del_free(p);
+	return r;
+}
+
+void drv_hostnet_del_free(struct drv_hostnet_pending_del *p)
+{
+	if (p == NULL)
+		return;
+	nl_close(&p->nl);
+	free(p);
+}
+
 int drv_hostnet_tap_create(const char *netns, const char *name, unsigned flags,
 			   int *fd, struct rs_error **err)
 {

@@ -1,12 +1,21 @@
 /* `runsc do [--rootfs DIR] [--ro] [--mount DEST=SRC[:ro|:rw]]... [--strace]
- *           [--stats FILE] [--hostname NAME] -- CMD ARGS`:
+ *           [--stats FILE] [--hostname NAME] [-p [HOSTIP:]HOSTPORT:PORT]...
+ *           [--net-subnet CIDR]... -- CMD ARGS`:
  * runs CMD in a throw-away sandbox whose root is DIR (default: the host's
  * / read-only), with host directories SRC bind-mounted at DEST, all served
  * by a `runsc gofer` this command starts; prints the program's output and
  * exits with its status (128+N when killed by signal N, as shells report
  * it). On the host's root the program starts in the caller's working
  * directory, which stays visible even where the sandbox mounts its own
- * tmpfs (/tmp, /dev/shm). */
+ * tmpfs (/tmp, /dev/shm).
+ *
+ * Network (netdo.h): with the global --network sandbox (the default) the
+ * sandbox gets an address on a veth (or tap) of its own and -p forwards
+ * host ports to it. Name resolution: /etc/resolv.conf and /etc/hosts come
+ * from the root as they are, and the sandbox's hostname defaults to the
+ * host's, as under gVisor's `runsc do` and Docker's --network host, so
+ * that `getent hosts $(hostname)` answers inside exactly as it does
+ * outside (from the host's /etc/hosts, or its DNS). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -18,18 +27,22 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "netdo.h"
 #include "runsc.h"
 #include "runsc/cleanup.h"
 #include "runsc/log.h"
+#include "runsc/netparse.h"
 #include "runsc/parse.h"
 #include "sentry/sentry.h"
 
 extern char **environ;
 
 #define MAX_MOUNTS 16
+#define MAX_PORTS  32
 
 /* A bind mount: host directory src (absolute, symlinks resolved) at dest
  * in the sandbox. */
@@ -47,6 +60,10 @@ struct do_args {
 	const char *hostname;
 	struct do_mount mounts[MAX_MOUNTS];
 	size_t nmounts;
+	struct rs_port_map ports[MAX_PORTS];
+	unsigned nports;
+	struct rs_cidr subnet4, subnet6;
+	bool have_subnet4, have_subnet6;
 };
 
 /* Adds a mount; a relative or symlinked src is resolved here, where the
@@ -193,7 +210,17 @@ static const char do_usage[] =
 	"  --mount DEST=SRC[:ro] bind host directory SRC at DEST (repeatable)\n"
 	"  --strace              log every application syscall to stderr\n"
 	"  --stats FILE          write syscall counters as JSON on exit\n"
-	"  --hostname NAME       the sandbox's hostname (default sandbox)\n";
+	"  --hostname NAME       the sandbox's hostname (default: the "
+	"host's)\n"
+	"  -p, --publish [HOSTIP:]HOSTPORT:PORT[/tcp|/udp]\n"
+	"                        forward a host port (default on 127.0.0.1 "
+	"and ::1)\n"
+	"                        to the sandbox's PORT (repeatable; "
+	"--network sandbox)\n"
+	"  --net-subnet CIDR     the sandbox's IPv4 or IPv6 subnet (default: "
+	"a free\n"
+	"                        /30 of 10.200.0.0/16 and a /64 of "
+	"fd72:756e:7363::/48)\n";
 
 static void usage_error(const char *msg, const char *arg)
 {
@@ -207,6 +234,7 @@ enum {
 	OPT_STATS,
 	OPT_HOSTNAME,
 	OPT_MOUNT,
+	OPT_NET_SUBNET,
 	OPT_HELP,
 };
 
@@ -253,20 +281,65 @@ static const struct option do_options[] = {
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "mount", required_argument, NULL, OPT_MOUNT },
+	{ "publish", required_argument, NULL, 'p' },
+	{ "net-subnet", required_argument, NULL, OPT_NET_SUBNET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
+/* -p SPEC, repeatable. */
+static bool add_port(struct do_args *a, const char *spec)
+{
+	cleanup_error struct rs_error *err = NULL;
+	if (a->nports == MAX_PORTS) {
+		fprintf(stderr, "runsc do: -p `%s`: more than %d ports\n", spec,
+			MAX_PORTS);
+		return false;
+	}
+	if (rs_parse_port_map(spec, &a->ports[a->nports], &err) < 0) {
+		rs_error_print(err, "runsc do", stderr);
+		return false;
+	}
+	a->nports++;
+	return true;
+}
+
+/* --net-subnet CIDR: once per family. */
+static bool set_subnet(struct do_args *a, const char *spec)
+{
+	cleanup_error struct rs_error *err = NULL;
+	struct rs_cidr c;
+	if (rs_parse_cidr("--net-subnet", spec, &c, &err) < 0) {
+		rs_error_print(err, "runsc do", stderr);
+		return false;
+	}
+	bool *have = c.family == AF_INET ? &a->have_subnet4 : &a->have_subnet6;
+	if (*have) {
+		fprintf(stderr,
+			"runsc do: --net-subnet `%s`: one subnet per "
+			"address family\n",
+			spec);
+		return false;
+	}
+	*have = true;
+	*(c.family == AF_INET ? &a->subnet4 : &a->subnet6) = c;
+	return true;
+}
+
 int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 {
+	/* The host's name (see the top of this file); utsname's buffer is
+	 * the limit sethostname enforces too. */
+	struct utsname uts;
+	const char *host_name = uname(&uts) == 0 ? uts.nodename : "sandbox";
 	struct do_args a = { .rootfs = "/",
 			     .readonly = true,
 			     .strace = global->strace,
-			     .hostname = "sandbox" };
+			     .hostname = host_name };
 	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+:h", do_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hp:", do_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			a.rootfs = optarg;
@@ -286,6 +359,14 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 			break;
 		case OPT_MOUNT:
 			if (!parse_mount(&a, optarg))
+				return 1;
+			break;
+		case 'p':
+			if (!add_port(&a, optarg))
+				return 1;
+			break;
+		case OPT_NET_SUBNET:
+			if (!set_subnet(&a, optarg))
 				return 1;
 			break;
 		case 'h':
@@ -329,10 +410,27 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 			return 1;
 		have_cwd = hidden == 0;
 	}
+	/* The network first: its user errors (a port in use, a subnet
+	 * taken) come before anything starts. */
+	struct rs_do_net net;
+	rs_do_net_init(&net);
+	struct rs_do_net_args net_args = {
+		.ports = a.ports,
+		.nports = a.nports,
+		.subnet4 = a.have_subnet4 ? &a.subnet4 : NULL,
+		.subnet6 = a.have_subnet6 ? &a.subnet6 : NULL,
+	};
+	struct sn_net_config net_cfg;
+	if (rs_do_net_setup(global, &net_args, &net, &net_cfg, &err) < 0) {
+		rs_error_print(err, "runsc do", stderr);
+		rs_do_net_teardown(&net, true);
+		return 1;
+	}
 	pid_t gofer = -1;
 	int sock = start_gofer(global, &a, &gofer, &err);
 	if (sock < 0) {
 		rs_error_print(err, "runsc do", stderr);
+		rs_do_net_teardown(&net, true);
 		return 1;
 	}
 	/* The Sentry's view of the mounts: DEST and read-only-ness. */
@@ -354,6 +452,7 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 		.strace = a.strace,
 		.strace_fd = STDERR_FILENO,
 		.hostname = a.hostname,
+		.net = net_cfg,
 		.confine = true,
 	};
 	/* TEMPORARY (branch h4-hostinet), remove once `--network host`
@@ -368,6 +467,9 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 	/* The Sentry closed its end: the gofer sees EOF and exits. */
 	int gstatus;
 	waitpid(gofer, &gstatus, 0);
+	/* The forwarder goes now; the namespace, veth or tap go with this
+	 * process (after a failed start, at once). */
+	rs_do_net_teardown(&net, r < 0);
 	if (r < 0) {
 		rs_error_print(err, "runsc do", stderr);
 		return 1;

@@ -17,12 +17,12 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "runsc/cleanup.h"
+#include "runsc/fds.h"
 #include "runsc/list.h"
 #include "runsc/log.h"
 
@@ -325,7 +325,11 @@ static int load_filter(void)
 	return r;
 }
 
-static int confine(struct rs_error **err)
+/* Drops privileges and loads the filter. With parent > 0, also ties the
+ * process's life to parent's: after the change of credentials, which
+ * clears the parent-death signal, and before the filter, which forbids
+ * prctl. Exits quietly when parent is already gone. */
+static int confine(pid_t parent, struct rs_error **err)
 {
 	if (geteuid() == 0) {
 		gid_t none[1];
@@ -335,6 +339,9 @@ static int confine(struct rs_error **err)
 			return rs_error_set(err, errno,
 					    "port forwarder: drop privileges");
 	}
+	if (parent > 0 &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+		_exit(0);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return rs_error_set(err, errno, "port forwarder: prctl");
 	int r = load_filter();
@@ -765,7 +772,9 @@ static void teardown(struct rs_portfwd *pf)
 	rs_portfwd_free(pf);
 }
 
-int rs_portfwd_serve(struct rs_portfwd *pf, int stop_fd, struct rs_error **err)
+/* The loop; `parent` as for confine(). */
+static int serve(struct rs_portfwd *pf, int stop_fd, pid_t parent,
+		 struct rs_error **err)
 {
 	pf->epfd = epoll_create1(EPOLL_CLOEXEC);
 	pf->dgram = malloc(PF_DGRAM_MAX);
@@ -774,7 +783,7 @@ int rs_portfwd_serve(struct rs_portfwd *pf, int stop_fd, struct rs_error **err)
 		teardown(pf);
 		return rs_error_set(err, e, "port forwarder: set-up");
 	}
-	if (pf->cfg.confine && confine(err) < 0) {
+	if (pf->cfg.confine && confine(parent, err) < 0) {
 		teardown(pf);
 		return -1;
 	}
@@ -829,24 +838,9 @@ int rs_portfwd_serve(struct rs_portfwd *pf, int stop_fd, struct rs_error **err)
 	return 0;
 }
 
-/* Closes every fd but those in keep[] (the child must not hold the
- * sandbox's namespace or runsc's other files open). */
-static void close_others(const int *keep, unsigned n)
+int rs_portfwd_serve(struct rs_portfwd *pf, int stop_fd, struct rs_error **err)
 {
-	unsigned lo = 0;
-	for (;;) {
-		unsigned next = ~0u;
-		for (unsigned i = 0; i < n; i++)
-			if (keep[i] >= 0 && (unsigned)keep[i] >= lo &&
-			    (unsigned)keep[i] < next)
-				next = (unsigned)keep[i];
-		if (next > lo)
-			syscall(SYS_close_range, lo,
-				next == ~0u ? ~0u : next - 1, 0);
-		if (next == ~0u)
-			return;
-		lo = next + 1;
-	}
+	return serve(pf, stop_fd, 0, err);
 }
 
 int rs_portfwd_spawn(struct rs_portfwd *pf, pid_t *pid, struct rs_error **err)
@@ -878,19 +872,17 @@ int rs_portfwd_spawn(struct rs_portfwd *pf, pid_t *pid, struct rs_error **err)
 		keep[nk++] = life[0];
 		for (unsigned i = 0; i < pf->nlisteners; i++)
 			keep[nk++] = pf->listeners[i].ep.fd;
-		close_others(keep, nk);
+		rs_close_all_but(keep, nk);
+		/* Out of the terminal's process group: a ^C meant for the
+		 * sandboxed program must not stop the forwarding. */
+		setsid();
 		prctl(PR_SET_NAME, "runsc-portfwd", 0, 0, 0);
 		struct rs_error *e = NULL;
-		/* Confinement first: a change of credentials clears the
-		 * parent-death signal, so it is set afterwards. */
-		if (pf->cfg.confine && confine(&e) < 0) {
-			rs_error_print(e, "runsc do", stderr);
-			_exit(1);
-		}
-		pf->cfg.confine = 0;
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		/* Confined, the death signal is set in confine(). */
+		if (!pf->cfg.confine && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+					 getppid() != parent))
 			_exit(0);
-		if (rs_portfwd_serve(pf, life[0], &e) < 0) {
+		if (serve(pf, life[0], parent, &e) < 0) {
 			rs_error_print(e, "runsc do", stderr);
 			_exit(1);
 		}

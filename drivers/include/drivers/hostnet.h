@@ -229,6 +229,29 @@ int drv_hostnet_link_up(const char *netns, const char *ifname,
 int drv_hostnet_link_del(const char *netns, const char *ifname,
 			 struct rs_error **err);
 
+/* A link deletion prepared now and sent later by a process that may have
+ * dropped every privilege since: rtnetlink checks the capabilities of the
+ * socket's opener, not of its user. For a guard that removes a device
+ * when its owner dies (runsc do's tap, until the Sentry adopts it). The
+ * link is named by the ifindex it has now, so a later device reusing the
+ * name is never taken for it. */
+struct drv_hostnet_pending_del;
+
+int drv_hostnet_del_prepare(const char *netns, const char *ifname,
+			    struct drv_hostnet_pending_del **out,
+			    struct rs_error **err);
+
+/* The netlink socket's fd (to keep open across a close of all others). */
+int drv_hostnet_del_fd(const struct drv_hostnet_pending_del *p);
+
+/* Sends the deletion and frees p. Returns 0, -ENODEV when the link is
+ * gone already, or another negative errno. Needs only sendto, recvfrom
+ * and close. */
+int drv_hostnet_del_commit(struct drv_hostnet_pending_del *p);
+
+/* Frees p without sending. NULL is fine. */
+void drv_hostnet_del_free(struct drv_hostnet_pending_del *p);
+
 /* drv_hostnet_tap_create() flags. */
 enum {
 	/* The device outlives *fd (TUNSETPERSIST) until deleted or until a

@@ -503,6 +503,22 @@ static void test_tap_lives_with_its_fd(void **state)
 	assert_true(if_nametoindex("hntap3") != 0);
 	drv_close(link);
 	assert_true(link_becomes("hntap3", false));
+	/* A deletion prepared now, sent later; the second finds it gone. */
+	check_ok(drv_hostnet_tap_create(NULL, "hntap4", DRV_HOSTNET_TAP_PERSIST,
+					&fd, &err),
+		 &err);
+	close(fd);
+	struct drv_hostnet_pending_del *del, *del2;
+	check_ok(drv_hostnet_del_prepare(NULL, "hntap4", &del, &err), &err);
+	check_ok(drv_hostnet_del_prepare(NULL, "hntap4", &del2, &err), &err);
+	assert_true(drv_hostnet_del_fd(del) >= 0);
+	assert_int_equal(drv_hostnet_del_commit(del), 0);
+	assert_true(link_becomes("hntap4", false));
+	assert_int_equal(drv_hostnet_del_commit(del2), -ENODEV);
+	assert_int_equal(drv_hostnet_del_prepare(NULL, "hntap4", &del, &err),
+			 -ENODEV);
+	assert_null(del);
+	rs_error_clear(&err);
 	assert_int_equal(drv_hostnet_tap_create("/nonexistent/ns", "hntap2", 0,
 						&fd, &err),
 			 -ENOENT);
