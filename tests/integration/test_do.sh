@@ -36,7 +36,10 @@ check "coreutils: sort of a large input" expect "20000 1 9999" \
 # lacked were once called through NULL); the Sentry stays up.
 check "coreutils on /proc: touch, chmod, chown, mv, ln, truncate answer, the Sentry stays up" \
 	expect "0 1 1 1 1 1 alive" sbx /bin/sh -c 'r=; for c in "touch /proc/cpuinfo" "chmod 600 /proc/cpuinfo" "chown 1 /proc/cpuinfo" "mv /proc/cpuinfo /proc/x" "ln -s a /proc/y" "truncate -s 0 /proc/cpuinfo"; do $c 2>/dev/null; r="$r$? "; done; echo "${r}alive"'
-check "uname and hostname are the sandbox's" expect "Linux sandbox" sbx /bin/uname -sn
+# The sandbox's UTS namespace: the host's name by default (so that the
+# host's /etc/hosts resolves it), --hostname's when given.
+check "uname and hostname are the sandbox's" expect "Linux $(uname -n)" sbx /bin/uname -sn
+check "--hostname names the sandbox" expect "sandbox" timeout 120 "$RUNSC" do --hostname sandbox -- /bin/hostname
 check "the sandbox's pids start at 1" expect "1" sbx /bin/sh -c 'echo $$'
 if command -v python3 >/dev/null; then
 	check "python3: threads and subprocess" expect "b'sub\\n' 8" \

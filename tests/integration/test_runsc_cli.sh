@@ -31,18 +31,17 @@ check "runsc boot --gofer-fd overflowing is refused" \
 check "runsc boot --mount without an absolute DEST" \
 	expect_user_error "--mount" boot --gofer-fd 0 --mount data:rw -- /bin/true
 # Listed flags whose behaviour is not built yet are refused, never ignored.
-check "--network none is today's behaviour" "$RUNSC" --network none version
-check "--network sandbox is not supported yet" \
-	expect_user_error "not supported yet" --network sandbox version
-check "--network host is not supported yet" \
-	expect_user_error "--network" -network=host version
+check "--network none, sandbox and host are accepted" bash -c \
+	'"$1" --network none version && "$1" --network sandbox version && "$1" -network=host version' _ "$RUNSC"
 check "--log-format json is not supported yet" \
 	expect_user_error "not supported yet" --log-format json version
-check "--net-driver is not supported yet" \
-	expect_user_error "--net-driver" --net-driver tap version
-check "--pcap-log is not supported yet" \
-	expect_user_error "--pcap-log" --pcap-log "$TEST_TMP/p.pcap" version
-check "--pcap-filter is not supported yet" \
-	expect_user_error "--pcap-filter" --pcap-filter tcp version
+check "--net-driver afpacket and tap are accepted" bash -c \
+	'"$1" --net-driver afpacket version && "$1" --net-driver=tap version' _ "$RUNSC"
+check "--net-driver dpdk is not supported yet" \
+	expect_user_error "not supported yet" --net-driver dpdk version
+check "--pcap-log needs a destination" expect_user_error "--pcap-log" --pcap-log "" version
+check "--pcap-filter needs --pcap-log" expect_user_error "--pcap-filter" --pcap-filter tcp version
+check "a --pcap-filter that does not compile" \
+	expect_user_error "--pcap-filter" --pcap-log "$TEST_TMP/p.pcap" --pcap-filter "port 99999999" version
 check "--dpdk-args is not supported yet" \
 	expect_user_error "--dpdk-args" --dpdk-args -l0 version
