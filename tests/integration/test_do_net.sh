@@ -197,6 +197,57 @@ else
 fi
 check "--hostname overrides it" bash -c "[[ \$(timeout 60 '$RUNSC' do --hostname box1 -- /bin/hostname) == box1 ]]"
 
+# ---- end to end, once the Sentry serves inet sockets -----------------
+# A server in the sandbox answers N connections (dual-stack on port 8000)
+# and exits, so that the capture is complete when runsc returns.
+SERVER='import socket, sys
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", 8000)); s.listen(8)
+for _ in range(int(sys.argv[1])):
+    c, a = s.accept(); c.recv(4096)
+    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello"); c.close()'
+get() { [[ $(curl -sS -m 5 "$1") == hello ]]; }
+
+# e2e DRIVER IF_PREFIX: the program in the sandbox is reached through -p
+# on 127.0.0.1 (and ::1) and directly at its IPv4 (and IPv6) address, and
+# the capture holds those connections and nothing the filter refuses.
+e2e() {
+	local drv=$1 pfx=$2 port pid n=2 v6=0 lo6=0 sbx4
+	port=$(free_port)
+	((has_v6)) && v6=1 && n=$((n + 1))
+	ip -6 addr show lo | grep -q '::1/128' && lo6=1 && n=$((n + 1))
+	"$RUNSC" --net-driver "$drv" --pcap-log "$TEST_TMP/$drv.pcap" --pcap-filter "tcp port 8000" \
+		do -p "$port:8000" -- python3 -c "$SERVER" "$n" >"$TEST_TMP/$drv.out" 2>&1 &
+	pid=$!
+	defer kill -9 "$pid"
+	check "$drv: -p reaches the program in the sandbox (127.0.0.1)" \
+		wait_for 30 get "http://127.0.0.1:$port/"
+	((lo6)) && check "$drv: ... and on ::1" get "http://[::1]:$port/"
+	sbx4=$(ip -br -4 addr show "$pfx$pid" | awk '{print $3}' | cut -d/ -f1)
+	sbx4=${sbx4%.*}.$((${sbx4##*.} + 1))
+	check "$drv: the sandbox's IPv4 address answers ($sbx4)" get "http://$sbx4:8000/"
+	if ((v6)); then
+		local a6
+		a6=$(ip -br -6 addr show "$pfx$pid" | grep -oE 'fd72:[0-9a-f:]+::1/64' | cut -d/ -f1)
+		check "$drv: ... and its IPv6 address" get "http://[${a6%1}2]:8000/"
+	fi
+	check "$drv: runsc do returns when the program is done" wait "$pid"
+	check "$drv: the capture holds the connections, filtered" bash -c "
+		tcpdump -nr $TEST_TMP/$drv.pcap 2>/dev/null > $TEST_TMP/$drv.txt
+		grep -q '\.8000: Flags \[S\]' $TEST_TMP/$drv.txt && ! grep -vq '\.8000[: ]' $TEST_TMP/$drv.txt"
+	check "$drv: nothing is left" bash -c "$(declare -f no_link wait_for); wait_for 5 no_link $pfx$pid"
+}
+if timeout 60 "$RUNSC" --network none do -- python3 -c \
+	'import socket; socket.socket(socket.AF_INET6).close()' >/dev/null 2>&1; then
+	require_cmd curl tcpdump
+	e2e afpacket rsd
+	e2e tap rst
+else
+	skip "end to end through the sandbox's netstack" "the Sentry has no inet sockets yet"
+fi
+
 # ---- the forwarder on its own ----------------------------------------
 setup_ns srv cli
 veth_pair "$srv" vs "$cli" vc
