@@ -455,9 +455,10 @@ static int start_guard(struct rs_do_net *n, struct rs_error **err)
 		return rs_error_set(err, e, "tap guard: fork");
 	}
 	if (pid == 0) {
-		int keep[] = { life[0], drv_hostnet_del_fd(del),
-			       STDERR_FILENO };
-		rs_close_all_but(keep, 3);
+		/* Not even stdio: it never prints, and a pipe on runsc's
+		 * output must see its end when runsc ends. */
+		int keep[] = { life[0], drv_hostnet_del_fd(del) };
+		rs_close_all_but(keep, 2);
 		/* Only the pipe ends it: not a ^C for the sandbox, not a
 		 * hang-up of the terminal. */
 		setsid();

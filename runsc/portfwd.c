@@ -864,9 +864,10 @@ int rs_portfwd_spawn(struct rs_portfwd *pf, pid_t *pid, struct rs_error **err)
 	}
 	if (child == 0) {
 		close(life[1]);
-		int keep[PF_MAX_LISTENERS + 4];
+		int keep[PF_MAX_LISTENERS + 3];
 		unsigned nk = 0;
-		keep[nk++] = STDIN_FILENO;
+		/* stderr for a confinement error; not stdin or stdout,
+		 * which belong to the sandboxed program. */
 		keep[nk++] = STDERR_FILENO;
 		keep[nk++] = rs_log_fd();
 		keep[nk++] = life[0];

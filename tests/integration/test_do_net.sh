@@ -183,6 +183,11 @@ check "--pcap-log FIFO waits for its reader and streams" bash -c "
 	cat $TEST_TMP/fifo > $TEST_TMP/fifo.out & r=\$!
 	timeout 60 '$RUNSC' --network none --pcap-log $TEST_TMP/fifo do -- /bin/true; s=\$?
 	wait \$r; exit \$s"
+check "--pcap-log SOCKET connects to a listening unix socket" bash -c "
+	socat -u UNIX-LISTEN:$TEST_TMP/cap.sock OPEN:$TEST_TMP/sock.out,creat & r=\$!
+	$(declare -f wait_for); wait_for 5 test -S $TEST_TMP/cap.sock || exit 1
+	timeout 60 '$RUNSC' --network none --pcap-log $TEST_TMP/cap.sock do -- /bin/true; s=\$?
+	wait \$r && exit \$s"
 check "--pcap-log - (stdout)" timeout 60 "$RUNSC" --network none --pcap-log - do -- /bin/true
 
 # ---- name resolution -------------------------------------------------
