@@ -148,11 +148,14 @@ struct talk {
 	struct nl *nl;
 	mnl_cb_t cb;
 	void *data;
+	bool intr; /* the dump changed under us (NLM_F_DUMP_INTR) */
 };
 
 static int data_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct talk *t = data;
+	struct talk *t = data;
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		t->intr = true;
 	return t->cb ? t->cb(nlh, t->data) : MNL_CB_OK;
 }
 
@@ -207,8 +210,10 @@ static int overrun_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Sends nlh and processes answers until the ack or NLMSG_DONE; cb (may be
- * NULL) sees every data message. Returns 0 or a negative errno
- * (nl->ext_msg may hold the kernel's explanation). */
+ * NULL) sees every data message. Returns 0, -EINTR for a dump the kernel
+ * marked inconsistent (the tables changed during it: dump again), or
+ * another negative errno (nl->ext_msg may hold the kernel's
+ * explanation). */
 static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	nl->ext_msg[0] = 0;
@@ -220,7 +225,7 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	ctl[NLMSG_ERROR] = error_cb;
 	ctl[NLMSG_DONE] = done_cb;
 	ctl[NLMSG_OVERRUN] = overrun_cb;
-	struct talk t = { nl, cb, data };
+	struct talk t = { .nl = nl, .cb = cb, .data = data };
 	/* Bounded: every dump ends with NLMSG_DONE, every request with an
 	 * ack, and the socket has a receive timeout. */
 	for (;;) {
@@ -232,7 +237,7 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 				    nl->portid, data_cb, &t, ctl,
 				    NLMSG_MIN_TYPE);
 		if (r == MNL_CB_STOP)
-			return 0;
+			return t.intr ? -EINTR : 0;
 		if (r == MNL_CB_ERROR)
 			return errno ? -errno : -EIO;
 	}
@@ -628,8 +633,12 @@ static void scan_release(struct scan *s)
 	free(s->slots);
 }
 
-static int scan_namespace(const char *netns, bool want_routes_neighs,
-			  struct scan *s, struct nl *nl, struct rs_error **err)
+/* Tables changing during a dump make it inconsistent; a few retries
+ * get a consistent one unless something churns without pause. */
+#define DUMP_TRIES 3
+
+static int scan_namespace(const char *netns, struct scan *s, struct nl *nl,
+			  struct rs_error **err)
 {
 	memset(s, 0, sizeof(*s));
 	int r = nl_open(netns, NULL, NULL, nl, err);
@@ -647,17 +656,20 @@ static int scan_namespace(const char *netns, bool want_routes_neighs,
 		{ RTM_GETROUTE, sizeof(struct rtmsg), route_cb, "routes" },
 		{ RTM_GETNEIGH, sizeof(struct ndmsg), neigh_cb, "neighbours" },
 	};
-	unsigned nsteps = want_routes_neighs ? 4 : 2;
-	for (unsigned i = 0; i < nsteps; i++) {
-		r = nl_dump(nl, steps[i].type, steps[i].hdr, steps[i].cb, s);
-		if (r < 0) {
-			scan_release(s);
-			memset(s, 0, sizeof(*s));
+	for (int tries = 1;; tries++) {
+		unsigned i;
+		r = 0;
+		for (i = 0; r == 0 && i < sizeof(steps) / sizeof(*steps); i++)
+			r = nl_dump(nl, steps[i].type, steps[i].hdr,
+				    steps[i].cb, s);
+		if (r == 0)
+			return 0;
+		scan_release(s);
+		memset(s, 0, sizeof(*s));
+		if (r != -EINTR || tries == DUMP_TRIES)
 			return nl_fail(nl, err, r, "dump %s of `%s`",
-				       steps[i].what, where);
-		}
+				       steps[i - 1].what, where);
 	}
-	return 0;
 }
 
 static int slot_cmp(const void *a, const void *b)
@@ -673,7 +685,7 @@ int drv_hostnet_discover(const char *netns, struct drv_hostnet **out,
 	*out = NULL;
 	struct nl nl;
 	struct scan s;
-	int r = scan_namespace(netns, true, &s, &nl, err);
+	int r = scan_namespace(netns, &s, &nl, err);
 	nl_close(&nl);
 	if (r < 0)
 		return r;
@@ -788,16 +800,22 @@ int drv_hostnet_prefixes(const char *netns, struct drv_hostnet_prefix **out,
 		return r;
 	const char *where = netns ? netns : "the current network namespace";
 	struct prefix_scan ps = { 0 };
-	struct nlmsghdr *nlh = nl_msg(&nl, RTM_GETADDR, NLM_F_DUMP);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_UNSPEC;
-	r = nl_talk(&nl, nlh, prefix_addr_cb, &ps);
-	if (r == 0 && ps.error == 0) {
-		nlh = nl_msg(&nl, RTM_GETROUTE, NLM_F_DUMP);
-		struct rtmsg *rtm =
-			mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-		rtm->rtm_family = AF_UNSPEC;
-		r = nl_talk(&nl, nlh, prefix_route_cb, &ps);
+	for (int tries = 1;; tries++) {
+		ps.n = 0;
+		struct nlmsghdr *nlh = nl_msg(&nl, RTM_GETADDR, NLM_F_DUMP);
+		struct ifaddrmsg *ifa =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = AF_UNSPEC;
+		r = nl_talk(&nl, nlh, prefix_addr_cb, &ps);
+		if (r == 0 && ps.error == 0) {
+			nlh = nl_msg(&nl, RTM_GETROUTE, NLM_F_DUMP);
+			struct rtmsg *rtm =
+				mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+			rtm->rtm_family = AF_UNSPEC;
+			r = nl_talk(&nl, nlh, prefix_route_cb, &ps);
+		}
+		if (r != -EINTR || ps.error || tries == DUMP_TRIES)
+			break;
 	}
 	if (ps.error)
 		r = ps.error;
