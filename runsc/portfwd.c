@@ -509,7 +509,10 @@ interest:;
 	/* Read a side only while its buffer is empty (bounded memory);
 	 * wait for room on the other while bytes are buffered for it. */
 	uint32_t ci = 0, ui = 0;
-	if (!c->c2u.eof && c->c2u.buf.len == 0)
+	/* Nothing is read from the client until the upstream connection
+	 * is up (its data would have nowhere to go: waiting for it
+	 * readable would spin). */
+	if (!c->connecting && !c->c2u.eof && c->c2u.buf.len == 0)
 		ci |= EPOLLIN;
 	if (c->u2c.buf.len)
 		ci |= EPOLLOUT;

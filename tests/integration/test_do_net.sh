@@ -377,3 +377,16 @@ check "the forwarder is nobody under seccomp" bash -c "
 	[[ \$(ps -o user= -p $pf) == nobody ]] && grep -q '^Seccomp:.*2' /proc/$pf/status"
 kill "$pf"
 check "it stops cleanly on SIGTERM" wait "$pf"
+
+# An upstream that never answers (no such neighbour): the client's bytes
+# wait in the kernel, and the forwarder sleeps instead of spinning.
+ip netns exec "$cli" "$RUNSC" port-forward --to 10.232.0.99 -p 8090:80 &
+pf2=$!
+defer kill -9 "$pf2"
+wait_for 5 bash -c "ip netns exec $cli ss -ltn | grep -q '127.0.0.1:8090 '"
+ip netns exec "$cli" timeout 10 python3 -c 'import socket, time
+c = socket.create_connection(("127.0.0.1", 8090)); c.sendall(b"x" * 1000); time.sleep(3)' &
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+check "a pending upstream connection costs no CPU" bash -c "
+	$(declare -f cpu_ticks); sleep 0.3; a=\$(cpu_ticks $pf2); sleep 1; b=\$(cpu_ticks $pf2)
+	echo \"ticks in 1 s: \$((b - a))\"; ((b - a < 10))"
