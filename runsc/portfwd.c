@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -115,6 +116,10 @@ struct rs_portfwd {
 	struct rs_list dead;
 	unsigned nconns, nflows;
 	bool accepting; /* TCP listeners in the epoll set */
+	/* Out of fds (EMFILE): accepting resumes at this time or when a
+	 * connection ends, whichever comes first. */
+	uint64_t accept_resume_ms;
+	unsigned paused_at; /* connections then: one fewer frees an fd */
 	struct pf_stats stats;
 	char *dgram; /* PF_DGRAM_MAX bytes */
 };
@@ -571,8 +576,18 @@ static void tcp_accept(struct rs_portfwd *pf, struct pf_listener *l)
 		}
 		int cfd = accept4(l->ep.fd, NULL, NULL,
 				  SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd < 0)
+		if (cfd < 0) {
+			/* The listener stays readable: without a pause the
+			 * loop would spin until an fd frees. */
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				pf->stats.tcp_full++;
+				pf->accept_resume_ms = now_ms() + 100;
+				pf->paused_at = pf->nconns;
+				set_accepting(pf, false);
+			}
 			return;
+		}
 		pf->stats.tcp_accepted++;
 		int ufd = socket(pf->cfg.target_family,
 				 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -775,6 +790,31 @@ static void teardown(struct rs_portfwd *pf)
 	rs_portfwd_free(pf);
 }
 
+/* Every connection holds two fds and every flow one: the soft fd limit
+ * goes up to the hard one (before confinement forbids it), and the
+ * connection and flow limits come down to what then fits. */
+static void fit_fd_limit(struct rs_portfwd *pf)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* Listeners, epoll, stop fd, stdio and the logger's. */
+	rlim_t spare = pf->nlisteners + 16;
+	if (rl.rlim_cur <= spare + 3)
+		return;
+	rlim_t avail = rl.rlim_cur - spare;
+	if (pf->cfg.max_udp > avail / 3)
+		pf->cfg.max_udp = (unsigned)(avail / 3);
+	avail -= pf->cfg.max_udp;
+	if (pf->cfg.max_tcp > avail / 2)
+		pf->cfg.max_tcp = (unsigned)(avail / 2);
+}
+
 /* The loop; `parent` as for confine(). */
 static int serve(struct rs_portfwd *pf, int stop_fd, pid_t parent,
 		 struct rs_error **err)
@@ -786,6 +826,7 @@ static int serve(struct rs_portfwd *pf, int stop_fd, pid_t parent,
 		teardown(pf);
 		return rs_error_set(err, e, "port forwarder: set-up");
 	}
+	fit_fd_limit(pf);
 	if (pf->cfg.confine && confine(parent, err) < 0) {
 		teardown(pf);
 		return -1;
@@ -800,6 +841,14 @@ static int serve(struct rs_portfwd *pf, int stop_fd, pid_t parent,
 	struct epoll_event evs[64];
 	for (;;) {
 		int timeout = udp_expire(pf);
+		if (!pf->accepting && pf->accept_resume_ms) {
+			uint64_t now = now_ms();
+			int wait = pf->accept_resume_ms > now
+					   ? (int)(pf->accept_resume_ms - now)
+					   : 0;
+			if (timeout < 0 || wait < timeout)
+				timeout = wait;
+		}
 		int n = epoll_wait(pf->epfd, evs, 64, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
@@ -833,8 +882,12 @@ static int serve(struct rs_portfwd *pf, int stop_fd, pid_t parent,
 		reap(pf);
 		if (stop)
 			break;
-		if (!pf->accepting && pf->nconns < pf->cfg.max_tcp)
+		if (!pf->accepting && pf->nconns < pf->cfg.max_tcp &&
+		    (pf->nconns < pf->paused_at ||
+		     now_ms() >= pf->accept_resume_ms)) {
+			pf->accept_resume_ms = 0;
 			set_accepting(pf, true);
+		}
 	}
 	log_stats(&pf->stats);
 	teardown(pf);

@@ -378,6 +378,25 @@ check "the forwarder is nobody under seccomp" bash -c "
 kill "$pf"
 check "it stops cleanly on SIGTERM" wait "$pf"
 
+# Under a small fd limit the forwarder takes what fits and lets the rest
+# wait in the listen backlog until connections end.
+ip netns exec "$cli" bash -c 'ulimit -n 40 && exec "$1" port-forward --to 10.232.0.2 -p 8095:80' _ "$RUNSC" &
+pf3=$!
+defer kill -9 "$pf3"
+wait_for 5 bash -c "ip netns exec $cli ss -ltn | grep -q '127.0.0.1:8095 '"
+check "30 connections through a forwarder with 40 fds all complete" cli_py 'import socket
+cs = [socket.create_connection(("127.0.0.1", 8095)) for _ in range(30)]
+for i, c in enumerate(cs):
+    c.sendall(b"n%d" % i); c.shutdown(socket.SHUT_WR)
+for i, c in enumerate(cs):
+    c.settimeout(10); d = b""
+    while True:
+        x = c.recv(100)
+        if not x: break
+        d += x
+    assert d == b"got:n%d" % i, (i, d)'
+kill -9 "$pf3"
+
 # An upstream that never answers (no such neighbour): the client's bytes
 # wait in the kernel, and the forwarder sleeps instead of spinning.
 ip netns exec "$cli" "$RUNSC" port-forward --to 10.232.0.99 -p 8090:80 &
