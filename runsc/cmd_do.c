@@ -217,6 +217,8 @@ static const char do_usage[] =
 	"and ::1)\n"
 	"                        to the sandbox's PORT (repeatable; "
 	"--network sandbox)\n"
+	"  --network MODE, --net-driver DRIVER\n"
+	"                        the global flags, for this sandbox\n"
 	"  --net-subnet CIDR     the sandbox's IPv4 or IPv6 subnet (default: "
 	"a free\n"
 	"                        /30 of 10.200.0.0/16 and a /64 of "
@@ -235,6 +237,8 @@ enum {
 	OPT_HOSTNAME,
 	OPT_MOUNT,
 	OPT_NET_SUBNET,
+	OPT_NETWORK,
+	OPT_NET_DRIVER,
 	OPT_HELP,
 };
 
@@ -283,6 +287,10 @@ static const struct option do_options[] = {
 	{ "mount", required_argument, NULL, OPT_MOUNT },
 	{ "publish", required_argument, NULL, 'p' },
 	{ "net-subnet", required_argument, NULL, OPT_NET_SUBNET },
+	/* The global flags' values, for this sandbox: `runsc do
+	 * --network=none` reads as the command it is. */
+	{ "network", required_argument, NULL, OPT_NETWORK },
+	{ "net-driver", required_argument, NULL, OPT_NET_DRIVER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -369,6 +377,21 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 			if (!set_subnet(&a, optarg))
 				return 1;
 			break;
+		case OPT_NETWORK:
+		case OPT_NET_DRIVER: {
+			cleanup_error struct rs_error *e = NULL;
+			int r = c == OPT_NETWORK
+					? rs_parse_network(optarg,
+							   &global->network, &e)
+					: rs_parse_net_driver(
+						  optarg, &global->net_driver,
+						  &e);
+			if (r < 0 || rs_check_network_flags(global, &e) < 0) {
+				rs_error_print(e, "runsc do", stderr);
+				return 1;
+			}
+			break;
+		}
 		case 'h':
 		case OPT_HELP:
 			fputs(do_usage, stdout);

@@ -87,8 +87,42 @@ static int check_filter(const char *expr, struct rs_error **err)
 	return r;
 }
 
-/* Combinations that cannot work, checked once every flag is known. */
-static int check_global(const struct rs_global *g, struct rs_error **err)
+int rs_parse_network(const char *value, enum rs_network *out,
+		     struct rs_error **err)
+{
+	int n = lookup(networks, value);
+	if (n < 0)
+		return rs_error_set(err, 0,
+				    "--network `%s`: must be sandbox, host or "
+				    "none",
+				    value);
+	*out = (enum rs_network)n;
+	return 0;
+}
+
+int rs_parse_net_driver(const char *value, enum rs_net_driver *out,
+			struct rs_error **err)
+{
+	switch (lookup(net_drivers, value)) {
+	case 0:
+		*out = RS_NET_DRIVER_AFPACKET;
+		return 0;
+	case 1:
+		*out = RS_NET_DRIVER_TAP;
+		return 0;
+	case 2:
+		return not_yet(err, "net-driver", value,
+			       "the DPDK driver is planned; use afpacket or "
+			       "tap");
+	default:
+		return rs_error_set(err, 0,
+				    "--net-driver `%s`: must be afpacket, tap "
+				    "or dpdk",
+				    value);
+	}
+}
+
+int rs_check_network_flags(const struct rs_global *g, struct rs_error **err)
 {
 	if (g->pcap_filter && g->pcap_log == NULL)
 		return rs_error_set(err, 0,
@@ -141,34 +175,14 @@ int rs_parse_global(struct rs_global *g, int argc, char **argv,
 		case OPT_DEBUG_LOG:
 			g->debug_log = optarg;
 			break;
-		case OPT_NETWORK: {
-			int n = lookup(networks, optarg);
-			if (n < 0)
-				return rs_error_set(
-					err, 0,
-					"--network `%s`: must be sandbox, host or none",
-					optarg);
-			g->network = (enum rs_network)n;
+		case OPT_NETWORK:
+			if (rs_parse_network(optarg, &g->network, err) < 0)
+				return -1;
 			break;
-		}
 		case OPT_NET_DRIVER:
-			switch (lookup(net_drivers, optarg)) {
-			case 0:
-				g->net_driver = RS_NET_DRIVER_AFPACKET;
-				break;
-			case 1:
-				g->net_driver = RS_NET_DRIVER_TAP;
-				break;
-			case 2:
-				return not_yet(err, "net-driver", optarg,
-					       "the DPDK driver is planned; "
-					       "use afpacket or tap");
-			default:
-				return rs_error_set(
-					err, 0,
-					"--net-driver `%s`: must be afpacket, tap or dpdk",
-					optarg);
-			}
+			if (rs_parse_net_driver(optarg, &g->net_driver, err) <
+			    0)
+				return -1;
 			break;
 		case OPT_DPDK_ARGS:
 			return not_yet(err, "dpdk-args", optarg,
@@ -213,7 +227,7 @@ int rs_parse_global(struct rs_global *g, int argc, char **argv,
 					    argv[optind - 1]);
 		}
 	}
-	if (check_global(g, err) < 0)
+	if (rs_check_network_flags(g, err) < 0)
 		return -1;
 	return optind;
 }

@@ -57,6 +57,16 @@ extern const unsigned rs_commands_count;
 int rs_parse_global(struct rs_global *global, int argc, char **argv,
 		    struct rs_error **err);
 
+/* --network and --net-driver values, for the global flags and `do`'s
+ * own copies of them. Errors name the flag. */
+int rs_parse_network(const char *value, enum rs_network *out,
+		     struct rs_error **err);
+int rs_parse_net_driver(const char *value, enum rs_net_driver *out,
+			struct rs_error **err);
+/* Combinations of network flags that cannot work (--pcap-filter without
+ * --pcap-log, a capture with --network host). */
+int rs_check_network_flags(const struct rs_global *g, struct rs_error **err);
+
 const struct rs_command *rs_find_command(const char *name);
 
 int rs_cmd_help(struct rs_global *global, int argc, char **argv);

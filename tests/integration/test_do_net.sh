@@ -57,6 +57,9 @@ sandbox_ns() {
 check "--net-driver dpdk is refused clearly" \
 	expect_user_error "not supported yet" --net-driver dpdk do -- /bin/true
 check "--network bogus" expect_user_error "--network" --network bogus do -- /bin/true
+check "do --network bogus" expect_user_error "--network" do --network bogus -- /bin/true
+check "do --network host with a global --pcap-log" \
+	expect_user_error "--network host" --pcap-log "$TEST_TMP/h.pcap" do --network host -- /bin/true
 check "a bad --pcap-filter is one line before anything starts" \
 	expect_user_error "--pcap-filter" --pcap-log "$TEST_TMP/x.pcap" --pcap-filter "tcp port" do -- /bin/echo ran
 check "--pcap-filter without --pcap-log" \
@@ -153,7 +156,7 @@ check "after SIGKILL: no veth, namespace, forwarder or helper left" bash -c "
 	! ss -ltn | grep -q '127.0.0.1:$port '"
 
 # ---- tap -------------------------------------------------------------
-start_sandbox t1 --net-driver tap do -- /bin/sleep 4
+start_sandbox t1 do --net-driver tap -- /bin/sleep 4
 wait_for 5 bash -c "ip -br addr show rst$t1 | grep -q '/30'"
 check "--net-driver tap: a tap in the caller's namespace with the host address" bash -c \
 	"ip -d link show rst$t1 | grep -q 'tun type tap' && ip -br addr show rst$t1 | grep -q '\.1/30'"
@@ -172,9 +175,12 @@ check "... gone after SIGKILL" bash -c "$(declare -f alive gone no_link wait_for
 
 # ---- none, host, capture ---------------------------------------------
 start_sandbox n1 --network none do -- /bin/sleep 2
+start_sandbox n2 do --network=none -- /bin/sleep 2
 sleep 0.5 # the set-up of the network would be done by now: nothing to poll for
 check "--network none: no topology" bash -c "no_link() { ! ip link show \"\$1\" >/dev/null 2>&1; }; no_link rsd$n1 && no_link rst$n1"
+check "do --network=none: the same" bash -c "no_link() { ! ip link show \"\$1\" >/dev/null 2>&1; }; no_link rsd$n2 && no_link rst$n2"
 wait "$n1"
+wait "$n2"
 check "--network host runs" timeout 60 "$RUNSC" --network host do -- /bin/true
 check "--pcap-log FILE with --network none is created" bash -c \
 	"rm -f $TEST_TMP/none.pcap; timeout 60 '$RUNSC' --network none --pcap-log $TEST_TMP/none.pcap --pcap-filter 'icmp or tcp' do -- /bin/true && [[ -f $TEST_TMP/none.pcap ]]"
