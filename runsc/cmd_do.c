@@ -478,12 +478,6 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv)
 		.net = net_cfg,
 		.confine = true,
 	};
-	/* TEMPORARY (branch h4-hostinet), remove once `--network host`
-	 * reaches sn_config: RUNSC_TEST_NETWORK=host lets the hostinet tests
-	 * run before the flag is accepted. */
-	const char *test_net = getenv("RUNSC_TEST_NETWORK");
-	if (test_net && strcmp(test_net, "host") == 0)
-		cfg.net.mode = SN_NET_HOST;
 	int status = 0;
 	struct sn_run_stats stats;
 	int r = sn_run(&cfg, &status, &stats, &err);
