@@ -9,7 +9,8 @@
 require_root
 require_cmd ip ss unshare python3
 
-sbx() { timeout 120 "$RUNSC" do -- "$@"; }
+# --network=none explicitly: runsc do defaults to a sandbox network.
+sbx() { timeout 120 "$RUNSC" do --network=none -- "$@"; }
 native() { unshare -n sh -c 'ip link set lo up && "$@"' _ "$@"; }
 
 # same CMD...: the sandbox and a fresh native namespace print the same.
