@@ -139,6 +139,11 @@ static int start_gofer(const struct rs_global *g, const struct do_args *a,
 		return rs_error_set(err, e, "fork the gofer");
 	}
 	if (*pid == 0) {
+		/* A session of its own: a terminal's ^C reaches the program
+		 * (and runsc, which forwards it), never the file server the
+		 * program still needs while it handles the signal. The gofer
+		 * ends when the Sentry closes its socket. */
+		setsid();
 		char fd[16];
 		int child = dup(sv[1]); /* without O_CLOEXEC */
 		snprintf(fd, sizeof(fd), "%d", child);

@@ -268,7 +268,8 @@ struct sn_kernel {
 	struct sn_net *net; /* the sandbox's network (net/net.h) */
 	char *cpuinfo;	    /* host /proc/cpuinfo, read before confinement */
 	int host_proc;	    /* O_PATH fd of the host's /proc */
-	int shm_dir; /* O_PATH fd of the apps' SN_SHM_DIR, -1 until used */
+	int shm_dir;	/* O_PATH fd of the apps' SN_SHM_DIR, -1 until used */
+	int host_sigfd; /* signals to forward to init (kernel/sentry.c) */
 	uint64_t shm_files;	 /* backing files made so far (their names) */
 	dev_t next_dev;		 /* device numbers for mounted file systems */
 	struct sn_file *devnull; /* for stdio slots without a host fd */

@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -262,6 +263,58 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* Signals sent to runsc are meant for the program it runs: they are
+ * forwarded to the sandbox's init, as gVisor's `runsc do` does. A pid
+ * namespace's init only receives the signals it handles (pid_namespaces(7)),
+ * but the sender meant the program to end as it would outside a sandbox;
+ * an init without a handler is ended as if the signal had killed it. A
+ * signal from the terminal (^C: si_code SI_KERNEL) reached the program's
+ * processes directly, in runsc's process group, and is not sent twice. */
+static const int forwarded_signals[] = { SIGINT,  SIGTERM, SIGHUP,
+					 SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static void forward_signal(struct sn_kernel *k, int sig, bool from_tty)
+{
+	struct sn_proc *init = k->init;
+	if (init == NULL || init->exited || rs_list_empty(&init->threads))
+		return;
+	struct sn_task *t = rs_container_of(init->threads.next, struct sn_task,
+					    thread_link);
+	if (sn_signal_has_handler(t, sig)) {
+		if (!from_tty)
+			sn_signal_proc(init, sig);
+		return;
+	}
+	k->forced_status = sig;
+	kill(init->pid, SIGKILL); /* and with it its pid namespace */
+}
+
+static void on_host_signal(void *arg, uint32_t events)
+{
+	(void)events;
+	struct sn_kernel *k = arg;
+	struct signalfd_siginfo si;
+	while (read(k->host_sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		forward_signal(k, (int)si.ssi_signo, si.ssi_code == SI_KERNEL);
+}
+
+/* Blocks the forwarded signals and watches them with a signalfd. */
+static int watch_host_signals(struct sn_kernel *k, struct rs_error **err)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0;
+	     i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return rs_error_set(err, errno, "block signals");
+	k->host_sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (k->host_sigfd < 0)
+		return rs_error_set(err, errno, "signalfd");
+	int r = sn_loop_add_fd(k->loop, k->host_sigfd, 0x1, on_host_signal, k);
+	return r < 0 ? rs_error_set(err, -r, "watch signals") : 0;
+}
+
 static void on_platform_event(void *arg, uint32_t events)
 {
 	(void)arg;
@@ -290,6 +343,7 @@ static struct sn_kernel *kernel_new(const struct sn_config *cfg)
 	k->next_dev = 0x30;
 	k->cpuinfo = slurp("/proc/cpuinfo");
 	k->shm_dir = -1;
+	k->host_sigfd = -1;
 	k->host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (k->host_proc < 0) {
 		free(k->cpuinfo);
@@ -319,6 +373,8 @@ static void kernel_free(struct sn_kernel *k)
 	free(k->scratch);
 	if (k->shm_dir >= 0)
 		close(k->shm_dir);
+	if (k->host_sigfd >= 0)
+		close(k->host_sigfd);
 	close(k->host_proc);
 	free(k);
 }
@@ -385,7 +441,8 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 		       on_platform_event, k);
 	/* Before confinement: links need the host's namespace and
 	 * privileges to open. */
-	if ((r = sn_net_open(k, &cfg->net, err)) < 0)
+	if ((r = sn_net_open(k, &cfg->net, err)) < 0 ||
+	    (r = watch_host_signals(k, err)) < 0)
 		goto out;
 	if ((r = mount_all(k, cfg, err)) < 0)
 		goto out;
