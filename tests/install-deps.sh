@@ -14,6 +14,7 @@ packages=(
 	iproute2 iputils-ping procps kmod curl socat netcat-openbsd tcpdump tshark
 	ethtool # offload switches of veth ends (tests of offload negotiation)
 	iperf3 wrk nginx-light busybox-static python3
+	redis-server redis-tools # sandboxed servers and their benchmark
 	net-tools # netstat and ifconfig against the Sentry's /proc/net and ioctls
 	libssl-dev openssl # perf/nsd: libcrypto (SHA-256, AES-CTR bodies); tests check bodies with `openssl enc`
 	bash coreutils gcc bc time # the Sentry's real-program tests and benchmark
