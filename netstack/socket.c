@@ -204,8 +204,24 @@ int ns_socket_connect(struct ns_socket *sock, const struct sockaddr *addr,
 {
 	struct ns_sock *sk = ns_sock_of(sock);
 	struct ns_sockname sn;
-	int r = ns_sockaddr_parse(sk, addr, addrlen,
-				  NS_SA_UNSPEC | NS_SA_V4_ON_V6, &sn);
+	bool stream = sk->type == SOCK_STREAM;
+	int r;
+	if (addr == NULL && stream) {
+		/* A blocking caller collects a connect in progress. */
+		if (sk->ops->connect == NULL)
+			return -EOPNOTSUPP;
+		ns_enter(sk->stack);
+		r = sk->ops->connect(sk, NULL);
+		ns_leave(sk->stack);
+		return r;
+	}
+	/* A stream socket of either family takes only its own family's
+	 * addresses (tcp_v6_connect refuses AF_INET: v4-mapped addresses
+	 * are the way); a datagram one also AF_INET on AF_INET6
+	 * (__ip6_datagram_connect). */
+	r = ns_sockaddr_parse(sk, addr, addrlen,
+			      NS_SA_UNSPEC | (stream ? 0 : NS_SA_V4_ON_V6),
+			      &sn);
 	if (r < 0)
 		return r;
 	if (sk->ops->connect == NULL)

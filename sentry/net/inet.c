@@ -166,26 +166,15 @@ static int inet_bind(struct sn_file *f, struct sn_task *t,
 	return ns_socket_bind(sock_of(f)->ns, addr, len);
 }
 
-static int so_error(struct ns_socket *ns)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-	int r = ns_socket_getsockopt(ns, SOL_SOCKET, SO_ERROR, &err, &len);
-	return r < 0 ? r : -err;
-}
-
 static int inet_connect(struct sn_file *f, struct sn_task *t,
 			const struct sockaddr *addr, socklen_t len, bool again)
 {
 	(void)t;
 	struct ns_socket *ns = sock_of(f)->ns;
-	if (!again)
-		return ns_socket_connect(ns, addr, len);
-	/* A blocking connect woken up: the handshake is over when the
-	 * socket is writable or failed (Linux's inet_wait_for_connect). */
-	if (!(ns_socket_poll(ns) & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
-		return -EINPROGRESS;
-	return so_error(ns);
+	/* A blocking connect woken up collects the outcome of its
+	 * handshake from the stack (-EALREADY while it runs), as Linux's
+	 * __inet_stream_connect after inet_wait_for_connect. */
+	return ns_socket_connect(ns, again ? NULL : addr, again ? 0 : len);
 }
 
 static int inet_listen(struct sn_file *f, struct sn_task *t, int backlog)

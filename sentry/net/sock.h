@@ -80,9 +80,11 @@ struct sn_sock_ops {
 	int (*bind)(struct sn_file *f, struct sn_task *t,
 		    const struct sockaddr *addr, socklen_t len);
 	/* Returns 0, an error, -EAGAIN (a blocking caller waits for
-	 * POLLOUT and calls again), or -EINPROGRESS (a stream connect
-	 * started or still running: a blocking caller waits for POLLOUT
-	 * and calls again with again=true to collect the result). */
+	 * POLLOUT and calls again), or -EINPROGRESS / -EALREADY (a stream
+	 * connect started, or found running: a blocking caller calls again
+	 * with again=true to collect the result, which is -EALREADY while
+	 * the handshake runs, and then waits for POLLOUT; if its send
+	 * timeout ends the wait, the first answer is the call's). */
 	int (*connect)(struct sn_file *f, struct sn_task *t,
 		       const struct sockaddr *addr, socklen_t len, bool again);
 	int (*listen)(struct sn_file *f, struct sn_task *t, int backlog);

@@ -440,19 +440,23 @@ SYSCALL(connect)
 		return sn_ret(sc, r);
 	if (f->ops->sock->connect == NULL)
 		return sn_ret(sc, -EOPNOTSUPP);
-	r = f->ops->sock->connect(f, t, (struct sockaddr *)&a, len, !sc->first);
-	/* A blocking connect restarted after a signal finds its handshake
-	 * running (EALREADY) and waits for it again, as Linux does. Over
-	 * the loopback the handshake is over before connect returns: collect
-	 * the result at once rather than wait for a wake-up already gone. */
+	const struct sn_sock_ops *ops = f->ops->sock;
+	r = ops->connect(f, t, (struct sockaddr *)&a, len, !sc->first);
 	bool block = !(f->flags & O_NONBLOCK);
-	if (block && (r == -EINPROGRESS || r == -EALREADY) &&
-	    (f->ops->poll(f) & (POLLOUT | POLLERR | POLLHUP)))
-		r = f->ops->sock->connect(f, t, (struct sockaddr *)&a, len,
-					  true);
-	if (block && (r == -EINPROGRESS || r == -EALREADY || r == -EAGAIN))
+	if (block && sc->first && (r == -EINPROGRESS || r == -EALREADY)) {
+		/* Linux __inet_stream_connect: a blocking call that started
+		 * the handshake (EINPROGRESS) or found one running (a call
+		 * restarted after a signal: EALREADY) waits for it and, if
+		 * its send timeout ends the wait, returns that first answer.
+		 * Over the loopback the handshake may be over already:
+		 * collect at once rather than wait for a wake-up gone by. */
+		sc->scratch[0] = (uint64_t)(long)r;
+		r = ops->connect(f, t, (struct sockaddr *)&a, len, true);
+	}
+	if (block && (r == -EALREADY || r == -EINPROGRESS || r == -EAGAIN))
 		return sock_wait(t, sc, f, POLLOUT, true,
-				 r == -EAGAIN ? -EAGAIN : -EINPROGRESS);
+				 r == -EAGAIN ? -EAGAIN
+					      : (long)sc->scratch[0]);
 	return sn_ret(sc, r);
 }
 

@@ -76,7 +76,15 @@ int ns_socket_bind(struct ns_socket *sock, const struct sockaddr *addr,
  * ephemeral port and a source address first if needed), or dissolves the
  * association when addr->sa_family is AF_UNSPEC. Stream sockets (TCP):
  * starts the handshake and returns -EINPROGRESS; completion is signalled
- * by EPOLLOUT and read with SO_ERROR. Errors: -EAFNOSUPPORT, -EINVAL,
+ * by EPOLLOUT and read with SO_ERROR. As Linux, the socket stays
+ * "connecting" until a later connect() collects the outcome: -EALREADY
+ * while the handshake runs, 0 once it completed (later calls: -EISCONN),
+ * the connection's error when it failed (-ECONNREFUSED...; -ECONNABORTED
+ * when SO_ERROR or a receive took it already); only the call after a
+ * failure starts over. AF_UNSPEC disconnects (aborting a connection).
+ * addr NULL (stream sockets): collects without starting anything, for a
+ * blocking caller woken while its connect() waits; -EPIPE if the socket
+ * was disconnected meanwhile. Errors: -EAFNOSUPPORT, -EINVAL,
  * -ENETUNREACH (no route), -EACCES (broadcast without SO_BROADCAST), and
  * protocol-specific ones. */
 int ns_socket_connect(struct ns_socket *sock, const struct sockaddr *addr,
