@@ -983,15 +983,20 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 	int st = tp->sk.state;
 	if (st == NS_TCP_ESTABLISHED || st == NS_TCP_FIN_WAIT1 ||
 	    st == NS_TCP_FIN_WAIT2 || st == NS_TCP_SYN_RECV) {
-		if (tp->sk.user_closed &&
+		if ((tp->sk.shutdown & NS_SHUT_RD) &&
 		    (st == NS_TCP_FIN_WAIT1 || st == NS_TCP_FIN_WAIT2) &&
 		    seg->len &&
 		    seq_gt(seg->end_seq - (seg->flags & TCPHDR_FIN ? 1 : 0),
 			   tp->rcv_nxt)) {
-			/* RFC 1122 4.2.2.13: data for a closed socket. */
+			/* RFC 1122 4.2.2.13: new data for a socket that will
+			 * not read any more (closed, or shut down for
+			 * reading, once it sent its FIN) is answered with a
+			 * reset, and the connection ends (Linux
+			 * tcp_rcv_state_process: tcp_reset, then a RST in
+			 * reply to the segment, TCPAbortOnData). */
 			TCPX_INC(stack, TCPAbortOnData);
-			ns_tcp_send_active_reset(tp);
-			ns_tcp_done(tp);
+			ns_tcp_send_reset(stack, seg);
+			ns_tcp_reset(tp, ECONNRESET);
 			return;
 		}
 		if (data_queue(tp, seg) || tp->sk.state == NS_TCP_CLOSE)
