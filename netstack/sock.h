@@ -206,6 +206,9 @@ struct ns_sock {
 	uint32_t rcv_mem; /* truesize of rcvq */
 	struct ns_pkt_queue errq;
 	uint64_t drops;
+	/* Receive time of the last datagram read (SIOCGSTAMP), on the
+	 * stack's wall clock; -1 before any (Linux SK_DEFAULT_STAMP). */
+	int64_t rx_stamp_ns;
 
 	/* Route of a connected socket, revalidated by generation. */
 	struct ns_dst dst;

@@ -5,8 +5,10 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 
 #include "core.h"
 #include "proto.h"
@@ -61,6 +63,7 @@ struct ns_sock *ns_sock_alloc(struct ns_stack *stack,
 	sk->pmtudisc = NS_PMTUDISC_WANT;
 	sk->pmtudisc6 = NS_PMTUDISC_WANT;
 	sk->opt = NS_IP_MC_LOOP | NS_IPV6_MC_LOOP;
+	sk->rx_stamp_ns = -1;
 	ns_pkt_queue_init(&sk->rcvq);
 	ns_pkt_queue_init(&sk->errq);
 	ns_list_add_tail(&stack->sockets, &sk->node);
@@ -389,9 +392,42 @@ int ns_socket_getsockopt(struct ns_socket *sock, int level, int name, void *val,
 	return r;
 }
 
+/* Linux sock_gettstamp: the receive time of the last datagram read,
+ * ENOENT before any; a datagram without a time makes it "now". */
+static int get_stamp(struct ns_sock *sk, unsigned long cmd, void *arg)
+{
+	if (sk->rx_stamp_ns < 0)
+		return -ENOENT;
+	if (sk->rx_stamp_ns == 0) {
+		struct ns_stack *st = sk->stack;
+		sk->rx_stamp_ns = (int64_t)(st->cfg.wall_clock
+						    ? st->cfg.wall_clock(
+							      st->cfg.ctx)
+						    : st->now);
+	}
+	uint64_t ns = (uint64_t)sk->rx_stamp_ns;
+	if (cmd == SIOCGSTAMP) {
+		struct timeval tv = { .tv_sec = (time_t)(ns / 1000000000ull),
+				      .tv_usec = (suseconds_t)(ns %
+							       1000000000ull /
+							       1000) };
+		memcpy(arg, &tv, sizeof(tv));
+	} else {
+		struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+				       .tv_nsec = (long)(ns % 1000000000ull) };
+		memcpy(arg, &ts, sizeof(ts));
+	}
+	return 0;
+}
+
 int ns_socket_ioctl(struct ns_socket *sock, unsigned long cmd, void *arg)
 {
 	struct ns_sock *sk = ns_sock_of(sock);
+	if (cmd == SIOCGSTAMP || cmd == SIOCGSTAMPNS) {
+		if (arg == NULL)
+			return -EFAULT;
+		return get_stamp(sk, cmd, arg);
+	}
 	if (sk->ops->ioctl == NULL)
 		return -ENOTTY;
 	ns_enter(sk->stack);

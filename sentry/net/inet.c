@@ -7,6 +7,7 @@
  * the message's ns_memio. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,11 +140,19 @@ static int inet_stat(struct sn_file *f, struct stat *st)
 static long inet_ioctl(struct sn_file *f, struct sn_task *t, unsigned long cmd,
 		       uint64_t arg)
 {
-	int v = 0;
-	int r = ns_socket_ioctl(sock_of(f)->ns, cmd, &v);
+	union {
+		int v;
+		struct timeval tv;   /* SIOCGSTAMP */
+		struct timespec ts;  /* SIOCGSTAMPNS */
+	} u;
+	memset(&u, 0, sizeof(u));
+	int r = ns_socket_ioctl(sock_of(f)->ns, cmd, &u);
 	if (r < 0)
 		return r;
-	return sn_copy_out(t, arg, &v, sizeof(v));
+	size_t len = cmd == SIOCGSTAMP	 ? sizeof(u.tv)
+		     : cmd == SIOCGSTAMPNS ? sizeof(u.ts)
+					   : sizeof(u.v);
+	return sn_copy_out(t, arg, &u, len);
 }
 
 static void inet_release(struct sn_file *f)
@@ -202,7 +211,7 @@ static ssize_t inet_sendmsg(struct sn_file *f, struct sn_task *t,
 {
 	(void)t;
 	struct msghdr msg = {
-		.msg_name = m->namelen ? &m->name : NULL,
+		.msg_name = m->namelen || m->name_given ? &m->name : NULL,
 		.msg_namelen = m->namelen,
 		.msg_iov = (struct iovec *)m->iov,
 		.msg_iovlen = (size_t)m->iovcnt,

@@ -60,10 +60,14 @@ struct sn_sockmsg {
 	size_t len; /* total of iov, at most SN_SOCK_IO_MAX */
 	const struct ns_memio *io;
 	/* Address. send: the destination as the application gave it,
-	 * namelen 0 for none. recv: the family writes the source and sets
-	 * namelen to its full length (0: no address). */
+	 * namelen 0 for none; name_given says the call named one even
+	 * with namelen 0 (sendto with an address and length 0: Linux's
+	 * protocols see a too-short address, where sendmsg's namelen 0
+	 * means none). recv: the family writes the source and sets namelen
+	 * to its full length (0: no address). */
 	struct sockaddr_storage name;
 	socklen_t namelen;
+	bool name_given;
 	/* Control messages in Sentry memory (struct cmsghdr layout). send:
 	 * the application's bytes (NULL, 0: none). recv: room for
 	 * controllen bytes (may be 0); the family sets controllen to the

@@ -612,6 +612,7 @@ SYSCALL(sendto)
 				     &m.namelen);
 		if (r < 0)
 			return sn_ret(sc, r);
+		m.name_given = true; /* __sys_sendto: even of length 0 */
 	}
 	if (sc->first)
 		sc->partial = 0;

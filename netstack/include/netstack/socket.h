@@ -198,8 +198,10 @@ int ns_socket_getsockopt(struct ns_socket *sock, int level, int name, void *val,
 
 /* ioctl(2) on a socket, argument in the caller's memory: SIOCINQ/FIONREAD
  * (int: size of the next datagram, bytes readable for a stream),
- * SIOCOUTQ/TIOCOUTQ (int: bytes not yet sent), and for streams
- * SIOCOUTQNSD and SIOCATMARK. Others: -ENOTTY (the caller handles
+ * SIOCOUTQ/TIOCOUTQ (int: bytes not yet sent), for streams SIOCOUTQNSD
+ * and SIOCATMARK, and SIOCGSTAMP / SIOCGSTAMPNS (struct timeval /
+ * timespec: the wall-clock receive time of the last datagram read;
+ * -ENOENT before any, as Linux). Others: -ENOTTY (the caller handles
  * interface ioctls from the stack's NIC and address lists). */
 int ns_socket_ioctl(struct ns_socket *sock, unsigned long cmd, void *arg);
 
