@@ -388,6 +388,12 @@ int ns_socket_getsockopt(struct ns_socket *sock, int level, int name, void *val,
 		r = sk->ops->getsockopt(sk, level, name, val, len);
 	if (r == -ENOPROTOOPT)
 		r = ns_sock_getsockopt_common(sk, level, name, val, len);
+	/* A level an IPv4 socket does not know ends in ip_getsockopt, which
+	 * says EOPNOTSUPP (ipv6_getsockopt says ENOPROTOOPT, as do unknown
+	 * names of a known level). */
+	if (r == -ENOPROTOOPT && sk->family == AF_INET && level != SOL_SOCKET &&
+	    level != IPPROTO_IP && level != sk->protocol)
+		r = -EOPNOTSUPP;
 	ns_leave(sk->stack);
 	return r;
 }

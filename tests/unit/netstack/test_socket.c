@@ -4,6 +4,7 @@
  * ioctls, faults in the caller's memory, introspection. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <linux/sockios.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -626,6 +627,66 @@ static void test_options(void **state)
 	loop_free(&l);
 }
 
+static int get_int_opt(struct ns_socket *s, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+	int r = ns_socket_getsockopt(s, level, name, &v, &len);
+	return r < 0 ? r : v;
+}
+
+/* Option corners as Linux answers them: an unreadable value of a known
+ * option is EFAULT after the length check; an empty IP option value is
+ * 0 (do_ip_setsockopt); SO_RCVBUF -1 is the maximum (min_t(u32, ...)); a
+ * stream keeps its ECN bits of IP_TOS and the priority follows the TOS
+ * (__ip_sock_set_tos); getsockopt of a level an IPv4 socket does not
+ * know is EOPNOTSUPP (ip_getsockopt), of an IPv6 socket ENOPROTOOPT. */
+static void test_option_corners(void **state)
+{
+	(void)state;
+	struct nt_solo so;
+	nt_solo_init(&so, 0, 0);
+	struct ns_socket *u, *t, *u6;
+	assert_int_equal(
+		ns_socket_create(so.e.stack, AF_INET, SOCK_DGRAM, 0, &u), 0);
+	assert_int_equal(
+		ns_socket_create(so.e.stack, AF_INET, SOCK_STREAM, 0, &t), 0);
+	assert_int_equal(
+		ns_socket_create(so.e.stack, AF_INET6, SOCK_DGRAM, 0, &u6), 0);
+	assert_int_equal(
+		ns_socket_setsockopt(u, SOL_SOCKET, SO_REUSEADDR, NULL, 4),
+		-EFAULT);
+	assert_int_equal(
+		ns_socket_setsockopt(u, SOL_SOCKET, SO_REUSEADDR, NULL, 2),
+		-EINVAL);
+	assert_int_equal(set_int(u, IPPROTO_IP, IP_TOS, 0x28), 0);
+	assert_int_equal(ns_socket_setsockopt(u, IPPROTO_IP, IP_TOS, NULL, 0),
+			 0);
+	assert_int_equal(get_int_opt(u, IPPROTO_IP, IP_TOS), 0);
+	assert_int_equal(ns_socket_setsockopt(u, IPPROTO_IP, IP_TTL, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(set_int(u, SOL_SOCKET, SO_RCVBUF, -1), 0);
+	assert_int_equal(get_int_opt(u, SOL_SOCKET, SO_RCVBUF), 2 * 212992);
+	assert_int_equal(set_int(t, IPPROTO_IP, IP_TOS, 0x13), 0);
+	assert_int_equal(get_int_opt(t, IPPROTO_IP, IP_TOS), 0x10);
+	assert_int_equal(get_int_opt(t, SOL_SOCKET, SO_PRIORITY), 6);
+	assert_int_equal(set_int(t, IPPROTO_IP, IP_MULTICAST_TTL, 2), -EINVAL);
+	assert_int_equal(get_int_opt(u, IPPROTO_TCP, TCP_NODELAY),
+			 -EOPNOTSUPP);
+	assert_int_equal(get_int_opt(u, IPPROTO_IPV6, IPV6_V6ONLY),
+			 -EOPNOTSUPP);
+	assert_int_equal(get_int_opt(t, 12345, 1), -EOPNOTSUPP);
+	assert_int_equal(get_int_opt(u, IPPROTO_IP, 12345), -ENOPROTOOPT);
+	assert_int_equal(get_int_opt(u6, IPPROTO_TCP, TCP_NODELAY),
+			 -ENOPROTOOPT);
+	assert_int_equal(set_int(u, IPPROTO_TCP, TCP_NODELAY, 1),
+			 -ENOPROTOOPT);
+	ns_socket_close(u);
+	ns_socket_close(t);
+	ns_socket_close(u6);
+	nt_solo_free(&so);
+}
+
 static void test_control_messages(void **state)
 {
 	(void)state;
@@ -1019,6 +1080,7 @@ int main(void)
 		cmocka_unit_test(test_poll_and_waiters),
 		cmocka_unit_test(test_shutdown),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_option_corners),
 		cmocka_unit_test(test_control_messages),
 		cmocka_unit_test(test_v6_control_messages),
 		cmocka_unit_test(test_send_destination_and_cmsg_forms),
