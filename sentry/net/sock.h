@@ -158,10 +158,12 @@ int sn_hostinet_proc_net(struct sn_kernel *k, const char *name, char **data,
 			 size_t *len);
 
 /* Interface ioctls (SIOCGIFCONF, SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFFLAGS,
- * SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFHWADDR, SIOCGIFMTU, ...), answered
- * for any socket from the sandbox's stack (net/netdev.c). arg is the
- * application's address. Returns -ENOTTY for a command that is not an
- * interface ioctl. */
-long sn_netdev_ioctl(struct sn_task *t, unsigned long cmd, uint64_t arg);
+ * SIOCGIFHWADDR, SIOCGIFMTU, ... for a socket of any family;
+ * SIOCGIFADDR, SIOCGIFNETMASK, ... for an AF_INET one: family is the
+ * socket's), answered from the sandbox's stack (net/netdev.c). arg is
+ * the application's address. Returns -ENOTTY for a command that is not
+ * an interface ioctl. */
+long sn_netdev_ioctl(struct sn_task *t, int family, unsigned long cmd,
+		     uint64_t arg);
 
 #endif

@@ -488,8 +488,14 @@ SYSCALL(ioctl)
 	long r = f->ops->ioctl ? f->ops->ioctl(f, t, cmd, sc->a[2]) : -ENOTTY;
 	/* sock_do_ioctl: what the family does not know may be an
 	 * interface ioctl, answered for a socket of any family. */
-	if (r == -ENOTTY && sn_file_is_socket(f))
-		r = sn_netdev_ioctl(t, cmd, sc->a[2]);
+	if (r == -ENOTTY && sn_file_is_socket(f)) {
+		int family = 0;
+		socklen_t flen = sizeof(family);
+		if (f->ops->sock->getsockopt)
+			f->ops->sock->getsockopt(f, t, SOL_SOCKET, SO_DOMAIN,
+						 &family, &flen);
+		r = sn_netdev_ioctl(t, family, cmd, sc->a[2]);
+	}
 	return sn_ret(sc, r);
 }
 
