@@ -406,17 +406,17 @@ static int get_stamp(struct ns_sock *sk, unsigned long cmd, void *arg)
 		return -ENOENT;
 	if (sk->rx_stamp_ns == 0) {
 		struct ns_stack *st = sk->stack;
-		sk->rx_stamp_ns = (int64_t)(st->cfg.wall_clock
-						    ? st->cfg.wall_clock(
-							      st->cfg.ctx)
-						    : st->now);
+		sk->rx_stamp_ns =
+			(int64_t)(st->cfg.wall_clock
+					  ? st->cfg.wall_clock(st->cfg.ctx)
+					  : st->now);
 	}
 	uint64_t ns = (uint64_t)sk->rx_stamp_ns;
 	if (cmd == SIOCGSTAMP) {
-		struct timeval tv = { .tv_sec = (time_t)(ns / 1000000000ull),
-				      .tv_usec = (suseconds_t)(ns %
-							       1000000000ull /
-							       1000) };
+		struct timeval tv = {
+			.tv_sec = (time_t)(ns / 1000000000ull),
+			.tv_usec = (suseconds_t)(ns % 1000000000ull / 1000)
+		};
 		memcpy(arg, &tv, sizeof(tv));
 	} else {
 		struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),

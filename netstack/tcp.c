@@ -964,10 +964,10 @@ static int tcp_shutdown(struct ns_sock *sk, int how)
 	 * says EINVAL (unless the attempt is aborted below). */
 	if (sk->sock_state == NS_SS_CONNECTING)
 		sk->sock_state = sk->state == NS_TCP_SYN_SENT ||
-					 sk->state == NS_TCP_SYN_RECV ||
-					 sk->state == NS_TCP_CLOSE
-				 ? NS_SS_DISCONNECTING
-				 : NS_SS_CONNECTED;
+						 sk->state == NS_TCP_SYN_RECV ||
+						 sk->state == NS_TCP_CLOSE
+					 ? NS_SS_DISCONNECTING
+					 : NS_SS_CONNECTED;
 	switch (sk->state) {
 	case NS_TCP_CLOSE:
 		sk->shutdown |= mask;

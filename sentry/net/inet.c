@@ -142,14 +142,14 @@ static long inet_ioctl(struct sn_file *f, struct sn_task *t, unsigned long cmd,
 {
 	union {
 		int v;
-		struct timeval tv;   /* SIOCGSTAMP */
-		struct timespec ts;  /* SIOCGSTAMPNS */
+		struct timeval tv;  /* SIOCGSTAMP */
+		struct timespec ts; /* SIOCGSTAMPNS */
 	} u;
 	memset(&u, 0, sizeof(u));
 	int r = ns_socket_ioctl(sock_of(f)->ns, cmd, &u);
 	if (r < 0)
 		return r;
-	size_t len = cmd == SIOCGSTAMP	 ? sizeof(u.tv)
+	size_t len = cmd == SIOCGSTAMP	   ? sizeof(u.tv)
 		     : cmd == SIOCGSTAMPNS ? sizeof(u.ts)
 					   : sizeof(u.v);
 	return sn_copy_out(t, arg, &u, len);

@@ -256,8 +256,8 @@ static int put_ifconf(void *arg, const struct ns_ifaddr *ifa)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	memcpy(&sin.sin_addr, ifa->addr, 4);
 	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
-	if (sn_copy_out(c->t, c->buf + (uint64_t)c->total, &ifr,
-			sizeof(ifr)) < 0) {
+	if (sn_copy_out(c->t, c->buf + (uint64_t)c->total, &ifr, sizeof(ifr)) <
+	    0) {
 		c->err = -EFAULT;
 		return 1;
 	}

@@ -466,8 +466,7 @@ SYSCALL(connect)
 	}
 	if (block && (r == -EALREADY || r == -EINPROGRESS || r == -EAGAIN))
 		return sock_wait(t, sc, f, POLLOUT, true,
-				 r == -EAGAIN ? -EAGAIN
-					      : (long)sc->scratch[0]);
+				 r == -EAGAIN ? -EAGAIN : (long)sc->scratch[0]);
 	return sn_ret(sc, r);
 }
 

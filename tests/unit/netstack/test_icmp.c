@@ -183,8 +183,8 @@ static uint16_t bound_ident(struct ns_socket *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	assert_int_equal(
-		ns_socket_getsockname(s, (struct sockaddr *)&ss, &len), 0);
+	assert_int_equal(ns_socket_getsockname(s, (struct sockaddr *)&ss, &len),
+			 0);
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
@@ -208,8 +208,8 @@ static void test_ping_socket_linux_defaults(void **state)
 	ns_socket_close(b);
 	b = ping_socket(p.a.stack, AF_INET);
 	int off = 0;
-	assert_int_equal(ns_socket_setsockopt(b, SOL_SOCKET, SO_REUSEADDR,
-					      &off, sizeof(off)),
+	assert_int_equal(ns_socket_setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &off,
+					      sizeof(off)),
 			 0);
 	assert_int_equal(ns_socket_bind(b, (struct sockaddr *)&me, sizeof(me)),
 			 -EADDRINUSE);

@@ -671,16 +671,14 @@ static void test_option_corners(void **state)
 	assert_int_equal(get_int_opt(t, IPPROTO_IP, IP_TOS), 0x10);
 	assert_int_equal(get_int_opt(t, SOL_SOCKET, SO_PRIORITY), 6);
 	assert_int_equal(set_int(t, IPPROTO_IP, IP_MULTICAST_TTL, 2), -EINVAL);
-	assert_int_equal(get_int_opt(u, IPPROTO_TCP, TCP_NODELAY),
-			 -EOPNOTSUPP);
+	assert_int_equal(get_int_opt(u, IPPROTO_TCP, TCP_NODELAY), -EOPNOTSUPP);
 	assert_int_equal(get_int_opt(u, IPPROTO_IPV6, IPV6_V6ONLY),
 			 -EOPNOTSUPP);
 	assert_int_equal(get_int_opt(t, 12345, 1), -EOPNOTSUPP);
 	assert_int_equal(get_int_opt(u, IPPROTO_IP, 12345), -ENOPROTOOPT);
 	assert_int_equal(get_int_opt(u6, IPPROTO_TCP, TCP_NODELAY),
 			 -ENOPROTOOPT);
-	assert_int_equal(set_int(u, IPPROTO_TCP, TCP_NODELAY, 1),
-			 -ENOPROTOOPT);
+	assert_int_equal(set_int(u, IPPROTO_TCP, TCP_NODELAY, 1), -ENOPROTOOPT);
 	ns_socket_close(u);
 	ns_socket_close(t);
 	ns_socket_close(u6);
@@ -838,8 +836,8 @@ static uint16_t local_port_of(struct ns_socket *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	assert_int_equal(
-		ns_socket_getsockname(s, (struct sockaddr *)&ss, &len), 0);
+	assert_int_equal(ns_socket_getsockname(s, (struct sockaddr *)&ss, &len),
+			 0);
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
@@ -874,8 +872,8 @@ static void test_send_destination_and_cmsg_forms(void **state)
 	nt_pair_init(&p, 0, 0);
 	struct ns_socket *r = nt_udp(p.b.stack, AF_INET, "0.0.0.0", 53);
 	struct ns_socket *u;
-	assert_int_equal(ns_socket_create(p.a.stack, AF_INET, SOCK_DGRAM, 0, &u),
-			 0);
+	assert_int_equal(
+		ns_socket_create(p.a.stack, AF_INET, SOCK_DGRAM, 0, &u), 0);
 	struct sockaddr_in to = nt_sin("10.0.0.2", 53);
 	/* An address of length 0 is too short; the socket has a port. */
 	assert_int_equal(
@@ -912,12 +910,12 @@ static void test_send_destination_and_cmsg_forms(void **state)
 		ns_socket_create(p.a.stack, AF_INET6, SOCK_DGRAM, 0, &u), 0);
 	struct sockaddr_in6 to6 = nt_sin6("fd00::2", 53);
 	to6.sin6_family = AF_UNSPEC;
-	assert_int_equal(ns_socket_sendto(u, "x", 1, 0,
-					  (struct sockaddr *)&to6, sizeof(to6)),
+	assert_int_equal(ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to6,
+					  sizeof(to6)),
 			 -EDESTADDRREQ);
 	to6.sin6_family = 12345;
-	assert_int_equal(ns_socket_sendto(u, "x", 1, 0,
-					  (struct sockaddr *)&to6, sizeof(to6)),
+	assert_int_equal(ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to6,
+					  sizeof(to6)),
 			 -EINVAL);
 	assert_int_equal(ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to,
 					  sizeof(to)),

@@ -280,9 +280,8 @@ static void test_data_after_shut_rd_in_fin_wait_resets(void **state)
 	tp_csend(&p, &c, TP_ACK, "early", 5);
 	struct tp_seg s;
 	tp_cexpect(&p, &c, &s); /* the ACK of it */
-	assert_int_equal(ns_socket_recvfrom(c.s, buf, sizeof(buf), 0, NULL,
-					    NULL),
-			 5);
+	assert_int_equal(
+		ns_socket_recvfrom(c.s, buf, sizeof(buf), 0, NULL, NULL), 5);
 	assert_int_equal(ns_socket_shutdown(c.s, SHUT_WR), 0);
 	tp_cexpect(&p, &c, &s);
 	assert_true(s.flags & TP_FIN);
@@ -293,9 +292,9 @@ static void test_data_after_shut_rd_in_fin_wait_resets(void **state)
 	assert_int_equal(s.seq, c.stack_seq);
 	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPAbortOnData"), 1);
 	assert_int_equal(state_of(c.s), CLOSE);
-	assert_int_equal(ns_socket_recvfrom(c.s, buf, sizeof(buf), 0, NULL,
-					    NULL),
-			 -ECONNRESET);
+	assert_int_equal(
+		ns_socket_recvfrom(c.s, buf, sizeof(buf), 0, NULL, NULL),
+		-ECONNRESET);
 	tp_conn_close(&c);
 	tp_free(&p);
 }
