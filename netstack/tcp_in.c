@@ -806,21 +806,16 @@ static bool check_rst(struct tcp_sock *tp, const struct tcp_seg *seg)
 		send_challenge_ack(tp);
 		return true;
 	}
-	/* Linux tcp_reset. */
-	int err = ECONNRESET;
+	/* Linux tcp_reset: EPIPE in CLOSE_WAIT, ECONNRESET in every other
+	 * synchronized state (SYN_RECV of a simultaneous open, CLOSING and
+	 * LAST_ACK included, where RFC 9293 reports nothing). */
 	if (state == NS_TCP_SYN_RECV && tp->parent) {
 		/* RFC 9293: a passive open returns to LISTEN; the child
 		 * just goes. */
 		ns_tcp_done(tp);
 		return true;
 	}
-	if (state == NS_TCP_SYN_RECV)
-		err = ECONNREFUSED;
-	else if (state == NS_TCP_CLOSE_WAIT)
-		err = EPIPE;
-	else if (state == NS_TCP_CLOSING || state == NS_TCP_LAST_ACK)
-		err = 0;
-	ns_tcp_reset(tp, err);
+	ns_tcp_reset(tp, state == NS_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
 	return true;
 }
 

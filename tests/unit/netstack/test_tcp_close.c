@@ -328,6 +328,33 @@ static void test_reset_in_close_wait_is_epipe(void **state)
 	tp_free(&p);
 }
 
+/* A RST in LAST_ACK, to a socket the user still holds, leaves
+ * ECONNRESET as its error, as Linux's tcp_reset does in every state but
+ * SYN_SENT and CLOSE_WAIT. */
+static void test_reset_in_last_ack_is_econnreset(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct tp_conn c;
+	tp_establish(&p, &c, true, 0);
+	tp_csend(&p, &c, TP_ACK | TP_FIN, NULL, 0);
+	assert_int_equal(ns_socket_shutdown(c.s, SHUT_WR), 0);
+	struct tp_seg s;
+	tp_cexpect(&p, &c, &s);
+	assert_true(s.flags & TP_FIN);
+	assert_int_equal(state_of(c.s), LAST_ACK);
+	tp_csend(&p, &c, TP_RST, NULL, 0);
+	assert_int_equal(state_of(c.s), CLOSE);
+	int err = 0;
+	socklen_t len = sizeof(err);
+	assert_int_equal(
+		ns_socket_getsockopt(c.s, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	assert_int_equal(err, ECONNRESET);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
 static void test_close_with_unread_data_resets(void **state)
 {
 	(void)state;
@@ -464,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_data_for_closed_socket_resets),
 		cmocka_unit_test(test_data_after_shut_rd_in_fin_wait_resets),
 		cmocka_unit_test(test_reset_in_close_wait_is_epipe),
+		cmocka_unit_test(test_reset_in_last_ack_is_econnreset),
 		cmocka_unit_test(test_close_with_unread_data_resets),
 		cmocka_unit_test(test_linger_zero_resets),
 		cmocka_unit_test(test_linger2_negative_resets_in_fin_wait2),
