@@ -128,8 +128,14 @@ struct ns_memio {
 
 /* sendmsg(2). msg and everything it points to except the iov_base data
  * (reached through io) are in the caller's memory. msg_name may be NULL
- * (connected socket). msg_control may carry IP_PKTINFO, IP_TTL, IP_TOS,
- * IPV6_PKTINFO, IPV6_HOPLIMIT and IPV6_TCLASS as Linux accepts them.
+ * (connected socket); a msg_name with msg_namelen 0 is an address too
+ * short (EINVAL), as for sendto(2) with an address of length 0 (a caller
+ * emulating sendmsg(2), where namelen 0 means no address, passes NULL).
+ * An unbound datagram socket is bound to an ephemeral port first, even
+ * when the send then fails (Linux inet_send_prepare). msg_control may
+ * carry IP_PKTINFO, IP_TTL, IP_TOS, IPV6_PKTINFO, IPV6_HOPLIMIT and
+ * IPV6_TCLASS as Linux accepts them; messages of levels the datagram's
+ * path does not use are ignored, as Linux ignores them.
  * Flags: MSG_DONTWAIT (implied), MSG_NOSIGNAL (the caller raises SIGPIPE
  * on -EPIPE unless given), MSG_CONFIRM, MSG_DONTROUTE, MSG_MORE (ignored
  * for datagrams). Returns the bytes sent, or: -EDESTADDRREQ, -EISCONN
