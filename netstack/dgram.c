@@ -86,8 +86,10 @@ static void put_v4_cmsgs(struct ns_sock *sk, struct msghdr *msg, size_t *used,
 	}
 }
 
-static void put_v6_cmsgs(struct ns_sock *sk, struct msghdr *msg, size_t *used,
-			 struct ns_pkt *pkt)
+/* Linux ip6_datagram_recv_common_ctl: IPV6_PKTINFO, for IPv4 datagrams
+ * too (the v4-mapped destination). */
+static void put_v6_common_cmsgs(struct ns_sock *sk, struct msghdr *msg,
+				size_t *used, struct ns_pkt *pkt)
 {
 	const struct ns_rxmeta *m = &dcb(pkt)->meta;
 	if (sk->opt & NS_IPV6_RECVPKTINFO) {
@@ -96,6 +98,13 @@ static void put_v6_cmsgs(struct ns_sock *sk, struct msghdr *msg, size_t *used,
 		ns_put_cmsg(msg, used, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
 			    sizeof(pi));
 	}
+}
+
+/* Linux ip6_datagram_recv_specific_ctl, for IPv6 datagrams only. */
+static void put_v6_cmsgs(struct ns_sock *sk, struct msghdr *msg, size_t *used,
+			 struct ns_pkt *pkt)
+{
+	const struct ns_rxmeta *m = &dcb(pkt)->meta;
 	if (sk->opt & NS_IPV6_RECVHOPLIMIT) {
 		int hl = m->ttl;
 		ns_put_cmsg(msg, used, IPPROTO_IPV6, IPV6_HOPLIMIT, &hl,
@@ -108,6 +117,10 @@ static void put_v6_cmsgs(struct ns_sock *sk, struct msghdr *msg, size_t *used,
 	}
 }
 
+/* The control messages of a received datagram, in Linux's order
+ * (udp_recvmsg, udpv6_recvmsg): sock_recv_cmsgs (timestamp, then
+ * SO_RXQ_OVFL), then on an IPv6 socket IPV6_PKTINFO, then the IPv4
+ * options of an IPv4 datagram or the IPv6 ones of an IPv6 datagram. */
 static void put_cmsgs(struct ns_sock *sk, struct msghdr *msg,
 		      struct ns_pkt *pkt)
 {
@@ -129,16 +142,18 @@ static void put_cmsgs(struct ns_sock *sk, struct msghdr *msg,
 		ns_put_cmsg(msg, &used, SOL_SOCKET, SO_TIMESTAMPNS_OLD, &ts,
 			    sizeof(ts));
 	}
-	bool v4pkt = !(dcb(pkt)->meta.flags & NS_RX_V6);
-	if (v4pkt)
-		put_v4_cmsgs(sk, msg, &used, pkt);
-	if (sk->family == AF_INET6)
-		put_v6_cmsgs(sk, msg, &used, pkt);
 	if (sk->opt & NS_SO_RXQ_OVFL) {
 		uint32_t drops = (uint32_t)sk->drops;
 		ns_put_cmsg(msg, &used, SOL_SOCKET, SO_RXQ_OVFL, &drops,
 			    sizeof(drops));
 	}
+	bool v4pkt = !(dcb(pkt)->meta.flags & NS_RX_V6);
+	if (sk->family == AF_INET6)
+		put_v6_common_cmsgs(sk, msg, &used, pkt);
+	if (v4pkt)
+		put_v4_cmsgs(sk, msg, &used, pkt);
+	else if (sk->family == AF_INET6)
+		put_v6_cmsgs(sk, msg, &used, pkt);
 	msg->msg_controllen = used;
 }
 
@@ -257,6 +272,9 @@ ssize_t ns_dgram_recvmsg(struct ns_sock *sk, struct msghdr *msg, int flags,
 	struct ns_rxmeta *m = &dcb(pkt)->meta;
 	set_name(sk, msg, &m->src, dcb(pkt)->sport, pkt->ifindex);
 	put_cmsgs(sk, msg, pkt);
+	/* SIOCGSTAMP's answer: the last datagram read (Linux
+	 * sock_recv_timestamp writes sk_stamp). */
+	sk->rx_stamp_ns = (int64_t)pkt->tstamp_ns;
 	if (!peek) {
 		ns_pkt_queue_pop(&sk->rcvq);
 		sk->rcv_mem -= dcb(pkt)->truesize;

@@ -3,11 +3,17 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/epoll.h>
 
 #include "core.h"
 #include "port.h"
+
+/* <linux/in.h>'s, not in the C library's <netinet/in.h>. */
+#ifndef IP_PROTOCOL
+#define IP_PROTOCOL 52
+#endif
 
 int ns_inet_bind_addr(struct ns_sock *sk, const struct ns_sockname *sn)
 {
@@ -178,8 +184,116 @@ int ns_inet_dgram_connect(struct ns_sock *sk, const struct ns_sockname *sn,
 	return 0;
 }
 
-/* Control messages of sendmsg (Linux ip_cmsg_send / ip6_datagram_send_ctl
- * for the options datagram sockets use). */
+/* SOL_SOCKET control messages of sendmsg (Linux __sock_cmsg_send):
+ * SO_MARK, SO_PRIORITY and timestamping requests are accepted without
+ * effect here; SCM_RIGHTS and SCM_CREDENTIALS belong to AF_UNIX and are
+ * ignored; any other type is EINVAL. */
+static int sock_cmsg(const struct cmsghdr *h)
+{
+	switch (h->cmsg_type) {
+	case SO_MARK:
+	case SO_PRIORITY:
+	case SO_TIMESTAMPING_OLD:
+	case SO_TIMESTAMPING_NEW:
+		return h->cmsg_len == CMSG_LEN(sizeof(uint32_t)) ? 0 : -EINVAL;
+	case SCM_RIGHTS:
+	case SCM_CREDENTIALS:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* An IPPROTO_IP control message (Linux ip_cmsg_send). */
+static int ip_cmsg(const struct cmsghdr *h, const uint8_t *data, size_t dlen,
+		   struct ns_inet_send *s)
+{
+	int v = 0;
+	switch (h->cmsg_type) {
+	case IP_PKTINFO: {
+		struct in_pktinfo pi;
+		if (dlen != sizeof(pi))
+			return -EINVAL;
+		memcpy(&pi, data, sizeof(pi));
+		if (pi.ipi_ifindex)
+			s->oif = pi.ipi_ifindex;
+		ns_addr_set_v4(&s->src, (const uint8_t *)&pi.ipi_spec_dst);
+		return 0;
+	}
+	case IP_TTL:
+		if (dlen != sizeof(int))
+			return -EINVAL;
+		memcpy(&v, data, sizeof(v));
+		if (v < 1 || v > 255)
+			return -EINVAL;
+		s->ttl = v;
+		return 0;
+	case IP_TOS:
+		if (dlen == sizeof(int))
+			memcpy(&v, data, sizeof(v));
+		else if (dlen == 1)
+			v = data[0];
+		else
+			return -EINVAL;
+		if (v < 0 || v > 255)
+			return -EINVAL;
+		s->tos = v;
+		return 0;
+	case IP_PROTOCOL:
+		/* Checked, without effect but for raw sockets. */
+		if (dlen != sizeof(int))
+			return -EINVAL;
+		memcpy(&v, data, sizeof(v));
+		return v < 1 || v > 255 ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* An IPPROTO_IPV6 control message (Linux ip6_datagram_send_ctl). */
+static int ip6_cmsg(struct ns_sock *sk, const struct cmsghdr *h,
+		    const uint8_t *data, size_t dlen, struct ns_inet_send *s)
+{
+	int v = 0;
+	switch (h->cmsg_type) {
+	case IPV6_PKTINFO: {
+		struct in6_pktinfo pi;
+		if (dlen < sizeof(pi))
+			return -EINVAL;
+		memcpy(&pi, data, sizeof(pi));
+		if (pi.ipi6_ifindex) {
+			if (ns_nic_get(sk->stack, (int)pi.ipi6_ifindex) == NULL)
+				return -ENODEV;
+			s->oif = (int)pi.ipi6_ifindex;
+		}
+		ns_addr_set_v6(&s->src, pi.ipi6_addr.s6_addr);
+		return 0;
+	}
+	case IPV6_HOPLIMIT:
+	case IPV6_TCLASS:
+		if (dlen != sizeof(int))
+			return -EINVAL;
+		memcpy(&v, data, sizeof(v));
+		if (v < -1 || v > 255)
+			return -EINVAL;
+		if (h->cmsg_type == IPV6_HOPLIMIT)
+			s->ttl = v < 0 ? -1 : v;
+		else
+			s->tos = v < 0 ? 0 : v;
+		return 0;
+	case IPV6_DONTFRAG:
+		return dlen == sizeof(int) ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Control messages of sendmsg, walked as Linux's for_each_cmsghdr.
+ * Which levels count depends on the path the datagram takes: IPv4
+ * (ip_cmsg_send: SOL_SOCKET and IPPROTO_IP, and on an IPv6 socket also
+ * an IPV6_PKTINFO with a v4-mapped source) or IPv6
+ * (ip6_datagram_send_ctl: SOL_SOCKET and IPPROTO_IPV6); messages of any
+ * other level are ignored. */
 static int parse_cmsgs(struct ns_sock *sk, const struct msghdr *msg,
 		       struct ns_inet_send *s)
 {
@@ -187,6 +301,7 @@ static int parse_cmsgs(struct ns_sock *sk, const struct msghdr *msg,
 	size_t left = msg->msg_controllen;
 	if (left > 0 && p == NULL)
 		return -EFAULT;
+	bool v4 = ns_addr_is_v4(&s->dst.addr);
 	while (left >= sizeof(struct cmsghdr)) {
 		struct cmsghdr h;
 		memcpy(&h, p, sizeof(h));
@@ -194,84 +309,30 @@ static int parse_cmsgs(struct ns_sock *sk, const struct msghdr *msg,
 			return -EINVAL;
 		const uint8_t *data = p + CMSG_LEN(0);
 		size_t dlen = h.cmsg_len - CMSG_LEN(0);
-		int v = 0;
-		if (h.cmsg_level == IPPROTO_IP) {
-			switch (h.cmsg_type) {
-			case IP_PKTINFO: {
-				struct in_pktinfo pi;
-				if (dlen != sizeof(pi))
-					return -EINVAL;
-				memcpy(&pi, data, sizeof(pi));
-				s->oif = pi.ipi_ifindex;
-				ns_addr_set_v4(
-					&s->src,
-					(const uint8_t *)&pi.ipi_spec_dst);
-				break;
-			}
-			case IP_TTL:
-				if (dlen != sizeof(int))
-					return -EINVAL;
-				memcpy(&v, data, sizeof(v));
-				if (v < 1 || v > 255)
-					return -EINVAL;
-				s->ttl = v;
-				break;
-			case IP_TOS:
-				if (dlen == sizeof(int))
-					memcpy(&v, data, sizeof(v));
-				else if (dlen == 1)
-					v = data[0];
-				else
-					return -EINVAL;
-				if (v < 0 || v > 255)
-					return -EINVAL;
-				s->tos = v;
-				break;
-			default:
-				return -EINVAL;
-			}
-		} else if (h.cmsg_level == IPPROTO_IPV6 &&
+		int r = 0;
+		if (h.cmsg_level == SOL_SOCKET) {
+			r = sock_cmsg(&h);
+		} else if (v4 && h.cmsg_level == IPPROTO_IP) {
+			r = ip_cmsg(&h, data, dlen, s);
+		} else if (v4 && h.cmsg_level == IPPROTO_IPV6 &&
+			   h.cmsg_type == IPV6_PKTINFO &&
 			   sk->family == AF_INET6) {
-			switch (h.cmsg_type) {
-			case IPV6_PKTINFO: {
-				struct in6_pktinfo pi;
-				if (dlen < sizeof(pi))
-					return -EINVAL;
-				memcpy(&pi, data, sizeof(pi));
-				if (pi.ipi6_ifindex) {
-					if (ns_nic_get(sk->stack,
-						       (int)pi.ipi6_ifindex) ==
-					    NULL)
-						return -ENODEV;
-					s->oif = (int)pi.ipi6_ifindex;
-				}
-				ns_addr_set_v6(&s->src, pi.ipi6_addr.s6_addr);
-				break;
-			}
-			case IPV6_HOPLIMIT:
-			case IPV6_TCLASS:
-				if (dlen != sizeof(int))
-					return -EINVAL;
-				memcpy(&v, data, sizeof(v));
-				if (v < -1 || v > 255)
-					return -EINVAL;
-				if (h.cmsg_type == IPV6_HOPLIMIT)
-					s->ttl = v < 0 ? -1 : v;
-				else
-					s->tos = v < 0 ? 0 : v;
-				break;
-			default:
+			struct in6_pktinfo pi;
+			if (dlen < sizeof(pi))
 				return -EINVAL;
-			}
-		} else if (h.cmsg_level == SOL_SOCKET) {
-			/* SO_MARK and timestamping requests: accepted and
-			 * without effect here. */
-			if (h.cmsg_type != SO_MARK &&
-			    h.cmsg_type != SO_TIMESTAMPING_OLD)
+			memcpy(&pi, data, sizeof(pi));
+			struct ns_addr a;
+			ns_addr_set_v6(&a, pi.ipi6_addr.s6_addr);
+			if (!ns_addr_is_v4(&a))
 				return -EINVAL;
-		} else {
-			return -EINVAL;
+			if (pi.ipi6_ifindex)
+				s->oif = (int)pi.ipi6_ifindex;
+			s->src = a;
+		} else if (!v4 && h.cmsg_level == IPPROTO_IPV6) {
+			r = ip6_cmsg(sk, &h, data, dlen, s);
 		}
+		if (r < 0)
+			return r;
 		size_t step = CMSG_ALIGN(h.cmsg_len);
 		if (step >= left)
 			break;
@@ -281,18 +342,83 @@ static int parse_cmsgs(struct ns_sock *sk, const struct msghdr *msg,
 	return 0;
 }
 
+/* The destination a send names, checked as each protocol's sendmsg
+ * does. *given is false when there is none to use (no msg_name, or
+ * AF_UNSPEC on an IPv6 UDP socket). */
+static int send_dest(const struct ns_sock *sk, const struct msghdr *msg,
+		     bool ping, struct ns_sockname *sn, bool *given)
+{
+	const uint8_t *sa = msg->msg_name;
+	socklen_t len = msg->msg_namelen;
+	*given = sa != NULL;
+	memset(sn, 0, sizeof(*sn));
+	if (sa == NULL)
+		return 0;
+	sa_family_t fam = AF_UNSPEC;
+	if (len >= sizeof(fam))
+		memcpy(&fam, sa, sizeof(fam));
+	bool v4 = sk->family == AF_INET;
+	if (!v4 && !ping) {
+		/* udpv6_sendmsg: AF_UNSPEC names nothing; AF_INET goes the
+		 * IPv4 way (unless V6ONLY); other families are EINVAL. */
+		if (len < offsetof(struct sockaddr, sa_data))
+			return -EINVAL;
+		if (fam == AF_UNSPEC) {
+			*given = false;
+			return 0;
+		}
+		if (fam == AF_INET) {
+			if (sk->opt & NS_IPV6_V6ONLY)
+				return -ENETUNREACH;
+			v4 = true;
+		} else if (fam != AF_INET6) {
+			return -EINVAL;
+		}
+	}
+	if (v4) {
+		/* udp_sendmsg takes AF_UNSPEC as AF_INET; ping does not. */
+		struct sockaddr_in sin;
+		if (len < sizeof(sin))
+			return -EINVAL;
+		if (fam != AF_INET && (ping || fam != AF_UNSPEC))
+			return -EAFNOSUPPORT;
+		memcpy(&sin, sa, sizeof(sin));
+		ns_addr_set_v4(&sn->addr, (const uint8_t *)&sin.sin_addr);
+		sn->port = ntohs(sin.sin_port);
+		return 0;
+	}
+	/* ping_v6_sendmsg wants a whole sockaddr_in6; UDP the RFC 2133
+	 * size. */
+	struct sockaddr_in6 sin6;
+	memset(&sin6, 0, sizeof(sin6));
+	if (len < (ping ? sizeof(sin6) : 24))
+		return -EINVAL;
+	if (fam != AF_INET6)
+		return -EAFNOSUPPORT;
+	memcpy(&sin6, sa, len < sizeof(sin6) ? len : sizeof(sin6));
+	ns_addr_set_v6(&sn->addr, sin6.sin6_addr.s6_addr);
+	/* ping_v6_sendmsg: no v4-mapped destination (whatever V6ONLY). */
+	if (ping && ns_addr_is_v4(&sn->addr))
+		return -EINVAL;
+	sn->port = ntohs(sin6.sin6_port);
+	sn->flowinfo = ntohl(sin6.sin6_flowinfo);
+	if (len >= sizeof(sin6))
+		sn->scope_id = sin6.sin6_scope_id;
+	return 0;
+}
+
 int ns_inet_send_prepare(struct ns_sock *sk, const struct msghdr *msg,
-			 struct ns_inet_send *s)
+			 bool ping, struct ns_inet_send *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->ttl = -1;
 	s->tos = -1;
-	if (msg->msg_name && msg->msg_namelen) {
-		struct ns_sockname sn;
-		int r = ns_sockaddr_parse(sk, msg->msg_name, msg->msg_namelen,
-					  NS_SA_V4_ON_V6, &sn);
-		if (r < 0)
-			return r;
+	struct ns_sockname sn;
+	bool given;
+	int r = send_dest(sk, msg, ping, &sn, &given);
+	if (r < 0)
+		return r;
+	if (given) {
 		r = ns_inet_dest(sk, &sn, false, &s->dst);
 		if (r < 0)
 			return r;
@@ -305,7 +431,7 @@ int ns_inet_send_prepare(struct ns_sock *sk, const struct msghdr *msg,
 		s->use_cache = true;
 	}
 	if (msg->msg_controllen) {
-		int r = parse_cmsgs(sk, msg, s);
+		r = parse_cmsgs(sk, msg, s);
 		if (r < 0)
 			return r;
 		s->use_cache =

@@ -49,9 +49,12 @@ struct ns_inet_send {
 	bool use_cache; /* connected socket, nothing overridden */
 };
 
-/* Parses sendmsg's destination and control messages. */
+/* Parses sendmsg's destination, as the protocol's sendmsg does (ping
+ * true: ping_v4/v6_sendmsg, else udp_sendmsg/udpv6_sendmsg; a msg_name
+ * given with msg_namelen 0 is an address too short), then the control
+ * messages. */
 int ns_inet_send_prepare(struct ns_sock *sk, const struct msghdr *msg,
-			 struct ns_inet_send *out);
+			 bool ping, struct ns_inet_send *out);
 
 /* Routes a datagram per prepared send. *dst points to the socket's cache
  * or to tmp. Checks SO_BROADCAST. */

@@ -90,16 +90,30 @@ static int ping_autobind(struct ns_sock *sk)
 	return ping_get_port(sk, 0);
 }
 
+/* Linux ping_init_sock and inet_create: ping sockets are created with
+ * SO_REUSEADDR on (INET_PROTOSW_REUSE), so two of them may share an
+ * identifier, and an IPv6 one is V6ONLY. */
+static int ping_init(struct ns_sock *sk)
+{
+	sk->opt |= NS_SO_REUSEADDR;
+	if (sk->family == AF_INET6)
+		sk->opt |= NS_IPV6_V6ONLY;
+	return 0;
+}
+
 static int ping_bind(struct ns_sock *sk, const struct ns_sockname *sn)
 {
+	/* Linux ping_check_bind_addr: no broadcast or multicast for IPv4;
+	 * IPv6 takes only unicast addresses (not multicast, not
+	 * v4-mapped). */
+	if (sk->family == AF_INET6 &&
+	    (ns_addr_is_mcast(&sn->addr) || ns_addr_is_v4(&sn->addr)))
+		return -EINVAL;
+	if (ns_addr_is_mcast(&sn->addr) ||
+	    ns_addr_is_bcast_on(sk->stack, NULL, &sn->addr))
+		return -EADDRNOTAVAIL;
 	if (sk->lport)
 		return -EINVAL;
-	/* Linux ping_check_bind_addr: no broadcast or multicast, and an
-	 * IPv6 ping socket takes no v4-mapped address. */
-	if (ns_addr_is_mcast(&sn->addr) ||
-	    ns_addr_is_bcast_on(sk->stack, NULL, &sn->addr) ||
-	    (sk->family == AF_INET6 && ns_addr_is_v4(&sn->addr)))
-		return -EADDRNOTAVAIL;
 	return ns_inet_bind(sk, sn, ping_get_port);
 }
 
@@ -115,10 +129,12 @@ static ssize_t ping_sendmsg(struct ns_sock *sk, const struct msghdr *msg,
 {
 	struct ns_stack *stack = sk->stack;
 	bool v6 = sk->family == AF_INET6;
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
-	if (sk->err)
-		return ns_sock_error(sk);
+	/* Linux inet_send_prepare: the identifier is chosen first, so even
+	 * a send that fails binds the socket. */
+	if (sk->lport == 0 && ping_autobind(sk) < 0)
+		return -EAGAIN;
+	/* ping_common_sendmsg: size, flags, then the echo header (only
+	 * requests, code 0), all before the address. */
 	ssize_t total = ns_iov_length(msg->msg_iov, msg->msg_iovlen);
 	if (total < 0)
 		return total;
@@ -126,12 +142,8 @@ static ssize_t ping_sendmsg(struct ns_sock *sk, const struct msghdr *msg,
 		return -EMSGSIZE;
 	if (total < ICMP_HLEN)
 		return -EINVAL;
-	struct ns_inet_send s;
-	int r = ns_inet_send_prepare(sk, msg, &s);
-	if (r < 0)
-		return r;
-	if (ns_addr_is_v4(&s.dst.addr) == v6)
-		return -EAFNOSUPPORT;
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
 	uint32_t len = (uint32_t)total;
 	struct ns_pkt *pkt = ns_pkt_alloc(NS_PKT_HEADROOM, len);
 	if (pkt == NULL)
@@ -139,15 +151,19 @@ static ssize_t ping_sendmsg(struct ns_sock *sk, const struct msghdr *msg,
 	uint8_t *p = ns_pkt_put(pkt, len);
 	struct ns_iov_iter it;
 	ns_iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, io);
-	r = ns_iov_copy_from(&it, p, len);
-	/* Linux ping_common_sendmsg: only echo requests, code 0. */
+	int r = ns_iov_copy_from(&it, p, len);
 	if (r == 0 && (p[0] != (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO) || p[1]))
 		r = -EINVAL;
-	if (r == 0 && sk->lport == 0)
-		r = ping_autobind(sk);
+	struct ns_inet_send s;
+	if (r == 0)
+		r = ns_inet_send_prepare(sk, msg, true, &s);
 	struct ns_dst tmp, *d = NULL;
 	if (r == 0)
 		r = ns_inet_send_route(sk, &s, &tmp, &d);
+	/* The pending error is met when the datagram is built
+	 * (sock_alloc_send_skb), after the route. */
+	if (r == 0 && sk->err)
+		r = ns_sock_error(sk);
 	if (r < 0) {
 		ns_pkt_free(pkt);
 		return r;
@@ -179,6 +195,7 @@ static void ping_close(struct ns_sock *sk)
 const struct ns_sock_ops ns_ping_sock_ops = {
 	.name = "ping",
 	.obj_size = sizeof(struct ns_sock),
+	.init = ping_init,
 	.close = ping_close,
 	.bind = ping_bind,
 	.connect = ping_connect,

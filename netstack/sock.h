@@ -75,6 +75,8 @@ struct ns_sock_ops {
 	 * ns_sock_free() alone. */
 	void (*destroy)(struct ns_sock *sk);
 	int (*bind)(struct ns_sock *sk, const struct ns_sockname *sn);
+	/* sn NULL: a woken blocking caller collects the outcome of the
+	 * connect in progress (stream protocols; ns_socket_connect). */
 	int (*connect)(struct ns_sock *sk, const struct ns_sockname *sn);
 	int (*listen)(struct ns_sock *sk, int backlog);
 	/* On success *newsk is a fully initialised socket (ns_sock_alloc). */
@@ -129,6 +131,17 @@ enum {
 	NS_SHUT_WR = 2,
 };
 
+/* Linux's struct socket state (SS_*), which stream sockets keep beside
+ * the protocol state: connect() answers from both (inet_stream_connect).
+ * A connect that started stays CONNECTING until a connect() call
+ * collects its outcome, however the handshake ended meanwhile. */
+enum {
+	NS_SS_UNCONNECTED = 0,
+	NS_SS_CONNECTING,
+	NS_SS_CONNECTED,
+	NS_SS_DISCONNECTING,
+};
+
 /* Linux TCP state numbers, used for every socket's state. */
 enum {
 	NS_TCP_ESTABLISHED = 1,
@@ -154,6 +167,7 @@ struct ns_sock {
 	uint16_t protocol;	/* IPPROTO_* */
 	uint8_t state;		/* NS_TCP_* */
 	uint8_t shutdown;	/* NS_SHUT_* */
+	uint8_t sock_state;	/* NS_SS_*, stream sockets */
 	bool user_closed;
 
 	/* Addresses. laddr is the bound (receive) address, wildcard when
@@ -192,6 +206,9 @@ struct ns_sock {
 	uint32_t rcv_mem; /* truesize of rcvq */
 	struct ns_pkt_queue errq;
 	uint64_t drops;
+	/* Receive time of the last datagram read (SIOCGSTAMP), on the
+	 * stack's wall clock; -1 before any (Linux SK_DEFAULT_STAMP). */
+	int64_t rx_stamp_ns;
 
 	/* Route of a connected socket, revalidated by generation. */
 	struct ns_dst dst;

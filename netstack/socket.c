@@ -5,8 +5,10 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 
 #include "core.h"
 #include "proto.h"
@@ -58,6 +60,7 @@ struct ns_sock *ns_sock_alloc(struct ns_stack *stack,
 	sk->pmtudisc = NS_PMTUDISC_WANT;
 	sk->pmtudisc6 = NS_PMTUDISC_WANT;
 	sk->opt = NS_IP_MC_LOOP | NS_IPV6_MC_LOOP;
+	sk->rx_stamp_ns = -1;
 	ns_pkt_queue_init(&sk->rcvq);
 	ns_pkt_queue_init(&sk->errq);
 	ns_list_add_tail(&stack->sockets, &sk->node);
@@ -201,8 +204,24 @@ int ns_socket_connect(struct ns_socket *sock, const struct sockaddr *addr,
 {
 	struct ns_sock *sk = ns_sock_of(sock);
 	struct ns_sockname sn;
-	int r = ns_sockaddr_parse(sk, addr, addrlen,
-				  NS_SA_UNSPEC | NS_SA_V4_ON_V6, &sn);
+	bool stream = sk->type == SOCK_STREAM;
+	int r;
+	if (addr == NULL && stream) {
+		/* A blocking caller collects a connect in progress. */
+		if (sk->ops->connect == NULL)
+			return -EOPNOTSUPP;
+		ns_enter(sk->stack);
+		r = sk->ops->connect(sk, NULL);
+		ns_leave(sk->stack);
+		return r;
+	}
+	/* A stream socket of either family takes only its own family's
+	 * addresses (tcp_v6_connect refuses AF_INET: v4-mapped addresses
+	 * are the way); a datagram one also AF_INET on AF_INET6
+	 * (__ip6_datagram_connect). */
+	r = ns_sockaddr_parse(sk, addr, addrlen,
+			      NS_SA_UNSPEC | (stream ? 0 : NS_SA_V4_ON_V6),
+			      &sn);
 	if (r < 0)
 		return r;
 	if (sk->ops->connect == NULL)
@@ -366,13 +385,52 @@ int ns_socket_getsockopt(struct ns_socket *sock, int level, int name, void *val,
 		r = sk->ops->getsockopt(sk, level, name, val, len);
 	if (r == -ENOPROTOOPT)
 		r = ns_sock_getsockopt_common(sk, level, name, val, len);
+	/* A level an IPv4 socket does not know ends in ip_getsockopt, which
+	 * says EOPNOTSUPP (ipv6_getsockopt says ENOPROTOOPT, as do unknown
+	 * names of a known level). */
+	if (r == -ENOPROTOOPT && sk->family == AF_INET && level != SOL_SOCKET &&
+	    level != IPPROTO_IP && level != sk->protocol)
+		r = -EOPNOTSUPP;
 	ns_leave(sk->stack);
 	return r;
+}
+
+/* Linux sock_gettstamp: the receive time of the last datagram read,
+ * ENOENT before any; a datagram without a time makes it "now". */
+static int get_stamp(struct ns_sock *sk, unsigned long cmd, void *arg)
+{
+	if (sk->rx_stamp_ns < 0)
+		return -ENOENT;
+	if (sk->rx_stamp_ns == 0) {
+		struct ns_stack *st = sk->stack;
+		sk->rx_stamp_ns =
+			(int64_t)(st->cfg.wall_clock
+					  ? st->cfg.wall_clock(st->cfg.ctx)
+					  : st->now);
+	}
+	uint64_t ns = (uint64_t)sk->rx_stamp_ns;
+	if (cmd == SIOCGSTAMP) {
+		struct timeval tv = {
+			.tv_sec = (time_t)(ns / 1000000000ull),
+			.tv_usec = (suseconds_t)(ns % 1000000000ull / 1000)
+		};
+		memcpy(arg, &tv, sizeof(tv));
+	} else {
+		struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+				       .tv_nsec = (long)(ns % 1000000000ull) };
+		memcpy(arg, &ts, sizeof(ts));
+	}
+	return 0;
 }
 
 int ns_socket_ioctl(struct ns_socket *sock, unsigned long cmd, void *arg)
 {
 	struct ns_sock *sk = ns_sock_of(sock);
+	if (cmd == SIOCGSTAMP || cmd == SIOCGSTAMPNS) {
+		if (arg == NULL)
+			return -EFAULT;
+		return get_stamp(sk, cmd, arg);
+	}
 	if (sk->ops->ioctl == NULL)
 		return -ENOTTY;
 	ns_enter(sk->stack);

@@ -29,19 +29,28 @@
 #define IPV6_FREEBIND 78
 #endif
 
+/* An int option: a shorter buffer is EINVAL, an unreadable one (NULL:
+ * the caller could not read the application's) EFAULT, in that order
+ * (sk_setsockopt, do_ipv6_setsockopt). */
 static int get_int(const void *val, socklen_t len, int *out)
 {
-	if (val == NULL || len < (socklen_t)sizeof(int))
+	if (len < (socklen_t)sizeof(int))
 		return -EINVAL;
+	if (val == NULL)
+		return -EFAULT;
 	memcpy(out, val, sizeof(int));
 	return 0;
 }
 
-/* ip_setsockopt accepts an int or, for a shorter buffer, one byte. */
+/* do_ip_setsockopt takes an int or, for a shorter buffer, one byte; an
+ * empty one means 0 (the options that need a value check optlen). */
 static int get_int_or_char(const void *val, socklen_t len, int *out)
 {
-	if (val == NULL || len < 1)
-		return -EINVAL;
+	*out = 0;
+	if (len == 0)
+		return 0;
+	if (val == NULL)
+		return -EFAULT;
 	if (len >= (socklen_t)sizeof(int)) {
 		memcpy(out, val, sizeof(int));
 	} else {
@@ -91,8 +100,10 @@ static void set_flag(struct ns_sock *sk, uint32_t flag, int on)
 static int set_timeo(struct timeval *tv, const void *val, socklen_t len)
 {
 	struct timeval t;
-	if (val == NULL || len < (socklen_t)sizeof(t))
+	if (len < (socklen_t)sizeof(t))
 		return -EINVAL;
+	if (val == NULL)
+		return -EFAULT;
 	memcpy(&t, val, sizeof(t));
 	if (t.tv_usec < 0 || t.tv_usec >= 1000000)
 		return -EDOM;
@@ -128,8 +139,10 @@ static int sol_socket_set(struct ns_sock *sk, int name, const void *val,
 	switch (name) {
 	case SO_LINGER: {
 		struct linger l;
-		if (val == NULL || len < (socklen_t)sizeof(l))
+		if (len < (socklen_t)sizeof(l))
 			return -EINVAL;
+		if (val == NULL)
+			return -EFAULT;
 		memcpy(&l, val, sizeof(l));
 		set_flag(sk, NS_SO_LINGER, l.l_onoff);
 		sk->linger_secs = l.l_linger < 0 ? 0 : l.l_linger;
@@ -204,13 +217,13 @@ static int sol_socket_set(struct ns_sock *sk, int name, const void *val,
 	case SO_SNDBUF:
 	case SO_SNDBUFFORCE: {
 		/* Linux doubles the value (bookkeeping overhead) after
-		 * clamping to the maximum, unless forced. */
+		 * clamping to the maximum as an unsigned number (so -1 is
+		 * the maximum), unless forced (then negative is 0). */
 		bool force = name == SO_RCVBUFFORCE || name == SO_SNDBUFFORCE;
-		int64_t b = v < 0 ? 0 : v;
 		int64_t max = name == SO_RCVBUF ? sk->stack->sysctl.rmem_max
 						: sk->stack->sysctl.wmem_max;
-		if (!force && b > max)
-			b = max;
+		int64_t b = force ? (v < 0 ? 0 : v)
+				  : ((uint32_t)v > (uint64_t)max ? max : v);
 		b *= 2;
 		if (b > INT_MAX)
 			b = INT_MAX;
@@ -325,13 +338,23 @@ static int sol_socket_get(struct ns_sock *sk, int name, void *val,
 	}
 }
 
+/* Linux rt_tos2priority: the queueing class a TOS value selects. */
+static int tos2prio(uint8_t tos)
+{
+	static const uint8_t prio[16] = { 0, 0, 0, 0, 2, 2, 2, 2,
+					  6, 6, 6, 6, 4, 4, 4, 4 };
+	return prio[(tos & 0x1e) >> 1];
+}
+
 static int ip_set(struct ns_sock *sk, int name, const void *val, socklen_t len)
 {
 	int v = 0, r;
 	if (name == IP_MULTICAST_IF) {
 		/* struct in_addr, ip_mreq or ip_mreqn. */
-		if (val == NULL || len < (socklen_t)sizeof(struct in_addr))
+		if (len < (socklen_t)sizeof(struct in_addr))
 			return -EINVAL;
+		if (val == NULL)
+			return -EFAULT;
 		if (len >= (socklen_t)sizeof(struct ip_mreqn)) {
 			struct ip_mreqn mr;
 			memcpy(&mr, val, sizeof(mr));
@@ -366,12 +389,17 @@ static int ip_set(struct ns_sock *sk, int name, const void *val, socklen_t len)
 		return r;
 	switch (name) {
 	case IP_TTL:
-		if (v != -1 && (v < 1 || v > 255))
+		if (len < 1 || (v != -1 && (v < 1 || v > 255)))
 			return -EINVAL;
 		sk->ttl = v;
 		return 0;
 	case IP_TOS:
+		/* __ip_sock_set_tos: a stream keeps its ECN bits (TCP
+		 * owns them); the priority follows the TOS. */
+		if (sk->type == SOCK_STREAM)
+			v = (v & ~3) | (sk->tos & 3);
 		sk->tos = (uint8_t)v;
+		sk->priority = tos2prio((uint8_t)v);
 		return 0;
 	case IP_PKTINFO:
 		set_flag(sk, NS_IP_PKTINFO, v);
@@ -391,9 +419,13 @@ static int ip_set(struct ns_sock *sk, int name, const void *val, socklen_t len)
 		set_flag(sk, NS_IP_FREEBIND, v);
 		return 0;
 	case IP_MULTICAST_LOOP:
+		if (len < 1)
+			return -EINVAL;
 		set_flag(sk, NS_IP_MC_LOOP, v);
 		return 0;
 	case IP_MULTICAST_TTL:
+		if (sk->type == SOCK_STREAM || len < 1)
+			return -EINVAL;
 		if (v == -1)
 			v = 1;
 		if (v < 0 || v > 255)

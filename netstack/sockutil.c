@@ -24,6 +24,11 @@ int ns_sockaddr_parse(const struct ns_sock *sk, const struct sockaddr *sa,
 		return 0;
 	}
 	bool v6sock = sk->family == AF_INET6;
+	/* Linux inet6_bind, tcp_v6_connect: the length of a sockaddr_in6
+	 * first, then the family. */
+	if (v6sock && family != AF_INET6 &&
+	    !(family == AF_INET && (flags & NS_SA_V4_ON_V6)))
+		return len < SIN6_LEN_RFC2133 ? -EINVAL : -EAFNOSUPPORT;
 	if (family == AF_INET || (family == AF_UNSPEC && !v6sock)) {
 		struct sockaddr_in sin;
 		if (len < (socklen_t)sizeof(sin))
@@ -33,10 +38,9 @@ int ns_sockaddr_parse(const struct ns_sock *sk, const struct sockaddr *sa,
 		 * INADDR_ANY, a compatibility case. */
 		if (family == AF_UNSPEC && sin.sin_addr.s_addr != INADDR_ANY)
 			return -EAFNOSUPPORT;
-		/* An IPv6 socket takes an AF_INET address only where the
-		 * caller allows it (connect, sendto); it checks V6ONLY. */
-		if (v6sock && !(flags & NS_SA_V4_ON_V6))
-			return -EAFNOSUPPORT;
+		/* An IPv6 socket gets here with an AF_INET address only
+		 * where the caller allows it (datagram connect, sendto); it
+		 * checks V6ONLY. */
 		ns_addr_set_v4(&sn->addr, (const uint8_t *)&sin.sin_addr);
 		sn->port = ntohs(sin.sin_port);
 		return 0;

@@ -722,35 +722,55 @@ static void forget_connection(struct tcp_sock *tp)
 	tp->reord_seen = tp->rcv_ooopack = 0;
 }
 
-/* RFC 9293 3.10.1 OPEN, active: route, source address, port, ISN, SYN. */
-static int tcp_connect(struct ns_sock *sk, const struct ns_sockname *sn)
+/* Linux tcp_disconnect: the connection (or listener) goes; the socket
+ * stays, ready to connect or listen again. */
+static void tcp_disconnect(struct tcp_sock *tp)
 {
-	struct tcp_sock *tp = tcp_sk(sk);
-	struct ns_stack *stack = sk->stack;
-	if (sn->unspec) {
-		/* AF_UNSPEC: Linux tcp_disconnect. */
-		if (sk->state == NS_TCP_LISTEN || sk->state == NS_TCP_CLOSE)
-			return 0;
-		ns_tcp_send_active_reset(tp);
-		ns_tcp_done(tp);
-		sk->shutdown = 0;
-		return 0;
-	}
+	struct ns_sock *sk = &tp->sk;
 	switch (sk->state) {
 	case NS_TCP_CLOSE:
 		break;
+	case NS_TCP_LISTEN:
+		listener_stop(tp);
+		free(tp->lst);
+		tp->lst = NULL;
+		ns_tcp_set_state(tp, NS_TCP_CLOSE);
+		break;
 	case NS_TCP_SYN_SENT:
-		return -EALREADY;
+		ns_tcp_done(tp);
+		break;
 	default:
-		return -EISCONN;
+		/* RFC 9293 3.10.5 ABORT: states with a peer get a RST. */
+		ns_tcp_send_active_reset(tp);
+		ns_tcp_done(tp);
+		break;
 	}
+	sk->shutdown = 0;
+}
+
+/* RFC 9293 3.10.1 OPEN, active (Linux tcp_v4_connect, tcp_v6_connect):
+ * route, source address, port, ISN, SYN. Returns -EINPROGRESS once the
+ * SYN is out. */
+static int tcp_open(struct ns_sock *sk, const struct ns_sockname *sn)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ns_stack *stack = sk->stack;
+	bool v6sock = sk->family == AF_INET6;
+	/* tcp_v6_connect: a multicast destination, then a v4-mapped one on
+	 * a V6ONLY socket, are unreachable (before the scope checks). */
+	if (v6sock && ns_addr_is_mcast(&sn->addr))
+		return -ENETUNREACH;
+	if (v6sock && ns_addr_is_v4(&sn->addr) && (sk->opt & NS_IPV6_V6ONLY))
+		return -ENETUNREACH;
 	struct ns_sockname peer;
 	int r = ns_inet_dest(sk, sn, true, &peer);
 	if (r < 0)
 		return r;
 	if (!ns_addr_is_any(&sk->laddr) &&
 	    ns_addr_is_v4(&peer.addr) != ns_addr_is_v4(&sk->laddr))
-		return -EINVAL;
+		/* ip6_dst_lookup_tail: a v4-mapped source cannot reach an
+		 * IPv6 destination. */
+		return ns_addr_is_v4(&sk->laddr) ? -EAFNOSUPPORT : -EINVAL;
 	if (ns_addr_is_mcast(&peer.addr) || ns_addr_is_v4_bcast(&peer.addr))
 		return -ENETUNREACH;
 	int oif = sk->bound_ifindex;
@@ -807,6 +827,62 @@ static int tcp_connect(struct ns_sock *sk, const struct ns_sockname *sn)
 	return -EINPROGRESS;
 }
 
+/* Linux __inet_stream_connect for a caller that does not wait: the
+ * socket state (sock_state) decides first, the protocol state next.
+ * A connect that ends (refused, timed out) leaves the socket
+ * CONNECTING until a connect() collects the outcome: the pending error
+ * (ECONNREFUSED...), or ECONNABORTED when SO_ERROR already took it; only
+ * the connect() after that starts over. A completed one is collected as
+ * 0 and only later calls say EISCONN. sn NULL: a blocking caller woken
+ * during its connect collects the outcome (-EALREADY while the handshake
+ * runs; -EPIPE when another thread disconnected the socket meanwhile, as
+ * Linux's sk_disconnects check). */
+static int tcp_connect(struct ns_sock *sk, const struct ns_sockname *sn)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int err;
+	if (sn && sn->unspec) {
+		tcp_disconnect(tp);
+		sk->sock_state = NS_SS_UNCONNECTED;
+		return 0;
+	}
+	if (sn == NULL) {
+		if (sk->sock_state != NS_SS_CONNECTING &&
+		    sk->sock_state != NS_SS_CONNECTED)
+			return -EPIPE;
+		err = -EALREADY;
+	} else {
+		switch (sk->sock_state) {
+		case NS_SS_CONNECTED:
+			return -EISCONN;
+		case NS_SS_CONNECTING:
+			err = -EALREADY;
+			break;
+		case NS_SS_UNCONNECTED:
+			if (sk->state != NS_TCP_CLOSE)
+				return -EISCONN;
+			err = tcp_open(sk, sn);
+			if (err != -EINPROGRESS)
+				return err;
+			sk->sock_state = NS_SS_CONNECTING;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (sk->state == NS_TCP_SYN_SENT || sk->state == NS_TCP_SYN_RECV)
+		return err;
+	if (sk->state == NS_TCP_CLOSE) {
+		/* The connection was refused, reset or timed out. */
+		err = sk->err ? ns_sock_error(sk) : -ECONNABORTED;
+		sk->sock_state = NS_SS_UNCONNECTED;
+		tcp_disconnect(tp);
+		return err;
+	}
+	sk->sock_state = NS_SS_CONNECTED;
+	return 0;
+}
+
 static int tcp_listen(struct ns_sock *sk, int backlog)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -814,6 +890,11 @@ static int tcp_listen(struct ns_sock *sk, int backlog)
 	int somaxconn = sk->stack->sysctl.somaxconn;
 	uint32_t b = backlog < 0 || backlog > somaxconn ? (uint32_t)somaxconn
 							: (uint32_t)backlog;
+	/* Linux inet_listen: only a socket that is not connected nor
+	 * connecting (even when its connect failed and was not collected)
+	 * and is closed or listening already. */
+	if (sk->sock_state != NS_SS_UNCONNECTED)
+		return -EINVAL;
 	if (sk->state == NS_TCP_LISTEN) {
 		tp->lst->backlog = b;
 		return 0;
@@ -853,6 +934,7 @@ static int tcp_accept(struct ns_sock *sk, struct ns_sock **newsk)
 	struct tcp_sock *c = ns_container_of(tp->lst->acceptq.next,
 					     struct tcp_sock, queue_node);
 	child_unlink(c);
+	c->sk.sock_state = NS_SS_CONNECTED; /* inet_accept */
 	*newsk = &c->sk;
 	return 0;
 }
@@ -887,6 +969,16 @@ static int tcp_shutdown(struct ns_sock *sk, int how)
 	if (how < SHUT_RD || how > SHUT_RDWR)
 		return -EINVAL;
 	uint8_t mask = (uint8_t)(how + 1);
+	/* Linux inet_shutdown: a connect not yet collected is settled: a
+	 * connection that came up counts as connected; one still opening
+	 * or already failed leaves the socket disconnecting, where connect
+	 * says EINVAL (unless the attempt is aborted below). */
+	if (sk->sock_state == NS_SS_CONNECTING)
+		sk->sock_state = sk->state == NS_TCP_SYN_SENT ||
+						 sk->state == NS_TCP_SYN_RECV ||
+						 sk->state == NS_TCP_CLOSE
+					 ? NS_SS_DISCONNECTING
+					 : NS_SS_CONNECTED;
 	switch (sk->state) {
 	case NS_TCP_CLOSE:
 		sk->shutdown |= mask;
@@ -903,8 +995,8 @@ static int tcp_shutdown(struct ns_sock *sk, int how)
 		return 0;
 	case NS_TCP_SYN_SENT:
 		/* Linux: shutting down a connection attempt aborts it. */
-		ns_tcp_done(tp);
-		sk->shutdown = 0;
+		tcp_disconnect(tp);
+		sk->sock_state = NS_SS_UNCONNECTED;
 		return 0;
 	default:
 		break;

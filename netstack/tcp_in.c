@@ -811,21 +811,16 @@ static bool check_rst(struct tcp_sock *tp, const struct tcp_seg *seg)
 		send_challenge_ack(tp);
 		return true;
 	}
-	/* Linux tcp_reset. */
-	int err = ECONNRESET;
+	/* Linux tcp_reset: EPIPE in CLOSE_WAIT, ECONNRESET in every other
+	 * synchronized state (SYN_RECV of a simultaneous open, CLOSING and
+	 * LAST_ACK included, where RFC 9293 reports nothing). */
 	if (state == NS_TCP_SYN_RECV && tp->parent) {
 		/* RFC 9293: a passive open returns to LISTEN; the child
 		 * just goes. */
 		ns_tcp_done(tp);
 		return true;
 	}
-	if (state == NS_TCP_SYN_RECV)
-		err = ECONNREFUSED;
-	else if (state == NS_TCP_CLOSE_WAIT)
-		err = EPIPE;
-	else if (state == NS_TCP_CLOSING || state == NS_TCP_LAST_ACK)
-		err = 0;
-	ns_tcp_reset(tp, err);
+	ns_tcp_reset(tp, state == NS_TCP_CLOSE_WAIT ? EPIPE : ECONNRESET);
 	return true;
 }
 
@@ -988,15 +983,20 @@ static void rcv_state(struct tcp_sock *tp, struct tcp_seg *seg)
 	int st = tp->sk.state;
 	if (st == NS_TCP_ESTABLISHED || st == NS_TCP_FIN_WAIT1 ||
 	    st == NS_TCP_FIN_WAIT2 || st == NS_TCP_SYN_RECV) {
-		if (tp->sk.user_closed &&
+		if ((tp->sk.shutdown & NS_SHUT_RD) &&
 		    (st == NS_TCP_FIN_WAIT1 || st == NS_TCP_FIN_WAIT2) &&
 		    seg->len &&
 		    seq_gt(seg->end_seq - (seg->flags & TCPHDR_FIN ? 1 : 0),
 			   tp->rcv_nxt)) {
-			/* RFC 1122 4.2.2.13: data for a closed socket. */
+			/* RFC 1122 4.2.2.13: new data for a socket that will
+			 * not read any more (closed, or shut down for
+			 * reading, once it sent its FIN) is answered with a
+			 * reset, and the connection ends (Linux
+			 * tcp_rcv_state_process: tcp_reset, then a RST in
+			 * reply to the segment, TCPAbortOnData). */
 			TCPX_INC(stack, TCPAbortOnData);
-			ns_tcp_send_active_reset(tp);
-			ns_tcp_done(tp);
+			ns_tcp_send_reset(stack, seg);
+			ns_tcp_reset(tp, ECONNRESET);
 			return;
 		}
 		if (data_queue(tp, seg) || tp->sk.state == NS_TCP_CLOSE)

@@ -183,6 +183,10 @@ ssize_t ns_tcp_recvmsg(struct ns_sock *sk, struct msghdr *msg, int flags,
 	ssize_t total = ns_iov_length(msg->msg_iov, msg->msg_iovlen);
 	if (total < 0)
 		return total;
+	/* A stream has no source address per read: recvfrom/recvmsg report
+	 * a zero-length one (Linux's ____sys_recvmsg zeroes msg_namelen and
+	 * tcp_recvmsg leaves it). */
+	msg->msg_namelen = 0;
 	msg->msg_flags = 0;
 	msg->msg_controllen = 0;
 	if (flags & MSG_ERRQUEUE)

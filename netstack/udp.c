@@ -235,6 +235,10 @@ static ssize_t udp_sendmsg(struct ns_sock *sk, const struct msghdr *msg,
 			   int flags, const struct ns_memio *io)
 {
 	struct ns_stack *stack = sk->stack;
+	/* Linux inet_send_prepare: a socket without a port gets one before
+	 * anything is checked, so even a send that fails binds it. */
+	if (sk->lport == 0 && udp_autobind(sk) < 0)
+		return -EAGAIN;
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (sk->shutdown & NS_SHUT_WR)
@@ -245,7 +249,7 @@ static ssize_t udp_sendmsg(struct ns_sock *sk, const struct msghdr *msg,
 	if (total < 0)
 		return total;
 	struct ns_inet_send s;
-	int r = ns_inet_send_prepare(sk, msg, &s);
+	int r = ns_inet_send_prepare(sk, msg, false, &s);
 	if (r < 0)
 		return r;
 	bool v4 = ns_addr_is_v4(&s.dst.addr);
@@ -253,8 +257,6 @@ static ssize_t udp_sendmsg(struct ns_sock *sk, const struct msghdr *msg,
 		return -EMSGSIZE;
 	if (!s.use_cache && s.dst.port == 0)
 		return -EINVAL;
-	if (sk->lport == 0 && (r = udp_autobind(sk)) < 0)
-		return r;
 	struct ns_dst tmp, *d;
 	r = ns_inet_send_route(sk, &s, &tmp, &d);
 	if (r < 0) {

@@ -144,6 +144,18 @@ int sn_epoll_ctl(struct sn_file *epf, int op, int fd, struct sn_file *f,
 		 uint32_t events, uint64_t data)
 {
 	struct epoll *ep = epf->priv;
+	/* Linux do_epoll_ctl: wake-ups are registered at EPOLL_CTL_ADD only,
+	 * so EPOLLEXCLUSIVE cannot be set by EPOLL_CTL_MOD, nor given with
+	 * bits other than EPOLLEXCLUSIVE_OK_BITS (EPOLLONESHOT, EPOLLPRI,
+	 * EPOLLRDHUP...), nor for a nested epoll file; an exclusive item
+	 * cannot be modified at all (its EPOLL_CTL_MOD fails with EINVAL). */
+	const uint32_t exclusive_ok = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP |
+				      EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
+	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) &&
+	    (events & EPOLLEXCLUSIVE) &&
+	    (op == EPOLL_CTL_MOD || sn_file_is_epoll(f) ||
+	     (events & ~exclusive_ok)))
+		return -EINVAL;
 	struct epitem *it = find(ep, f, fd);
 	switch (op) {
 	case EPOLL_CTL_ADD:
@@ -170,6 +182,8 @@ int sn_epoll_ctl(struct sn_file *epf, int op, int fd, struct sn_file *f,
 	case EPOLL_CTL_MOD:
 		if (it == NULL)
 			return -ENOENT;
+		if (it->events & EPOLLEXCLUSIVE)
+			return -EINVAL;
 		it->events = events;
 		it->data = data;
 		it->edge = true;

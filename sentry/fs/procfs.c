@@ -443,6 +443,57 @@ static char *host_proc(struct sn_kernel *k, pid_t pid, const char *name)
 	return b.s;
 }
 
+/* The state letter the application sees for a thread whose host state
+ * is host_state. Host threads of the sandbox are ptrace-stopped ('t')
+ * while the Sentry holds them: a task parked in an emulated call is
+ * asleep for the application, as a Linux thread sleeping in that call
+ * ('S'); one the Sentry is servicing right now is running ('R'), as the
+ * Linux thread executing the syscall (a thread reading its own stat is
+ * one); a job-control stop is 'T'. Any other host state (running in the
+ * application, sleeping in a host futex) is already the Linux one. */
+static char task_state(struct sn_kernel *k, pid_t tid, char host_state)
+{
+	if (host_state != 't' && host_state != 'T')
+		return host_state;
+	const struct sn_task *t = sn_task_find(k, tid);
+	if (t == NULL)
+		return host_state;
+	switch (t->state) {
+	case TS_PARKED:
+		return 'S';
+	case TS_GROUP_STOP:
+		return 'T';
+	default:
+		return 'R';
+	}
+}
+
+static const char *state_name(char c)
+{
+	switch (c) {
+	case 'R':
+		return "R (running)";
+	case 'S':
+		return "S (sleeping)";
+	case 'D':
+		return "D (disk sleep)";
+	case 'T':
+		return "T (stopped)";
+	case 't':
+		return "t (tracing stop)";
+	case 'X':
+		return "X (dead)";
+	case 'Z':
+		return "Z (zombie)";
+	case 'P':
+		return "P (parked)";
+	case 'I':
+		return "I (idle)";
+	default:
+		return NULL;
+	}
+}
+
 static void gen_stat(struct strbuf *b, struct sn_proc *p, struct sn_task *t)
 {
 	pid_t host = t ? t->tid : p->pid;
@@ -464,6 +515,7 @@ static void gen_stat(struct strbuf *b, struct sn_proc *p, struct sn_task *t)
 		return;
 	}
 	(void)host_ppid;
+	state = task_state(p->k, host, state);
 	pid_t vpgrp = sn_host_to_vpid(p->k, (pid_t)pgrp);
 	pid_t vsid = sn_host_to_vpid(p->k, (pid_t)session);
 	sb_printf(b, "%d (%s) %c %d %d %d %s", t ? (int)t->vtid : (int)p->vpid,
@@ -481,7 +533,11 @@ static void gen_status(struct strbuf *b, struct sn_proc *p, struct sn_task *t)
 	const struct sn_creds *c = &p->creds;
 	for (char *save, *line = strtok_r(s, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "Tgid:", 5) == 0)
+		if (strncmp(line, "State:\t", 7) == 0 && line[7] &&
+		    state_name(task_state(p->k, host, line[7])))
+			sb_printf(b, "State:\t%s\n",
+				  state_name(task_state(p->k, host, line[7])));
+		else if (strncmp(line, "Tgid:", 5) == 0)
 			sb_printf(b, "Tgid:\t%d\n", (int)p->vpid);
 		else if (strncmp(line, "Pid:", 4) == 0)
 			sb_printf(b, "Pid:\t%d\n",

@@ -7,6 +7,7 @@
  * the message's ns_memio. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,11 +155,19 @@ static int inet_stat(struct sn_file *f, struct stat *st)
 static long inet_ioctl(struct sn_file *f, struct sn_task *t, unsigned long cmd,
 		       uint64_t arg)
 {
-	int v = 0;
-	int r = ns_socket_ioctl(sock_of(f)->ns, cmd, &v);
+	union {
+		int v;
+		struct timeval tv;  /* SIOCGSTAMP */
+		struct timespec ts; /* SIOCGSTAMPNS */
+	} u;
+	memset(&u, 0, sizeof(u));
+	int r = ns_socket_ioctl(sock_of(f)->ns, cmd, &u);
 	if (r < 0)
 		return r;
-	return sn_copy_out(t, arg, &v, sizeof(v));
+	size_t len = cmd == SIOCGSTAMP	   ? sizeof(u.tv)
+		     : cmd == SIOCGSTAMPNS ? sizeof(u.ts)
+					   : sizeof(u.v);
+	return sn_copy_out(t, arg, &u, len);
 }
 
 static void inet_release(struct sn_file *f)
@@ -181,26 +190,15 @@ static int inet_bind(struct sn_file *f, struct sn_task *t,
 	return ns_socket_bind(sock_of(f)->ns, addr, len);
 }
 
-static int so_error(struct ns_socket *ns)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-	int r = ns_socket_getsockopt(ns, SOL_SOCKET, SO_ERROR, &err, &len);
-	return r < 0 ? r : -err;
-}
-
 static int inet_connect(struct sn_file *f, struct sn_task *t,
 			const struct sockaddr *addr, socklen_t len, bool again)
 {
 	(void)t;
 	struct ns_socket *ns = sock_of(f)->ns;
-	if (!again)
-		return ns_socket_connect(ns, addr, len);
-	/* A blocking connect woken up: the handshake is over when the
-	 * socket is writable or failed (Linux's inet_wait_for_connect). */
-	if (!(ns_socket_poll(ns) & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
-		return -EINPROGRESS;
-	return so_error(ns);
+	/* A blocking connect woken up collects the outcome of its
+	 * handshake from the stack (-EALREADY while it runs), as Linux's
+	 * __inet_stream_connect after inet_wait_for_connect. */
+	return ns_socket_connect(ns, again ? NULL : addr, again ? 0 : len);
 }
 
 static int inet_listen(struct sn_file *f, struct sn_task *t, int backlog)
@@ -228,7 +226,7 @@ static ssize_t inet_sendmsg(struct sn_file *f, struct sn_task *t,
 {
 	(void)t;
 	struct msghdr msg = {
-		.msg_name = m->namelen ? &m->name : NULL,
+		.msg_name = m->namelen || m->name_given ? &m->name : NULL,
 		.msg_namelen = m->namelen,
 		.msg_iov = (struct iovec *)m->iov,
 		.msg_iovlen = (size_t)m->iovcnt,

@@ -60,10 +60,14 @@ struct sn_sockmsg {
 	size_t len; /* total of iov, at most SN_SOCK_IO_MAX */
 	const struct ns_memio *io;
 	/* Address. send: the destination as the application gave it,
-	 * namelen 0 for none. recv: the family writes the source and sets
-	 * namelen to its full length (0: no address). */
+	 * namelen 0 for none; name_given says the call named one even
+	 * with namelen 0 (sendto with an address and length 0: Linux's
+	 * protocols see a too-short address, where sendmsg's namelen 0
+	 * means none). recv: the family writes the source and sets namelen
+	 * to its full length (0: no address). */
 	struct sockaddr_storage name;
 	socklen_t namelen;
+	bool name_given;
 	/* Control messages in Sentry memory (struct cmsghdr layout). send:
 	 * the application's bytes (NULL, 0: none). recv: room for
 	 * controllen bytes (may be 0); the family sets controllen to the
@@ -80,9 +84,11 @@ struct sn_sock_ops {
 	int (*bind)(struct sn_file *f, struct sn_task *t,
 		    const struct sockaddr *addr, socklen_t len);
 	/* Returns 0, an error, -EAGAIN (a blocking caller waits for
-	 * POLLOUT and calls again), or -EINPROGRESS (a stream connect
-	 * started or still running: a blocking caller waits for POLLOUT
-	 * and calls again with again=true to collect the result). */
+	 * POLLOUT and calls again), or -EINPROGRESS / -EALREADY (a stream
+	 * connect started, or found running: a blocking caller calls again
+	 * with again=true to collect the result, which is -EALREADY while
+	 * the handshake runs, and then waits for POLLOUT; if its send
+	 * timeout ends the wait, the first answer is the call's). */
 	int (*connect)(struct sn_file *f, struct sn_task *t,
 		       const struct sockaddr *addr, socklen_t len, bool again);
 	int (*listen)(struct sn_file *f, struct sn_task *t, int backlog);

@@ -48,6 +48,24 @@ int sn_install_fd(struct sn_task *t, struct sn_file *f, bool cloexec)
 	return sn_fd_alloc(t->proc->fdt, f, 0, cloexec, sn_task_fd_limit(t));
 }
 
+int sn_check_iovs(struct iovec *iov, int cnt, size_t *total)
+{
+	for (int i = 0; i < cnt; i++)
+		if ((ssize_t)iov[i].iov_len < 0)
+			return -EINVAL;
+	size_t sum = 0;
+	for (int i = 0; i < cnt; i++) {
+		if (!sn_access_ok((uint64_t)(uintptr_t)iov[i].iov_base,
+				  iov[i].iov_len))
+			return -EFAULT;
+		if (iov[i].iov_len > SN_MAX_RW_COUNT - sum)
+			iov[i].iov_len = SN_MAX_RW_COUNT - sum;
+		sum += iov[i].iov_len;
+	}
+	*total = sum;
+	return 0;
+}
+
 /* Reads the application's iovec array (readv(2): at most IOV_MAX). */
 static int get_iovs(struct sn_task *t, uint64_t addr, uint64_t cnt,
 		    struct iovec *iov, size_t *total)
@@ -56,15 +74,7 @@ static int get_iovs(struct sn_task *t, uint64_t addr, uint64_t cnt,
 		return -EINVAL;
 	if (sn_copy_in(t, addr, iov, cnt * sizeof(*iov)) < 0)
 		return -EFAULT;
-	size_t sum = 0;
-	for (uint64_t i = 0; i < cnt; i++) {
-		if ((ssize_t)iov[i].iov_len < 0 ||
-		    sum + iov[i].iov_len > SSIZE_MAX)
-			return -EINVAL;
-		sum += iov[i].iov_len;
-	}
-	*total = sum;
-	return 0;
+	return sn_check_iovs(iov, (int)cnt, total);
 }
 
 /* Scatters n bytes of buf to the application's iovecs. */

@@ -253,16 +253,8 @@ SYSCALL(epoll_create1)
 
 SYSCALL(epoll_ctl)
 {
-	struct sn_file *ep = sn_task_file(t, (int)sc->a[0]);
-	struct sn_file *f = sn_task_file(t, (int)sc->a[2]);
-	if (ep == NULL || f == NULL)
-		return sn_ret(sc, -EBADF);
-	if (!sn_file_is_epoll(ep) || ep == f)
-		return sn_ret(sc, -EINVAL);
-	struct stat st;
-	if (f->ops->stat && f->ops->stat(f, &st) == 0 &&
-	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
-		return sn_ret(sc, -EPERM); /* epoll_ctl(2): not pollable */
+	/* Linux's order: the event is copied in first (EFAULT), then the
+	 * fds (EBADF), pollability (EPERM), the epoll checks (EINVAL). */
 	struct {
 		uint32_t events;
 		uint64_t data;
@@ -270,6 +262,16 @@ SYSCALL(epoll_ctl)
 	int op = (int)sc->a[1];
 	if (op != EPOLL_CTL_DEL && sn_copy_in(t, sc->a[3], &ev, sizeof(ev)) < 0)
 		return sn_ret(sc, -EFAULT);
+	struct sn_file *ep = sn_task_file(t, (int)sc->a[0]);
+	struct sn_file *f = sn_task_file(t, (int)sc->a[2]);
+	if (ep == NULL || f == NULL)
+		return sn_ret(sc, -EBADF);
+	struct stat st;
+	if (f->ops->stat && f->ops->stat(f, &st) == 0 &&
+	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+		return sn_ret(sc, -EPERM); /* epoll_ctl(2): not pollable */
+	if (!sn_file_is_epoll(ep) || ep == f)
+		return sn_ret(sc, -EINVAL);
 	return sn_ret(
 		sc, sn_epoll_ctl(ep, op, (int)sc->a[2], f, ev.events, ev.data));
 }

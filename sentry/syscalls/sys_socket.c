@@ -107,15 +107,14 @@ static int put_sockaddr(struct sn_task *t, uint64_t uaddr, uint64_t ulenp,
 	return sn_copy_out(t, ulenp, &klen, sizeof(klen));
 }
 
-/* Checks an iovec array already in Sentry memory: negative lengths fail,
- * and the total is cut to SN_SOCK_IO_MAX by shortening the array (Linux
- * cuts at MAX_RW_COUNT the same way). Returns the count kept. */
+/* Cuts an iovec array already checked (sn_check_iovs, or one buffer
+ * after import_ubuf's checks) so that its total is at most
+ * SN_SOCK_IO_MAX, by shortening the array (Linux cuts at MAX_RW_COUNT the
+ * same way). Returns the count kept. */
 static int trim_iovs(struct iovec *iov, int cnt, size_t *total)
 {
 	size_t sum = 0;
 	for (int i = 0; i < cnt; i++) {
-		if ((ssize_t)iov[i].iov_len < 0)
-			return -EINVAL;
 		if (iov[i].iov_len >= SN_SOCK_IO_MAX - sum) {
 			iov[i].iov_len = SN_SOCK_IO_MAX - sum;
 			*total = SN_SOCK_IO_MAX;
@@ -125,6 +124,18 @@ static int trim_iovs(struct iovec *iov, int cnt, size_t *total)
 	}
 	*total = sum;
 	return cnt;
+}
+
+/* sendto/recvfrom's buffer, as Linux's import_ubuf takes it: the length
+ * cut at MAX_RW_COUNT (never EINVAL), then the range checked (EFAULT). */
+static int one_buffer(uint64_t base, uint64_t len, struct iovec *iov)
+{
+	if (len > SN_MAX_RW_COUNT)
+		len = SN_MAX_RW_COUNT;
+	if (!sn_access_ok(base, len))
+		return -EFAULT;
+	*iov = (struct iovec){ (void *)(uintptr_t)base, (size_t)len };
+	return 0;
 }
 
 /* The iovecs from byte skip on, into out. Returns the count. */
@@ -446,19 +457,22 @@ SYSCALL(connect)
 		return sn_ret(sc, r);
 	if (f->ops->sock->connect == NULL)
 		return sn_ret(sc, -EOPNOTSUPP);
-	r = f->ops->sock->connect(f, t, (struct sockaddr *)&a, len, !sc->first);
-	/* A blocking connect restarted after a signal finds its handshake
-	 * running (EALREADY) and waits for it again, as Linux does. Over
-	 * the loopback the handshake is over before connect returns: collect
-	 * the result at once rather than wait for a wake-up already gone. */
+	const struct sn_sock_ops *ops = f->ops->sock;
+	r = ops->connect(f, t, (struct sockaddr *)&a, len, !sc->first);
 	bool block = !(f->flags & O_NONBLOCK);
-	if (block && (r == -EINPROGRESS || r == -EALREADY) &&
-	    (f->ops->poll(f) & (POLLOUT | POLLERR | POLLHUP)))
-		r = f->ops->sock->connect(f, t, (struct sockaddr *)&a, len,
-					  true);
-	if (block && (r == -EINPROGRESS || r == -EALREADY || r == -EAGAIN))
+	if (block && sc->first && (r == -EINPROGRESS || r == -EALREADY)) {
+		/* Linux __inet_stream_connect: a blocking call that started
+		 * the handshake (EINPROGRESS) or found one running (a call
+		 * restarted after a signal: EALREADY) waits for it and, if
+		 * its send timeout ends the wait, returns that first answer.
+		 * Over the loopback the handshake may be over already:
+		 * collect at once rather than wait for a wake-up gone by. */
+		sc->scratch[0] = (uint64_t)(long)r;
+		r = ops->connect(f, t, (struct sockaddr *)&a, len, true);
+	}
+	if (block && (r == -EALREADY || r == -EINPROGRESS || r == -EAGAIN))
 		return sock_wait(t, sc, f, POLLOUT, true,
-				 r == -EAGAIN ? -EAGAIN : -EINPROGRESS);
+				 r == -EAGAIN ? -EAGAIN : (long)sc->scratch[0]);
 	return sn_ret(sc, r);
 }
 
@@ -595,15 +609,17 @@ SYSCALL(getsockopt)
 
 SYSCALL(sendto)
 {
+	/* __sys_sendto: the buffer is checked before the descriptor. */
+	struct iovec iov;
+	int r0 = one_buffer(sc->a[1], sc->a[2], &iov);
+	if (r0 < 0)
+		return sn_ret(sc, r0);
 	long e;
 	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
-	struct iovec iov = { (void *)(uintptr_t)sc->a[1], sc->a[2] };
 	size_t total;
 	int cnt = trim_iovs(&iov, 1, &total);
-	if (cnt < 0)
-		return sn_ret(sc, cnt);
 	struct ns_memio io;
 	sn_sock_memio(t, &io);
 	struct sn_sockmsg m = {
@@ -614,6 +630,7 @@ SYSCALL(sendto)
 				     &m.namelen);
 		if (r < 0)
 			return sn_ret(sc, r);
+		m.name_given = true; /* __sys_sendto: even of length 0 */
 	}
 	if (sc->first)
 		sc->partial = 0;
@@ -622,15 +639,17 @@ SYSCALL(sendto)
 
 SYSCALL(recvfrom)
 {
+	/* __sys_recvfrom: the buffer is checked before the descriptor. */
+	struct iovec iov;
+	int r0 = one_buffer(sc->a[1], sc->a[2], &iov);
+	if (r0 < 0)
+		return sn_ret(sc, r0);
 	long e;
 	struct sn_file *f = sock_file(t, sc, (int)sc->a[0], &e);
 	if (f == NULL)
 		return sn_ret(sc, e);
-	struct iovec iov = { (void *)(uintptr_t)sc->a[1], sc->a[2] };
 	size_t total;
 	int cnt = trim_iovs(&iov, 1, &total);
-	if (cnt < 0)
-		return sn_ret(sc, cnt);
 	struct ns_memio io;
 	sn_sock_memio(t, &io);
 	struct sn_sockmsg m = {
@@ -658,9 +677,10 @@ static int get_msghdr(struct sn_task *t, uint64_t addr, struct umsghdr *u,
 		return -EMSGSIZE;
 	if (sn_copy_in(t, u->iov, iov, u->iovlen * sizeof(*iov)) < 0)
 		return -EFAULT;
-	int cnt = trim_iovs(iov, (int)u->iovlen, &m->len);
+	int cnt = sn_check_iovs(iov, (int)u->iovlen, &m->len);
 	if (cnt < 0)
 		return cnt;
+	cnt = trim_iovs(iov, (int)u->iovlen, &m->len);
 	m->iov = iov;
 	m->iovcnt = cnt;
 	return 0;
@@ -708,15 +728,16 @@ static enum sn_action send_one(struct sn_task *t, struct sn_sc *sc,
 
 /* Closes the descriptors a family installed for the SCM_RIGHTS messages
  * of a control buffer (Sentry memory, len bytes) that could not reach the
- * application. */
-static void drop_rights(struct sn_task *t, const char *ctl, size_t len)
+ * application. Returns whether there were any. */
+static bool drop_rights(struct sn_task *t, const char *ctl, size_t len)
 {
+	bool any = false;
 	size_t off = 0;
 	while (off + sizeof(struct cmsghdr) <= len) {
 		struct cmsghdr h;
 		memcpy(&h, ctl + off, sizeof(h));
 		if (h.cmsg_len < sizeof(h) || h.cmsg_len > len - off)
-			return;
+			return any;
 		if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS) {
 			size_t n = (h.cmsg_len - sizeof(h)) / sizeof(int);
 			for (size_t i = 0; i < n; i++) {
@@ -725,10 +746,12 @@ static void drop_rights(struct sn_task *t, const char *ctl, size_t len)
 				       ctl + off + sizeof(h) + i * sizeof(int),
 				       sizeof(fd));
 				sn_fd_close(t->proc->fdt, fd);
+				any = true;
 			}
 		}
 		off += CMSG_ALIGN(h.cmsg_len);
 	}
+	return any;
 }
 
 /* recvmsg into the message at hdr; writes msg_namelen, msg_controllen
@@ -773,11 +796,13 @@ static enum sn_action recv_one(struct sn_task *t, struct sn_sc *sc,
 	}
 	if (used && sn_copy_out(t, u.control, ctl, used) < 0) {
 		/* put_cmsg and scm_detach_fds: an unwritable control buffer
-		 * loses the control messages, not the data; descriptors
-		 * whose numbers could not be written are not installed. */
-		drop_rights(t, ctl, used);
+		 * loses the control messages, not the data; put_cmsg's
+		 * fault leaves msg_flags alone, while descriptors whose
+		 * numbers could not be written are not installed and say
+		 * MSG_CTRUNC. */
+		if (drop_rights(t, ctl, used))
+			mflags |= MSG_CTRUNC;
 		used = 0;
-		mflags |= MSG_CTRUNC;
 	}
 	if (r == 0 &&
 	    (sn_copy_out(t, hdr + UMSG_CONTROLLEN_OFF, &used, sizeof(used)) <

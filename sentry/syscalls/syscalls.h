@@ -19,6 +19,25 @@ static inline enum sn_action sn_ret(struct sn_sc *sc, long v)
 	return SN_DONE;
 }
 
+/* Linux's MAX_RW_COUNT: one read or write moves at most this much. */
+#define SN_MAX_RW_COUNT 0x7ffff000ul
+/* The top of user space on x86-64 (TASK_SIZE_MAX, 4-level paging). */
+#define SN_TASK_SIZE_MAX 0x7ffffffff000ull
+
+/* Linux's access_ok: [addr, addr + len) lies in user space. Only the
+ * range is checked, not whether it is mapped. */
+static inline bool sn_access_ok(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len;
+	return end >= addr && end < SN_TASK_SIZE_MAX;
+}
+
+/* Linux import_iovec's checks of an iovec array in Sentry memory: a
+ * negative length anywhere is EINVAL, then a range outside user space
+ * EFAULT; the lengths are cut so that the total is at most
+ * SN_MAX_RW_COUNT, which *total receives. */
+int sn_check_iovs(struct iovec *iov, int cnt, size_t *total);
+
 /* Copies a path argument into buf (PATH_MAX). */
 int sn_get_path(struct sn_task *t, uint64_t addr, char *buf);
 /* A Sentry-owned scratch buffer of at least len bytes (valid until the

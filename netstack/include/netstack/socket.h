@@ -76,7 +76,15 @@ int ns_socket_bind(struct ns_socket *sock, const struct sockaddr *addr,
  * ephemeral port and a source address first if needed), or dissolves the
  * association when addr->sa_family is AF_UNSPEC. Stream sockets (TCP):
  * starts the handshake and returns -EINPROGRESS; completion is signalled
- * by EPOLLOUT and read with SO_ERROR. Errors: -EAFNOSUPPORT, -EINVAL,
+ * by EPOLLOUT and read with SO_ERROR. As Linux, the socket stays
+ * "connecting" until a later connect() collects the outcome: -EALREADY
+ * while the handshake runs, 0 once it completed (later calls: -EISCONN),
+ * the connection's error when it failed (-ECONNREFUSED...; -ECONNABORTED
+ * when SO_ERROR or a receive took it already); only the call after a
+ * failure starts over. AF_UNSPEC disconnects (aborting a connection).
+ * addr NULL (stream sockets): collects without starting anything, for a
+ * blocking caller woken while its connect() waits; -EPIPE if the socket
+ * was disconnected meanwhile. Errors: -EAFNOSUPPORT, -EINVAL,
  * -ENETUNREACH (no route), -EACCES (broadcast without SO_BROADCAST), and
  * protocol-specific ones. */
 int ns_socket_connect(struct ns_socket *sock, const struct sockaddr *addr,
@@ -120,8 +128,14 @@ struct ns_memio {
 
 /* sendmsg(2). msg and everything it points to except the iov_base data
  * (reached through io) are in the caller's memory. msg_name may be NULL
- * (connected socket). msg_control may carry IP_PKTINFO, IP_TTL, IP_TOS,
- * IPV6_PKTINFO, IPV6_HOPLIMIT and IPV6_TCLASS as Linux accepts them.
+ * (connected socket); a msg_name with msg_namelen 0 is an address too
+ * short (EINVAL), as for sendto(2) with an address of length 0 (a caller
+ * emulating sendmsg(2), where namelen 0 means no address, passes NULL).
+ * An unbound datagram socket is bound to an ephemeral port first, even
+ * when the send then fails (Linux inet_send_prepare). msg_control may
+ * carry IP_PKTINFO, IP_TTL, IP_TOS, IPV6_PKTINFO, IPV6_HOPLIMIT and
+ * IPV6_TCLASS as Linux accepts them; messages of levels the datagram's
+ * path does not use are ignored, as Linux ignores them.
  * Flags: MSG_DONTWAIT (implied), MSG_NOSIGNAL (the caller raises SIGPIPE
  * on -EPIPE unless given), MSG_CONFIRM, MSG_DONTROUTE, MSG_MORE (ignored
  * for datagrams). Returns the bytes sent, or: -EDESTADDRREQ, -EISCONN
@@ -190,8 +204,10 @@ int ns_socket_getsockopt(struct ns_socket *sock, int level, int name, void *val,
 
 /* ioctl(2) on a socket, argument in the caller's memory: SIOCINQ/FIONREAD
  * (int: size of the next datagram, bytes readable for a stream),
- * SIOCOUTQ/TIOCOUTQ (int: bytes not yet sent), and for streams
- * SIOCOUTQNSD and SIOCATMARK. Others: -ENOTTY (the caller handles
+ * SIOCOUTQ/TIOCOUTQ (int: bytes not yet sent), for streams SIOCOUTQNSD
+ * and SIOCATMARK, and SIOCGSTAMP / SIOCGSTAMPNS (struct timeval /
+ * timespec: the wall-clock receive time of the last datagram read;
+ * -ENOENT before any, as Linux). Others: -ENOTTY (the caller handles
  * interface ioctls from the stack's NIC and address lists). */
 int ns_socket_ioctl(struct ns_socket *sock, unsigned long cmd, void *arg);
 

@@ -2,6 +2,7 @@
  * loopback, echo replies by the stack, errors mapped to the sockets that
  * caused them (ECONNREFUSED, EMSGSIZE with path MTU), rate limiting,
  * protocol unreachable, broadcast echo ignored. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <time.h>
 #include <linux/errqueue.h>
@@ -167,6 +168,87 @@ static void test_ping_socket_rules(void **state)
 			 "01234567", 8);
 	nt_inject(&p.a, f, n);
 	assert_int_equal(nt_stat(p.a.stack, "Ping.InNoSocket"), 1);
+	nt_pair_free(&p);
+}
+
+static int get_int(struct ns_socket *s, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+	assert_int_equal(ns_socket_getsockopt(s, level, name, &v, &len), 0);
+	return v;
+}
+
+static uint16_t bound_ident(struct ns_socket *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	assert_int_equal(ns_socket_getsockname(s, (struct sockaddr *)&ss, &len),
+			 0);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* Linux's ping sockets: SO_REUSEADDR from creation (INET_PROTOSW_REUSE),
+ * so identifiers may be shared, IPv6 ones V6ONLY (ping_init_sock); a send
+ * binds an identifier first (inet_send_prepare), then checks the echo
+ * header (ping_common_sendmsg) before the address (ping_v4_sendmsg). */
+static void test_ping_socket_linux_defaults(void **state)
+{
+	(void)state;
+	struct nt_pair p;
+	nt_pair_init(&p, 0, 0);
+	struct ns_socket *a = ping_socket(p.a.stack, AF_INET);
+	struct ns_socket *b = ping_socket(p.a.stack, AF_INET);
+	assert_int_equal(get_int(a, SOL_SOCKET, SO_REUSEADDR), 1);
+	struct sockaddr_in me = nt_sin("10.0.0.1", 0x1234);
+	assert_int_equal(ns_socket_bind(a, (struct sockaddr *)&me, sizeof(me)),
+			 0);
+	assert_int_equal(ns_socket_bind(b, (struct sockaddr *)&me, sizeof(me)),
+			 0);
+	ns_socket_close(b);
+	b = ping_socket(p.a.stack, AF_INET);
+	int off = 0;
+	assert_int_equal(ns_socket_setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &off,
+					      sizeof(off)),
+			 0);
+	assert_int_equal(ns_socket_bind(b, (struct sockaddr *)&me, sizeof(me)),
+			 -EADDRINUSE);
+	ns_socket_close(b);
+	/* Order of a send's checks, and the identifier taken anyway. */
+	b = ping_socket(p.a.stack, AF_INET);
+	uint8_t msg[16] = { 8, 5 };
+	assert_int_equal(ns_socket_sendto(b, msg, sizeof(msg), 0, NULL, 0),
+			 -EINVAL);
+	assert_int_not_equal(bound_ident(b), 0);
+	msg[1] = 0;
+	assert_int_equal(ns_socket_sendto(b, msg, sizeof(msg), 0, NULL, 0),
+			 -EDESTADDRREQ);
+	struct sockaddr_in to = nt_sin("10.0.0.2", 0);
+	to.sin_family = AF_UNSPEC;
+	assert_int_equal(ns_socket_sendto(b, msg, sizeof(msg), 0,
+					  (struct sockaddr *)&to, sizeof(to)),
+			 -EAFNOSUPPORT);
+	assert_int_equal(ns_socket_sendto(b, msg, sizeof(msg), 0,
+					  (struct sockaddr *)&to, 0),
+			 -EINVAL);
+	ns_socket_close(b);
+	/* IPv6: V6ONLY; no v4-mapped address to bind or send to. */
+	struct ns_socket *c = ping_socket(p.a.stack, AF_INET6);
+	assert_int_equal(get_int(c, IPPROTO_IPV6, IPV6_V6ONLY), 1);
+	struct sockaddr_in6 m6 = nt_sin6("::ffff:10.0.0.2", 0);
+	assert_int_equal(ns_socket_bind(c, (struct sockaddr *)&m6, sizeof(m6)),
+			 -EINVAL);
+	msg[0] = 128;
+	assert_int_equal(ns_socket_sendto(c, msg, sizeof(msg), 0,
+					  (struct sockaddr *)&m6, sizeof(m6)),
+			 -EINVAL);
+	/* ping_v6_sendmsg wants a whole sockaddr_in6. */
+	m6 = nt_sin6("fd00::2", 0);
+	assert_int_equal(ns_socket_sendto(c, msg, sizeof(msg), 0,
+					  (struct sockaddr *)&m6, 24),
+			 -EINVAL);
+	ns_socket_close(c);
+	ns_socket_close(a);
 	nt_pair_free(&p);
 }
 
@@ -533,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_ping6_both_ways),
 		cmocka_unit_test(test_ping_loopback_and_big),
 		cmocka_unit_test(test_ping_socket_rules),
+		cmocka_unit_test(test_ping_socket_linux_defaults),
 		cmocka_unit_test(test_port_unreachable_refuses_connected),
 		cmocka_unit_test(test_udp6_port_unreachable),
 		cmocka_unit_test(test_error_rate_limit),

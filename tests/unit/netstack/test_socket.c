@@ -4,6 +4,8 @@
  * ioctls, faults in the caller's memory, introspection. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -625,6 +627,64 @@ static void test_options(void **state)
 	loop_free(&l);
 }
 
+static int get_int_opt(struct ns_socket *s, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+	int r = ns_socket_getsockopt(s, level, name, &v, &len);
+	return r < 0 ? r : v;
+}
+
+/* Option corners as Linux answers them: an unreadable value of a known
+ * option is EFAULT after the length check; an empty IP option value is
+ * 0 (do_ip_setsockopt); SO_RCVBUF -1 is the maximum (min_t(u32, ...)); a
+ * stream keeps its ECN bits of IP_TOS and the priority follows the TOS
+ * (__ip_sock_set_tos); getsockopt of a level an IPv4 socket does not
+ * know is EOPNOTSUPP (ip_getsockopt), of an IPv6 socket ENOPROTOOPT. */
+static void test_option_corners(void **state)
+{
+	(void)state;
+	struct nt_solo so;
+	nt_solo_init(&so, 0, 0);
+	struct ns_socket *u, *t, *u6;
+	assert_int_equal(
+		ns_socket_create(so.e.stack, AF_INET, SOCK_DGRAM, 0, &u), 0);
+	assert_int_equal(
+		ns_socket_create(so.e.stack, AF_INET, SOCK_STREAM, 0, &t), 0);
+	assert_int_equal(
+		ns_socket_create(so.e.stack, AF_INET6, SOCK_DGRAM, 0, &u6), 0);
+	assert_int_equal(
+		ns_socket_setsockopt(u, SOL_SOCKET, SO_REUSEADDR, NULL, 4),
+		-EFAULT);
+	assert_int_equal(
+		ns_socket_setsockopt(u, SOL_SOCKET, SO_REUSEADDR, NULL, 2),
+		-EINVAL);
+	assert_int_equal(set_int(u, IPPROTO_IP, IP_TOS, 0x28), 0);
+	assert_int_equal(ns_socket_setsockopt(u, IPPROTO_IP, IP_TOS, NULL, 0),
+			 0);
+	assert_int_equal(get_int_opt(u, IPPROTO_IP, IP_TOS), 0);
+	assert_int_equal(ns_socket_setsockopt(u, IPPROTO_IP, IP_TTL, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(set_int(u, SOL_SOCKET, SO_RCVBUF, -1), 0);
+	assert_int_equal(get_int_opt(u, SOL_SOCKET, SO_RCVBUF), 2 * 212992);
+	assert_int_equal(set_int(t, IPPROTO_IP, IP_TOS, 0x13), 0);
+	assert_int_equal(get_int_opt(t, IPPROTO_IP, IP_TOS), 0x10);
+	assert_int_equal(get_int_opt(t, SOL_SOCKET, SO_PRIORITY), 6);
+	assert_int_equal(set_int(t, IPPROTO_IP, IP_MULTICAST_TTL, 2), -EINVAL);
+	assert_int_equal(get_int_opt(u, IPPROTO_TCP, TCP_NODELAY), -EOPNOTSUPP);
+	assert_int_equal(get_int_opt(u, IPPROTO_IPV6, IPV6_V6ONLY),
+			 -EOPNOTSUPP);
+	assert_int_equal(get_int_opt(t, 12345, 1), -EOPNOTSUPP);
+	assert_int_equal(get_int_opt(u, IPPROTO_IP, 12345), -ENOPROTOOPT);
+	assert_int_equal(get_int_opt(u6, IPPROTO_TCP, TCP_NODELAY),
+			 -ENOPROTOOPT);
+	assert_int_equal(set_int(u, IPPROTO_TCP, TCP_NODELAY, 1), -ENOPROTOOPT);
+	ns_socket_close(u);
+	ns_socket_close(t);
+	ns_socket_close(u6);
+	nt_solo_free(&so);
+}
+
 static void test_control_messages(void **state)
 {
 	(void)state;
@@ -772,6 +832,161 @@ static int plain_copy(void *ctx, void *dst, const void *src, size_t len)
 	return 0;
 }
 
+static uint16_t local_port_of(struct ns_socket *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	assert_int_equal(ns_socket_getsockname(s, (struct sockaddr *)&ss, &len),
+			 0);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static ssize_t send_cmsg(struct ns_socket *s, const struct sockaddr_in *to,
+			 int level, int type)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	char x[] = "x";
+	struct iovec iov = { x, 1 };
+	struct msghdr m = { .msg_name = (void *)to,
+			    .msg_namelen = sizeof(*to),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	return ns_socket_sendmsg(s, &m, 0, NULL);
+}
+
+/* The destination of a UDP send as Linux's udp_sendmsg and udpv6_sendmsg
+ * read it, and the port a send binds first (inet_send_prepare) even when
+ * it then fails; which control messages count (ip_cmsg_send,
+ * __sock_cmsg_send). */
+static void test_send_destination_and_cmsg_forms(void **state)
+{
+	(void)state;
+	struct nt_pair p;
+	nt_pair_init(&p, 0, 0);
+	struct ns_socket *r = nt_udp(p.b.stack, AF_INET, "0.0.0.0", 53);
+	struct ns_socket *u;
+	assert_int_equal(
+		ns_socket_create(p.a.stack, AF_INET, SOCK_DGRAM, 0, &u), 0);
+	struct sockaddr_in to = nt_sin("10.0.0.2", 53);
+	/* An address of length 0 is too short; the socket has a port. */
+	assert_int_equal(
+		ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to, 0),
+		-EINVAL);
+	assert_int_not_equal(local_port_of(u), 0);
+	/* AF_UNSPEC is taken as AF_INET; another family is refused. */
+	to.sin_family = AF_UNSPEC;
+	assert_int_equal(ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to,
+					  sizeof(to)),
+			 1);
+	to.sin_family = 12345;
+	assert_int_equal(ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to,
+					  sizeof(to)),
+			 -EAFNOSUPPORT);
+	to.sin_family = AF_INET;
+	/* Control messages: other levels are ignored, SCM_RIGHTS too; an
+	 * unknown SOL_SOCKET or IP type is EINVAL. */
+	assert_int_equal(send_cmsg(u, &to, 12345, 1), 1);
+	assert_int_equal(send_cmsg(u, &to, IPPROTO_IPV6, IPV6_HOPLIMIT), 1);
+	assert_int_equal(send_cmsg(u, &to, SOL_SOCKET, SCM_RIGHTS), 1);
+	assert_int_equal(send_cmsg(u, &to, SOL_SOCKET, 12345), -EINVAL);
+	assert_int_equal(send_cmsg(u, &to, IPPROTO_IP, 12345), -EINVAL);
+	nt_pump(&p);
+	char buf[4];
+	int got = 0;
+	while (ns_socket_recvfrom(r, buf, sizeof(buf), 0, NULL, NULL) >= 0)
+		got++;
+	assert_int_equal(got, 4);
+	ns_socket_close(u);
+	/* IPv6: AF_UNSPEC names no destination, an unknown family is
+	 * EINVAL, an AF_INET one goes the IPv4 way unless V6ONLY. */
+	assert_int_equal(
+		ns_socket_create(p.a.stack, AF_INET6, SOCK_DGRAM, 0, &u), 0);
+	struct sockaddr_in6 to6 = nt_sin6("fd00::2", 53);
+	to6.sin6_family = AF_UNSPEC;
+	assert_int_equal(ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to6,
+					  sizeof(to6)),
+			 -EDESTADDRREQ);
+	to6.sin6_family = 12345;
+	assert_int_equal(ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to6,
+					  sizeof(to6)),
+			 -EINVAL);
+	assert_int_equal(ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to,
+					  sizeof(to)),
+			 1);
+	/* V6ONLY can only be set before the socket has a port. */
+	assert_int_equal(set_int(u, IPPROTO_IPV6, IPV6_V6ONLY, 1), -EINVAL);
+	ns_socket_close(u);
+	assert_int_equal(
+		ns_socket_create(p.a.stack, AF_INET6, SOCK_DGRAM, 0, &u), 0);
+	assert_int_equal(set_int(u, IPPROTO_IPV6, IPV6_V6ONLY, 1), 0);
+	assert_int_equal(ns_socket_sendto(u, "x", 1, 0, (struct sockaddr *)&to,
+					  sizeof(to)),
+			 -ENETUNREACH);
+	ns_socket_close(u);
+	ns_socket_close(r);
+	nt_pair_free(&p);
+}
+
+/* Received control messages in Linux's order (timestamp, SO_RXQ_OVFL,
+ * IPV6_PKTINFO, then the IPv4 ones for an IPv4 datagram on a dual-stack
+ * socket), and SIOCGSTAMP: ENOENT before any datagram, then the last
+ * one's receive time. */
+static void test_receive_cmsg_order_and_stamp(void **state)
+{
+	(void)state;
+	struct nt_pair p;
+	nt_pair_init(&p, 0, 0);
+	struct ns_socket *a = nt_udp(p.a.stack, AF_INET, "0.0.0.0", 0);
+	struct ns_socket *b = nt_udp(p.b.stack, AF_INET6, "::", 53);
+	struct timeval tv;
+	assert_int_equal(ns_socket_ioctl(b, SIOCGSTAMP, &tv), -ENOENT);
+	set_int(b, IPPROTO_IP, IP_PKTINFO, 1);
+	set_int(b, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+	set_int(b, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+	set_int(b, SOL_SOCKET, SO_RXQ_OVFL, 1);
+	set_int(b, SOL_SOCKET, SO_TIMESTAMP, 1);
+	struct sockaddr_in to = nt_sin("10.0.0.2", 53);
+	assert_int_equal(ns_socket_sendto(a, "v4", 2, 0, (struct sockaddr *)&to,
+					  sizeof(to)),
+			 2);
+	nt_pump(&p);
+	char data[8], ctl[256];
+	struct iovec riov = { data, sizeof(data) };
+	struct msghdr r = { .msg_iov = &riov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl) };
+	assert_int_equal(ns_socket_recvmsg(b, &r, 0, NULL), 2);
+	static const int want[][2] = { { SOL_SOCKET, SO_TIMESTAMP },
+				       { SOL_SOCKET, SO_RXQ_OVFL },
+				       { IPPROTO_IPV6, IPV6_PKTINFO },
+				       { IPPROTO_IP, IP_PKTINFO } };
+	size_t i = 0;
+	struct timeval stamp = { 0 };
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&r); c;
+	     c = CMSG_NXTHDR(&r, c), i++) {
+		assert_true(i < 4);
+		assert_int_equal(c->cmsg_level, want[i][0]);
+		assert_int_equal(c->cmsg_type, want[i][1]);
+		if (i == 0)
+			memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+	}
+	assert_int_equal(i, 4);
+	assert_int_equal(ns_socket_ioctl(b, SIOCGSTAMP, &tv), 0);
+	assert_int_equal(tv.tv_sec, stamp.tv_sec);
+	assert_int_equal(tv.tv_usec, stamp.tv_usec);
+	ns_socket_close(a);
+	ns_socket_close(b);
+	nt_pair_free(&p);
+}
+
 static void test_memio(void **state)
 {
 	(void)state;
@@ -863,8 +1078,11 @@ int main(void)
 		cmocka_unit_test(test_poll_and_waiters),
 		cmocka_unit_test(test_shutdown),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_option_corners),
 		cmocka_unit_test(test_control_messages),
 		cmocka_unit_test(test_v6_control_messages),
+		cmocka_unit_test(test_send_destination_and_cmsg_forms),
+		cmocka_unit_test(test_receive_cmsg_order_and_stamp),
 		cmocka_unit_test(test_memio),
 		cmocka_unit_test(test_introspection),
 	};

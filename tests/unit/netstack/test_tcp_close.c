@@ -265,6 +265,96 @@ static void test_data_for_closed_socket_resets(void **state)
 	tp_free(&p);
 }
 
+/* Shut down for reading, then for writing: data arriving after the FIN
+ * went out is answered by a RST in reply to it (seq = its ACK), and the
+ * socket ends with ECONNRESET (Linux tcp_rcv_state_process, tcp_reset);
+ * data before the FIN was queued as usual. */
+static void test_data_after_shut_rd_in_fin_wait_resets(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct tp_conn c;
+	tp_establish(&p, &c, true, 0);
+	assert_int_equal(ns_socket_shutdown(c.s, SHUT_RD), 0);
+	tp_csend(&p, &c, TP_ACK, "early", 5);
+	struct tp_seg s;
+	tp_cexpect(&p, &c, &s); /* the ACK of it */
+	assert_int_equal(
+		ns_socket_recvfrom(c.s, buf, sizeof(buf), 0, NULL, NULL), 5);
+	assert_int_equal(ns_socket_shutdown(c.s, SHUT_WR), 0);
+	tp_cexpect(&p, &c, &s);
+	assert_true(s.flags & TP_FIN);
+	assert_int_equal(state_of(c.s), FIN_WAIT1);
+	tp_csend(&p, &c, TP_ACK, "late", 4);
+	tp_cexpect(&p, &c, &s);
+	assert_int_equal(s.flags, TP_RST);
+	assert_int_equal(s.seq, c.stack_seq);
+	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPAbortOnData"), 1);
+	assert_int_equal(state_of(c.s), CLOSE);
+	assert_int_equal(
+		ns_socket_recvfrom(c.s, buf, sizeof(buf), 0, NULL, NULL),
+		-ECONNRESET);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
+/* A RST in CLOSE_WAIT ends the connection with EPIPE, and a stream's
+ * recvfrom/recvmsg reports no source address (tcp_reset; the syscalls
+ * zero msg_namelen and TCP leaves it). */
+static void test_reset_in_close_wait_is_epipe(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct tp_conn c;
+	tp_establish(&p, &c, true, 0);
+	tp_csend(&p, &c, TP_ACK, "data", 4);
+	struct tp_seg s;
+	tp_cexpect(&p, &c, &s);
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	assert_int_equal(ns_socket_recvfrom(c.s, buf, sizeof(buf), 0,
+					    (struct sockaddr *)&from, &flen),
+			 4);
+	assert_int_equal(flen, 0);
+	tp_csend(&p, &c, TP_ACK | TP_FIN, NULL, 0);
+	assert_int_equal(state_of(c.s), CLOSE_WAIT);
+	tp_csend(&p, &c, TP_RST, NULL, 0);
+	assert_int_equal(state_of(c.s), CLOSE);
+	assert_int_equal(ns_socket_sendto(c.s, "x", 1, MSG_NOSIGNAL, NULL, 0),
+			 -EPIPE);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
+/* A RST in LAST_ACK, to a socket the user still holds, leaves
+ * ECONNRESET as its error, as Linux's tcp_reset does in every state but
+ * SYN_SENT and CLOSE_WAIT. */
+static void test_reset_in_last_ack_is_econnreset(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct tp_conn c;
+	tp_establish(&p, &c, true, 0);
+	tp_csend(&p, &c, TP_ACK | TP_FIN, NULL, 0);
+	assert_int_equal(ns_socket_shutdown(c.s, SHUT_WR), 0);
+	struct tp_seg s;
+	tp_cexpect(&p, &c, &s);
+	assert_true(s.flags & TP_FIN);
+	assert_int_equal(state_of(c.s), LAST_ACK);
+	tp_csend(&p, &c, TP_RST, NULL, 0);
+	assert_int_equal(state_of(c.s), CLOSE);
+	int err = 0;
+	socklen_t len = sizeof(err);
+	assert_int_equal(
+		ns_socket_getsockopt(c.s, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	assert_int_equal(err, ECONNRESET);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
 static void test_close_with_unread_data_resets(void **state)
 {
 	(void)state;
@@ -399,6 +489,9 @@ int main(void)
 		cmocka_unit_test(test_fin_with_final_handshake_ack),
 		cmocka_unit_test(test_orphan_fin_wait2_then_time_wait),
 		cmocka_unit_test(test_data_for_closed_socket_resets),
+		cmocka_unit_test(test_data_after_shut_rd_in_fin_wait_resets),
+		cmocka_unit_test(test_reset_in_close_wait_is_epipe),
+		cmocka_unit_test(test_reset_in_last_ack_is_econnreset),
 		cmocka_unit_test(test_close_with_unread_data_resets),
 		cmocka_unit_test(test_linger_zero_resets),
 		cmocka_unit_test(test_linger2_negative_resets_in_fin_wait2),

@@ -276,7 +276,10 @@ static void test_rst_to_syn_refuses(void **state)
 
 /* An ICMP error whose quoted sequence is not the SYN's is forged (RFC 5927
  * 4.1) and leaves the attempt alone; after a refusal the same socket
- * connects again from a clean state (Linux allows it). */
+ * connects again from a clean state (Linux allows it), once a connect()
+ * has collected the outcome of the first attempt: ECONNABORTED, the
+ * error itself being taken by the recv (Linux __inet_stream_connect's
+ * sock_error path). */
 static void test_forged_icmp_then_reconnect(void **state)
 {
 	(void)state;
@@ -296,6 +299,9 @@ static void test_forged_icmp_then_reconnect(void **state)
 	struct sockaddr_storage ss;
 	socklen_t len = tp_addr(&p, true, p.sport, &ss);
 	assert_int_equal(ns_socket_connect(s, (struct sockaddr *)&ss, len),
+			 -ECONNABORTED);
+	tp_expect_none(&p);
+	assert_int_equal(ns_socket_connect(s, (struct sockaddr *)&ss, len),
 			 -EINPROGRESS);
 	tp_expect(&p, &syn);
 	assert_int_equal(syn.flags, TP_SYN);
@@ -310,6 +316,137 @@ static void test_forged_icmp_then_reconnect(void **state)
 	tp_expect(&p, &data);
 	assert_int_equal(data.seq, syn.seq + 1);
 	assert_int_equal(data.len, 2);
+	ns_socket_close(s);
+	tp_free(&p);
+}
+
+static int sockerr(struct ns_socket *s)
+{
+	int err = -1;
+	socklen_t len = sizeof(err);
+	assert_int_equal(
+		ns_socket_getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	return err;
+}
+
+/* Linux __inet_stream_connect: a connect that ended is collected by the
+ * next connect() (its error, or ECONNABORTED once SO_ERROR took the
+ * error), and only the connect() after that starts over; a completed one
+ * is collected as 0, later calls say EISCONN. A NULL address collects
+ * without starting anything (the Sentry's woken blocking connect). */
+static void test_connect_outcome_collected(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 80, 40000);
+	struct sockaddr_storage ss;
+	socklen_t len = tp_addr(&p, true, p.sport, &ss);
+	char b;
+	/* Refused, error not read: the next connect reports it. */
+	struct ns_socket *s = connect_to_peer(&p);
+	struct tp_seg syn;
+	tp_expect(&p, &syn);
+	assert_int_equal(ns_socket_connect(s, NULL, 0), -EALREADY);
+	assert_int_equal(ns_socket_listen(s, 1), -EINVAL);
+	tp_send(&p, TP_RST | TP_ACK, 0, syn.seq + 1, 0, NULL, NULL, 0);
+	assert_int_equal(ns_socket_connect(s, (struct sockaddr *)&ss, len),
+			 -ECONNREFUSED);
+	assert_int_equal(sockerr(s), 0);
+	tp_expect_none(&p);
+	assert_int_equal(ns_socket_connect(s, (struct sockaddr *)&ss, len),
+			 -EINPROGRESS);
+	tp_expect(&p, &syn);
+	assert_int_equal(syn.flags, TP_SYN);
+	ns_socket_close(s);
+	tp_expect_none(&p);
+	/* Refused, error read with SO_ERROR: ECONNABORTED, then anew. */
+	s = connect_to_peer(&p);
+	tp_expect(&p, &syn);
+	tp_send(&p, TP_RST | TP_ACK, 0, syn.seq + 1, 0, NULL, NULL, 0);
+	assert_int_equal(sockerr(s), ECONNREFUSED);
+	assert_int_equal(ns_socket_connect(s, NULL, 0), -ECONNABORTED);
+	assert_int_equal(ns_socket_connect(s, NULL, 0), -EPIPE);
+	assert_int_equal(ns_socket_recvfrom(s, &b, 1, 0, NULL, NULL),
+			 -ENOTCONN);
+	assert_int_equal(ns_socket_listen(s, 1), 0);
+	ns_socket_close(s);
+	/* Refused, then shut down before collecting: the socket is
+	 * disconnecting, where connect says EINVAL (inet_shutdown). */
+	s = connect_to_peer(&p);
+	tp_expect(&p, &syn);
+	tp_send(&p, TP_RST | TP_ACK, 0, syn.seq + 1, 0, NULL, NULL, 0);
+	assert_int_equal(ns_socket_shutdown(s, SHUT_RDWR), -ENOTCONN);
+	assert_int_equal(ns_socket_connect(s, (struct sockaddr *)&ss, len),
+			 -EINVAL);
+	ns_socket_close(s);
+	/* Shut down while connecting: aborted, the socket is fresh again. */
+	s = connect_to_peer(&p);
+	tp_expect(&p, &syn);
+	assert_int_equal(ns_socket_shutdown(s, SHUT_WR), 0);
+	assert_int_equal(ns_socket_connect(s, NULL, 0), -EPIPE);
+	assert_int_equal(ns_socket_connect(s, (struct sockaddr *)&ss, len),
+			 -EINPROGRESS);
+	tp_expect(&p, &syn);
+	/* Completed: collected as 0, then EISCONN. */
+	tp_send(&p, TP_SYN | TP_ACK, 9000, syn.seq + 1, 65535, NULL, NULL, 0);
+	struct tp_seg ack;
+	tp_expect(&p, &ack);
+	assert_int_equal(ns_socket_listen(s, 1), -EINVAL);
+	assert_int_equal(ns_socket_connect(s, NULL, 0), 0);
+	assert_int_equal(ns_socket_connect(s, (struct sockaddr *)&ss, len),
+			 -EISCONN);
+	ns_socket_close(s);
+	tp_free(&p);
+}
+
+/* tcp_v6_connect's address checks, in its order. */
+static void test_connect_v6_address_errors(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, true, 80, 40000);
+	struct ns_socket *s;
+	assert_int_equal(
+		ns_socket_create(tp_stack(&p), AF_INET6, SOCK_STREAM, 0, &s),
+		0);
+	/* An AF_INET address on an IPv6 stream socket: v4-mapped ones are
+	 * the way; the sockaddr_in6 length is checked first. */
+	struct sockaddr_in sin = nt_sin("127.0.0.1", 80);
+	assert_int_equal(
+		ns_socket_connect(s, (struct sockaddr *)&sin, sizeof(sin)),
+		-EINVAL);
+	struct sockaddr_in6 sin6 = nt_sin6("::1", 80);
+	sin6.sin6_family = AF_INET;
+	assert_int_equal(
+		ns_socket_connect(s, (struct sockaddr *)&sin6, sizeof(sin6)),
+		-EAFNOSUPPORT);
+	/* Multicast, even link-local without a scope: unreachable. */
+	sin6 = nt_sin6("ff02::1", 80);
+	assert_int_equal(
+		ns_socket_connect(s, (struct sockaddr *)&sin6, sizeof(sin6)),
+		-ENETUNREACH);
+	/* A v4-mapped destination on a V6ONLY socket: unreachable. */
+	int one = 1;
+	assert_int_equal(ns_socket_setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY,
+					      &one, sizeof(one)),
+			 0);
+	sin6 = nt_sin6("::ffff:127.0.0.1", 80);
+	assert_int_equal(
+		ns_socket_connect(s, (struct sockaddr *)&sin6, sizeof(sin6)),
+		-ENETUNREACH);
+	ns_socket_close(s);
+	/* Bound to a v4-mapped address: no IPv6 destination
+	 * (ip6_dst_lookup_tail). */
+	assert_int_equal(
+		ns_socket_create(tp_stack(&p), AF_INET6, SOCK_STREAM, 0, &s),
+		0);
+	sin6 = nt_sin6("::ffff:10.0.0.1", 0);
+	assert_int_equal(
+		ns_socket_bind(s, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
+	sin6 = nt_sin6("fd00::2", 80);
+	assert_int_equal(
+		ns_socket_connect(s, (struct sockaddr *)&sin6, sizeof(sin6)),
+		-EAFNOSUPPORT);
 	ns_socket_close(s);
 	tp_free(&p);
 }
@@ -601,6 +738,8 @@ int main(void)
 			test_syn_retransmits_with_backoff_then_times_out),
 		cmocka_unit_test(test_rst_to_syn_refuses),
 		cmocka_unit_test(test_forged_icmp_then_reconnect),
+		cmocka_unit_test(test_connect_outcome_collected),
+		cmocka_unit_test(test_connect_v6_address_errors),
 		cmocka_unit_test(test_tiny_peer_mss_with_timestamps),
 		cmocka_unit_test(test_synack_with_bad_ack_gets_rst),
 		cmocka_unit_test(test_simultaneous_open),
