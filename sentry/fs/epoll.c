@@ -210,6 +210,10 @@ int sn_epoll_collect(struct sn_file *epf, void *evs, int max)
 	struct epoll *ep = epf->priv;
 	struct packed_event *out = evs;
 	int n = 0;
+	/* Items reported this time, moved behind the others afterwards (for
+	 * fairness); moving them during the walk would meet them again. */
+	struct rs_list reported;
+	rs_list_init(&reported);
 	struct rs_list *pos, *tmp;
 	rs_list_for_each_safe(pos, tmp, &ep->items)
 	{
@@ -230,9 +234,13 @@ int sn_epoll_collect(struct sn_file *epf, void *evs, int max)
 		n++;
 		if (it->events & EPOLLONESHOT)
 			it->disabled = true;
-		/* Level-triggered items go to the back, for fairness. */
 		rs_list_del(&it->link);
-		rs_list_add_tail(&ep->items, &it->link);
+		rs_list_add_tail(&reported, &it->link);
+	}
+	while (!rs_list_empty(&reported)) {
+		struct rs_list *first = reported.next;
+		rs_list_del(first);
+		rs_list_add_tail(&ep->items, first);
 	}
 	return n;
 }

@@ -118,6 +118,44 @@ static void test_eventfd_and_epoll(void **state)
 	sn_file_put(ep);
 }
 
+/* Each ready level-triggered item is reported once per collection, in
+ * turn: they once went to the back of the list while it was walked and
+ * were met again, filling the caller's whole array with repeats. */
+static void test_epoll_level_reports_each_once(void **state)
+{
+	struct fake *f = *state;
+	struct sn_file *efd[3], *ep;
+	assert_int_equal(sn_epoll_new(f->k, 0, &ep), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sn_eventfd_new(f->k, 1, 0, &efd[i]), 0);
+		assert_int_equal(sn_epoll_ctl(ep, EPOLL_CTL_ADD, 10 + i, efd[i],
+					      EPOLLIN, (uint64_t)i),
+				 0);
+	}
+	char evs[12 * 16];
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(sn_epoll_collect(ep, evs, 16), 3);
+		unsigned seen = 0;
+		for (int i = 0; i < 3; i++) {
+			uint64_t data;
+			memcpy(&data, evs + 12 * i + 4, 8);
+			seen |= 1u << data;
+		}
+		assert_int_equal(seen, 7);
+	}
+	/* With room for fewer, the next call starts with the others. */
+	assert_int_equal(sn_epoll_collect(ep, evs, 2), 2);
+	uint64_t first;
+	memcpy(&first, evs + 4, 8);
+	assert_int_equal(sn_epoll_collect(ep, evs, 1), 1);
+	uint64_t next;
+	memcpy(&next, evs + 4, 8);
+	assert_int_not_equal(next, first);
+	for (int i = 0; i < 3; i++)
+		sn_file_put(efd[i]);
+	sn_file_put(ep);
+}
+
 static void test_unix_rights(void **state)
 {
 	struct fake *f = *state;
@@ -230,6 +268,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pipe_semantics, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_epoll_level_reports_each_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eventfd_and_epoll, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unix_rights, setup,
