@@ -1097,7 +1097,9 @@ static void tcp_queues(const struct ns_sock *sk, uint32_t *rx, uint32_t *tx)
 		*tx = tp->lst->backlog;
 		return;
 	}
-	*rx = tp->rcvq.inq.bytes;
+	/* Linux's /proc/net/tcp: rcv_nxt - copied_seq, so a FIN the
+	 * application has not read yet counts as one byte. */
+	*rx = tp->rcv_nxt - tp->copied_seq;
 	*tx = ns_tcp_sndbuf_bytes(&tp->sndq);
 }
 

@@ -113,6 +113,13 @@ static ssize_t copy_to_iov(void *ctx, const struct ns_pkt *pkt, uint32_t off,
 	return ns_iov_copy_pkt(c->it, pkt, off, len);
 }
 
+/* The peer's FIN is in rcv_nxt in these states. */
+static bool peer_fin_received(const struct ns_sock *sk)
+{
+	return sk->state == NS_TCP_CLOSE_WAIT || sk->state == NS_TCP_LAST_ACK ||
+	       sk->state == NS_TCP_CLOSING || sk->state == NS_TCP_TIME_WAIT;
+}
+
 /* MSG_OOB (Linux tcp_recv_urg). */
 static ssize_t recv_urg(struct tcp_sock *tp, struct msghdr *msg, int flags,
 			size_t len, const struct ns_memio *io)
@@ -222,8 +229,14 @@ ssize_t ns_tcp_recvmsg(struct ns_sock *sk, struct msghdr *msg, int flags,
 		return 0;
 	if (sk->err)
 		return ns_sock_error(sk);
-	if (sk->shutdown & NS_SHUT_RD)
+	if (sk->shutdown & NS_SHUT_RD) {
+		/* tcp_recvmsg's found_fin_ok: reading the end of the stream
+		 * consumes the FIN's sequence number. */
+		if (!peek && peer_fin_received(sk) &&
+		    tp->copied_seq + 1 == tp->rcv_nxt)
+			tp->copied_seq = tp->rcv_nxt;
 		return 0;
+	}
 	if (sk->state == NS_TCP_CLOSE)
 		return tp->start_ns ? 0 : -ENOTCONN;
 	return -EAGAIN;

@@ -440,8 +440,10 @@ static void dump_free(struct nl_sock *s)
 }
 
 /* netlink_dump: one datagram of the running dump, as many whole
- * messages as fit the buffer size the reader has shown, and NLMSG_DONE
- * after the last one if it fits too. */
+ * messages as fit the buffer size the reader has shown; NLMSG_DONE once
+ * no message is left, in a datagram of its own (Linux's dumpit returns
+ * the bytes it added, and only the call that adds nothing ends the dump:
+ * until the reader takes that, the dump runs and a second one is EBUSY). */
 static int dump_step(struct nl_sock *s)
 {
 	struct nl_dump *d = s->dump;
@@ -465,7 +467,7 @@ static int dump_step(struct nl_sock *s)
 	if (ext)
 		done_len = NLMSG_ALIGN(done_len) +
 			   NLA_ALIGN(NLA_HDRLEN + strlen(ext) + 1);
-	bool last = end == d->msgs.len && end - start + done_len <= room;
+	bool last = start == d->msgs.len;
 	struct nl_dgram *dg =
 		dgram_new(NULL, end - start + (last ? done_len : 0), 0, 0);
 	if (dg == NULL)

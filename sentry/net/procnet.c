@@ -1006,37 +1006,49 @@ int sn_procnet_read(struct sn_kernel *k, const char *name, char **data,
 
 /* ---- /proc/sys/net ------------------------------------------------------------- */
 
-/* The files, with the setting each shows; NULL settings are computed. */
+/* The files, with the netstack setting each shows, or a fixed value. */
 static const struct {
-	const char *path, *name;
+	const char *path, *name, *fixed;
 } sys_map[] = {
-	{ "net/core/somaxconn", "net.core.somaxconn" },
-	{ "net/core/rmem_max", "net.core.rmem_max" },
-	{ "net/core/wmem_max", "net.core.wmem_max" },
-	{ "net/core/rmem_default", "net.core.rmem_default" },
-	{ "net/core/wmem_default", "net.core.wmem_default" },
-	{ "net/ipv4/ip_local_port_range", "net.ipv4.ip_local_port_range" },
-	{ "net/ipv4/tcp_rmem", "net.ipv4.tcp_rmem" },
-	{ "net/ipv4/tcp_wmem", "net.ipv4.tcp_wmem" },
-	{ "net/ipv4/tcp_congestion_control",
-	  "net.ipv4.tcp_congestion_control" },
-	{ "net/ipv4/tcp_available_congestion_control",
-	  "net.ipv4.tcp_available_congestion_control" },
+	{ .path = "net/core/somaxconn", .name = "net.core.somaxconn" },
+	{ .path = "net/core/rmem_max", .name = "net.core.rmem_max" },
+	{ .path = "net/core/wmem_max", .name = "net.core.wmem_max" },
+	{ .path = "net/core/rmem_default", .name = "net.core.rmem_default" },
+	{ .path = "net/core/wmem_default", .name = "net.core.wmem_default" },
+	{ .path = "net/ipv4/ip_local_port_range",
+	  .name = "net.ipv4.ip_local_port_range" },
+	{ .path = "net/ipv4/tcp_rmem", .name = "net.ipv4.tcp_rmem" },
+	{ .path = "net/ipv4/tcp_wmem", .name = "net.ipv4.tcp_wmem" },
+	{ .path = "net/ipv4/tcp_congestion_control",
+	  .name = "net.ipv4.tcp_congestion_control" },
+	{ .path = "net/ipv4/tcp_available_congestion_control",
+	  .name = "net.ipv4.tcp_available_congestion_control" },
 	/* Every algorithm the stack has may be chosen inside the sandbox. */
-	{ "net/ipv4/tcp_allowed_congestion_control",
-	  "net.ipv4.tcp_available_congestion_control" },
-	{ "net/ipv4/tcp_syncookies", "net.ipv4.tcp_syncookies" },
-	{ "net/ipv4/tcp_timestamps", "net.ipv4.tcp_timestamps" },
-	{ "net/ipv4/tcp_sack", "net.ipv4.tcp_sack" },
-	{ "net/ipv4/tcp_window_scaling", "net.ipv4.tcp_window_scaling" },
-	{ "net/ipv4/tcp_keepalive_time", "net.ipv4.tcp_keepalive_time" },
-	{ "net/ipv4/tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_intvl" },
-	{ "net/ipv4/tcp_keepalive_probes", "net.ipv4.tcp_keepalive_probes" },
-	{ "net/ipv4/tcp_fin_timeout", "net.ipv4.tcp_fin_timeout" },
-	/* Read-only facts of the sandbox's stack: it does not forward, and
-	 * sends with Linux's default TTL. */
-	{ "net/ipv4/ip_forward", NULL },
-	{ "net/ipv4/ip_default_ttl", NULL },
+	{ .path = "net/ipv4/tcp_allowed_congestion_control",
+	  .name = "net.ipv4.tcp_available_congestion_control" },
+	{ .path = "net/ipv4/tcp_syncookies",
+	  .name = "net.ipv4.tcp_syncookies" },
+	{ .path = "net/ipv4/tcp_timestamps",
+	  .name = "net.ipv4.tcp_timestamps" },
+	{ .path = "net/ipv4/tcp_sack", .name = "net.ipv4.tcp_sack" },
+	{ .path = "net/ipv4/tcp_window_scaling",
+	  .name = "net.ipv4.tcp_window_scaling" },
+	{ .path = "net/ipv4/tcp_keepalive_time",
+	  .name = "net.ipv4.tcp_keepalive_time" },
+	{ .path = "net/ipv4/tcp_keepalive_intvl",
+	  .name = "net.ipv4.tcp_keepalive_intvl" },
+	{ .path = "net/ipv4/tcp_keepalive_probes",
+	  .name = "net.ipv4.tcp_keepalive_probes" },
+	{ .path = "net/ipv4/tcp_fin_timeout",
+	  .name = "net.ipv4.tcp_fin_timeout" },
+	/* Read-only facts of the sandbox's stack: it does not forward,
+	 * sends with Linux's default TTL, lets every group open ping
+	 * sockets (the sandbox's own stack has nothing to protect from
+	 * them), and dual-stack sockets are the default. */
+	{ .path = "net/ipv4/ip_forward", .fixed = "0" },
+	{ .path = "net/ipv4/ip_default_ttl", .fixed = "64" },
+	{ .path = "net/ipv4/ping_group_range", .fixed = "0\t2147483647" },
+	{ .path = "net/ipv6/bindv6only", .fixed = "0" },
 };
 #define NSYS (sizeof(sys_map) / sizeof(sys_map[0]))
 
@@ -1062,6 +1074,8 @@ const char *const sn_sysctl_net_files[] = {
 	"net/ipv4/tcp_fin_timeout",
 	"net/ipv4/ip_forward",
 	"net/ipv4/ip_default_ttl",
+	"net/ipv4/ping_group_range",
+	"net/ipv6/bindv6only",
 	NULL,
 };
 
@@ -1143,8 +1157,7 @@ int sn_sysctl_net_read(struct sn_kernel *k, const char *rel, char **data,
 		const struct ns_sysctl_desc *d =
 			name ? ns_sysctl_find(name) : NULL;
 		if (name == NULL) {
-			snprintf(out, sizeof(out), "%s\n",
-				 strstr(rel, "ttl") ? "64" : "0");
+			snprintf(out, sizeof(out), "%s\n", sys_map[i].fixed);
 		} else if (d && d->kind == NS_SYSCTL_STR) {
 			char v[128];
 			if (ns_stack_sysctl_get_str(s, name, v, sizeof(v)) < 0)
