@@ -151,6 +151,7 @@ static void on_syscall_exit(struct sn_task *t)
 			[SN_RESTART_SYS] = -ERESTARTSYS,
 			[SN_RESTART_NOHAND] = -ERESTARTNOHAND,
 			[SN_RESTART_NEVER] = -EINTR,
+			[SN_RESTART_DONE] = 0,
 		};
 		long ret = t->sc.partial ? (long)t->sc.partial
 					 : codes[t->sc.restart];

@@ -124,6 +124,9 @@ enum sn_restart {
 	SN_RESTART_SYS,	   /* restart if SA_RESTART, else EINTR */
 	SN_RESTART_NOHAND, /* restart only if no handler ran */
 	SN_RESTART_NEVER,  /* always EINTR */
+	/* The call already took effect and only waits for its aftermath
+	 * (a close lingering on unsent data): a signal ends it with 0. */
+	SN_RESTART_DONE,
 };
 
 struct sn_sc {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <netinet/tcp.h>
 #include <sys/time.h>
 
 #include "net/net.h"
@@ -297,6 +298,40 @@ static uint64_t inet_timeout(struct sn_file *f, bool send)
 	return sn_timeval_ns(&tv);
 }
 
+/* A stream whose close waits: SO_LINGER on with a positive time. */
+static int inet_linger_close(struct sn_file *f, bool first,
+			     uint64_t *timeout_ns)
+{
+	struct ns_socket *ns = sock_of(f)->ns;
+	struct ns_socket_info info;
+	ns_socket_get_info(ns, &info);
+	if (first) {
+		struct linger l = { 0 };
+		socklen_t len = sizeof(l);
+		if (info.type != SOCK_STREAM ||
+		    ns_socket_getsockopt(ns, SOL_SOCKET, SO_LINGER, &l, &len) <
+			    0 ||
+		    !l.l_onoff || l.l_linger <= 0)
+			return 0;
+		*timeout_ns = sn_ns_of(l.l_linger, 0);
+		/* tcp_close sends the FIN now; the socket stays ours until
+		 * the wait ends, then ns_socket_close orphans it. */
+		if (ns_socket_shutdown(ns, SHUT_WR) < 0)
+			return 0;
+		ns_socket_get_info(ns, &info);
+	}
+	/* sk_stream_wait_close: over once nothing is left to acknowledge,
+	 * i.e. past FIN_WAIT1, CLOSING and LAST_ACK. */
+	switch (info.state) {
+	case TCP_FIN_WAIT1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		return -EAGAIN;
+	default:
+		return 0;
+	}
+}
+
 static const struct sn_sock_ops inet_sock_ops = {
 	.bind = inet_bind,
 	.connect = inet_connect,
@@ -309,6 +344,7 @@ static const struct sn_sock_ops inet_sock_ops = {
 	.setsockopt = inet_setsockopt,
 	.getsockopt = inet_getsockopt,
 	.timeout = inet_timeout,
+	.linger_close = inet_linger_close,
 };
 
 static const struct sn_file_ops inet_ops = {

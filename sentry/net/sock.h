@@ -118,6 +118,17 @@ struct sn_sock_ops {
 			  int name, const void *val, socklen_t len);
 	int (*getsockopt)(struct sn_file *f, struct sn_task *t, int level,
 			  int name, void *val, socklen_t *len);
+	/* close(2) of the socket's last descriptor with SO_LINGER on and a
+	 * positive linger time (Linux's inet_release: the close waits until
+	 * the data and the FIN are acknowledged, or the time is up, or a
+	 * signal comes; it returns 0 in every case). first: the descriptor
+	 * just went; the family starts the close (sends its FIN) and, when
+	 * there is something to wait for, returns -EAGAIN with *timeout_ns
+	 * set. Later calls (after a wake-up of the file's queue) return 0
+	 * when done, -EAGAIN while not. NULL, or 0 on the first call: no
+	 * lingering. */
+	int (*linger_close)(struct sn_file *f, bool first,
+			    uint64_t *timeout_ns);
 	/* The SO_RCVTIMEO (send false) or SO_SNDTIMEO (send true) timeout in
 	 * nanoseconds, 0 for none. NULL: none. */
 	uint64_t (*timeout)(struct sn_file *f, bool send);

@@ -341,9 +341,37 @@ SYSCALL(lseek)
 	return sn_ret(sc, f->pos);
 }
 
+/* A lingering close woken up: done, timed out, or waiting on. */
+static enum sn_action linger_wait(struct sn_task *t, struct sn_sc *sc)
+{
+	struct sn_file *f = sc->held;
+	uint64_t timeout;
+	if (sc->timed_out ||
+	    f->ops->sock->linger_close(f, false, &timeout) == 0)
+		return sn_ret(sc, 0);
+	return sn_wait_file(t, f, POLLOUT);
+}
+
+/* close(2). The last descriptor of a socket lingering on unsent data
+ * (SO_LINGER) waits for it, holding the file while the descriptor is
+ * already gone, as Linux's inet_release does after the fd is freed. */
 SYSCALL(close)
 {
-	return sn_ret(sc, sn_fd_close(t->proc->fdt, (int)sc->a[0]));
+	if (!sc->first)
+		return linger_wait(t, sc);
+	int fd = (int)sc->a[0];
+	struct sn_file *f = sn_task_file(t, fd);
+	if (f == NULL || f->refs > 1 || !sn_file_is_socket(f) ||
+	    f->ops->sock->linger_close == NULL)
+		return sn_ret(sc, sn_fd_close(t->proc->fdt, fd));
+	sn_sc_hold_file(t, sc, fd);
+	sn_fd_close(t->proc->fdt, fd);
+	uint64_t timeout = 0;
+	if (f->ops->sock->linger_close(f, true, &timeout) == 0)
+		return sn_ret(sc, 0);
+	sn_task_set_deadline(t, sn_now() + timeout);
+	sc->restart = SN_RESTART_DONE;
+	return sn_wait_file(t, f, POLLOUT);
 }
 
 SYSCALL(close_range)
