@@ -573,12 +573,15 @@ static uint32_t rcv_free_space(const struct tcp_sock *tp)
 }
 
 /* Room for pkt in the receive buffer, pruning the out-of-order queue
- * first (Linux tcp_try_rmem_schedule / tcp_prune_queue). */
+ * first (Linux tcp_try_rmem_schedule / tcp_prune_queue). As Linux, the
+ * buffer takes a packet while what it holds is within the limit (it may
+ * end up over it by that one packet): a receiver whose buffer holds less
+ * than the window it offered still takes the window's data in order. */
 static bool rmem_schedule(struct tcp_sock *tp, const struct ns_pkt *pkt)
 {
 	uint32_t need = ns_tcp_truesize(pkt);
 	uint32_t limit = (uint32_t)tp->sk.rcvbuf;
-	if (tp->rcvq.mem + need <= limit)
+	if (tp->rcvq.mem <= limit)
 		return true;
 	struct ns_stack *stack = tp->sk.stack;
 	TCPX_INC(stack, PruneCalled);
@@ -586,7 +589,7 @@ static bool rmem_schedule(struct tcp_sock *tp, const struct ns_pkt *pkt)
 	 * up out-of-order data from the top. */
 	if (ns_tcp_rcvq_collapse(&tp->rcvq))
 		TCPX_INC(stack, TCPRcvCollapsed);
-	if (tp->rcvq.mem + need <= limit)
+	if (tp->rcvq.mem <= limit)
 		return true;
 	if (tp->rcvq.ofo_head) {
 		uint32_t n = ns_tcp_ofo_prune(
@@ -594,7 +597,7 @@ static bool rmem_schedule(struct tcp_sock *tp, const struct ns_pkt *pkt)
 		if (n)
 			TCPX_INC(stack, OfoPruned);
 	}
-	return tp->rcvq.mem + need <= limit;
+	return tp->rcvq.mem <= limit;
 }
 
 static bool fin_received(struct tcp_sock *tp);
@@ -718,7 +721,14 @@ static bool data_queue(struct tcp_sock *tp, struct tcp_seg *seg)
 			ns_pkt_trim(seg->pkt, room);
 			seg->flags &= (uint8_t)~TCPHDR_FIN;
 		}
-		if (!rmem_schedule(tp, seg->pkt)) {
+		/* Linux tcp_data_queue: with nothing queued for the reader,
+		 * an in-order segment is taken whatever the buffer says
+		 * (sk_forced_mem_schedule): dropping it could not be undone
+		 * by reading, and a buffer shrunk below the window already
+		 * offered (SO_RCVBUF after the handshake) would turn every
+		 * retransmission into another drop. */
+		if (!rmem_schedule(tp, seg->pkt) && tp->rcvq.inq.bytes &&
+		    seg->pkt->len) {
 			TCPX_INC(stack, TCPRcvQDrop);
 			tp->delack.pending |= TCP_ACK_NOW;
 			return false;
