@@ -27,4 +27,15 @@ void fake_set_uid(struct fake *f, uid_t uid);
 void fake_write_file(struct fake *f, const char *path, const void *data,
 		     size_t len, mode_t mode);
 
+/* Runs the handler sys_<name> as task fx->task with up to six arguments,
+ * expects it to complete (SN_DONE), drops the file the call held (as the
+ * engine does when a syscall ends) and gives sc.ret. */
+#define CALL(fx, name, ...)                                                 \
+	({                                                                  \
+		struct sn_sc sc_ = { .first = true, .a = { __VA_ARGS__ } }; \
+		assert_int_equal(sys_##name((fx)->task, &sc_), SN_DONE);    \
+		sn_file_put(sc_.held);                                      \
+		sc_.ret;                                                    \
+	})
+
 #endif

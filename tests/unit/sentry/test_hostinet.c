@@ -62,13 +62,6 @@ static uint64_t ptr(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-#define CALL(fx, name, ...)                                                 \
-	({                                                                  \
-		struct sn_sc sc_ = { .first = true, .a = { __VA_ARGS__ } }; \
-		assert_int_equal(sys_##name((fx)->task, &sc_), SN_DONE);    \
-		sc_.ret;                                                    \
-	})
-
 static struct sn_file *file_of(struct fake *f, long fd)
 {
 	struct sn_file *file = sn_task_file(f->task, (int)fd);

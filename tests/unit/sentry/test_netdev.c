@@ -46,13 +46,6 @@ static uint64_t ptr(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-#define CALL(fx, name, ...)                                                 \
-	({                                                                  \
-		struct sn_sc sc_ = { .first = true, .a = { __VA_ARGS__ } }; \
-		assert_int_equal(sys_##name((fx)->task, &sc_), SN_DONE);    \
-		sc_.ret;                                                    \
-	})
-
 static long ioc(struct fake *f, int fd, unsigned long cmd, struct ifreq *r)
 {
 	return CALL(f, ioctl, (uint64_t)fd, cmd, ptr(r));

@@ -57,13 +57,6 @@ static uint64_t ptr(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-#define CALL(fx, name, ...)                                                 \
-	({                                                                  \
-		struct sn_sc sc_ = { .first = true, .a = { __VA_ARGS__ } }; \
-		assert_int_equal(sys_##name((fx)->task, &sc_), SN_DONE);    \
-		sc_.ret;                                                    \
-	})
-
 static struct ns_stack *stack_of(struct fake *f)
 {
 	return sn_net_stack(f->k);

@@ -45,13 +45,6 @@ static uint64_t ptr(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-#define CALL(fx, name, ...)                                                 \
-	({                                                                  \
-		struct sn_sc sc_ = { .first = true, .a = { __VA_ARGS__ } }; \
-		assert_int_equal(sys_##name((fx)->task, &sc_), SN_DONE);    \
-		sc_.ret;                                                    \
-	})
-
 /* The whole file into buf (NUL-terminated); returns its length. */
 static long slurp(struct fake *f, const char *path, char *buf, size_t cap)
 {

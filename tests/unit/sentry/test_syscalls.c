@@ -45,15 +45,6 @@ static uint64_t ptr(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-/* Runs handler with up to six arguments; returns sc.ret. */
-#define CALL(fx, name, ...)                                                 \
-	({                                                                  \
-		struct sn_sc sc_ = { .first = true, .a = { __VA_ARGS__ } }; \
-		assert_int_equal(sys_##name((fx)->task, &sc_), SN_DONE);    \
-		sn_file_put(sc_.held);                                      \
-		sc_.ret;                                                    \
-	})
-
 /* Every path operation on /proc answers with an errno (the procfs ops
  * table lacked most of them, and the handlers called through NULL). */
 static void test_proc_path_ops(void **state)
