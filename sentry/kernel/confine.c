@@ -60,6 +60,9 @@ static const int sentry_syscalls[] = {
 	SCMP_SYS(recvmsg),
 	SCMP_SYS(sendto),
 	SCMP_SYS(recvfrom),
+	/* runsc's control socket, listening before confinement: accepting
+	 * a connection on it reaches nothing new (OCI lifecycle). */
+	SCMP_SYS(accept4),
 	/* The AF_PACKET link's batched I/O (drivers/afpacket_mmsg.c). */
 	SCMP_SYS(sendmmsg),
 	SCMP_SYS(recvmmsg),

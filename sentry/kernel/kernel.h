@@ -251,6 +251,11 @@ struct sn_kernel {
 	struct sn_proc *init;
 	struct gf_client *gofer;
 	bool init_exited;
+	/* The lifecycle (kernel/sandbox.c): the write end of the pipe that
+	 * releases a held first process (-1 once started), and the fds
+	 * runsc watches through sn_sandbox_watch. */
+	int start_fd;
+	struct rs_list watches;
 	unsigned ntasks;
 	int exit_status;   /* wait(2) status of init */
 	int forced_status; /* set when the Sentry ended init for a fault */
@@ -330,6 +335,9 @@ uint64_t sn_signals_pending(struct sn_kernel *k, pid_t tid);
 /* True when the task's process catches sig (from /proc SigCgt). */
 bool sn_signal_has_handler(struct sn_task *t, int sig);
 int sn_signal_proc(struct sn_proc *p, int sig);
+
+/* Drops the fds runsc watched (kernel/sandbox.c), at the end. */
+void sn_sandbox_unwatch_all(struct sn_kernel *k);
 
 /* The syscall engine (kernel/dispatch.c). */
 void sn_dispatch(struct sn_task *t);

@@ -344,6 +344,8 @@ static struct sn_kernel *kernel_new(const struct sn_config *cfg)
 	k->cpuinfo = slurp("/proc/cpuinfo");
 	k->shm_dir = -1;
 	k->host_sigfd = -1;
+	k->start_fd = -1;
+	rs_list_init(&k->watches);
 	k->host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (k->host_proc < 0) {
 		free(k->cpuinfo);
@@ -365,6 +367,8 @@ static void kernel_free(struct sn_kernel *k)
 	sn_file_put(k->devnull);
 	sn_vfs_unmount_all(k);
 	sn_net_close(k);
+	if (k->loop)
+		sn_sandbox_unwatch_all(k);
 	gf_client_free(k->gofer);
 	if (k->plat)
 		k->plat->ops->destroy(k->plat);
@@ -375,6 +379,8 @@ static void kernel_free(struct sn_kernel *k)
 		close(k->shm_dir);
 	if (k->host_sigfd >= 0)
 		close(k->host_sigfd);
+	if (k->start_fd >= 0)
+		close(k->start_fd);
 	close(k->host_proc);
 	free(k);
 }
@@ -393,6 +399,11 @@ static void report_exec_error(const char *name, int r, int *status)
  * bridged fds (a program polling a socket with MSG_DONTWAIT waits for
  * exactly those). */
 #define STOP_BATCH 32
+
+static struct sn_sandbox *sb_of(struct sn_kernel *k)
+{
+	return (struct sn_sandbox *)k;
+}
 
 /* Runs the loop until init is gone and no task remains. */
 static void run_loop(struct sn_kernel *k)
@@ -472,6 +483,10 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 		goto out;
 	struct sn_exec_image *img = NULL;
 	if ((r = prepare_first(t, cfg, &img)) < 0) {
+		if (cfg->life.exec_error_fails) {
+			r = rs_error_set(err, -r, "exec: `%s`", cfg->argv[0]);
+			goto out;
+		}
 		report_exec_error(cfg->argv[0], r, wait_status);
 		r = 0;
 		goto out;
@@ -515,13 +530,14 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 		close(errp[0]);
 		goto out;
 	}
-	if (write(go[1], "g", 1) != 1) {
-		r = rs_error_set(err, errno, "start the sandbox");
-		close(go[1]);
+	/* Held: sn_sandbox_start() writes the byte the first process waits
+	 * for (`runsc start`). */
+	k->start_fd = go[1];
+	if (!cfg->life.wait_start && (r = sn_sandbox_start(sb_of(k))) < 0) {
+		r = rs_error_set(err, -r, "start the sandbox");
 		close(errp[0]);
 		goto out;
 	}
-	close(go[1]);
 	if (cfg->confine &&
 	    (r = sn_confine(cfg->net.mode == SN_NET_HOST, err)) < 0) {
 		kill(pid, SIGKILL);
@@ -529,6 +545,8 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 		close(errp[0]);
 		goto out;
 	}
+	if (cfg->life.on_created)
+		cfg->life.on_created(sb_of(k), cfg->life.arg);
 	run_loop(k);
 	char msg[256];
 	ssize_t n = read(errp[0], msg, sizeof(msg) - 1);

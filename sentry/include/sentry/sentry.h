@@ -39,6 +39,27 @@ struct sn_net_config {
 	const struct drv_nethost_config *nethost;
 };
 
+/* The running Sentry, as the lifecycle callbacks and calls below see it
+ * (the OCI runtime's control server drives it from inside the Sentry's
+ * event loop). Opaque. */
+struct sn_sandbox;
+
+/* How the first process starts (runsc's OCI create/start split). */
+struct sn_lifecycle {
+	/* Hold the first process, loaded but not running, until
+	 * sn_sandbox_start() (`runsc create`); false: run it at once. */
+	bool wait_start;
+	/* When the program cannot be executed (not found, not executable),
+	 * fail sn_run with the error instead of exiting like a shell with
+	 * 127 or 126 (a runtime's create reports it to the engine). */
+	bool exec_error_fails;
+	/* Called once, after set-up and confinement, with the first process
+	 * loaded (and held when wait_start): the sandbox is "created". The
+	 * callback may watch fds (sn_sandbox_watch). NULL: none. */
+	void (*on_created)(struct sn_sandbox *sb, void *arg);
+	void *arg;
+};
+
 struct sn_config {
 	char *const *argv; /* the program and its arguments (argv[0] is the
 			      path looked up in PATH if it has no '/') */
@@ -59,6 +80,7 @@ struct sn_config {
 	uid_t uid; /* the application's virtual credentials */
 	gid_t gid;
 	struct sn_net_config net;
+	struct sn_lifecycle life;
 	/* Confine the Sentry after set-up (namespaces, seccomp). Tests that
 	 * run the Sentry in-process switch it off. */
 	bool confine;
@@ -87,6 +109,50 @@ struct sn_run_stats {
  * single-threaded process: it forks and uses ptrace. */
 int sn_run(const struct sn_config *cfg, int *wait_status,
 	   struct sn_run_stats *stats, struct rs_error **err);
+
+/* ---- Driving a running sandbox (from lifecycle callbacks and the fds
+ * they watch, on the Sentry's event-loop thread) ---------------------- */
+
+/* Watches fd for readability: cb runs from the event loop whenever it is
+ * readable (level-triggered), until sn_sandbox_unwatch(). The fd stays
+ * the caller's. Returns 0 or a negative errno. */
+int sn_sandbox_watch(struct sn_sandbox *sb, int fd,
+		     void (*cb)(struct sn_sandbox *sb, int fd, void *arg),
+		     void *arg);
+void sn_sandbox_unwatch(struct sn_sandbox *sb, int fd);
+
+/* Releases the first process of a sandbox created with wait_start.
+ * Returns 0, or -EALREADY when it runs already. */
+int sn_sandbox_start(struct sn_sandbox *sb);
+bool sn_sandbox_started(const struct sn_sandbox *sb);
+
+/* Sends sig to the first process (all false) or to every process of the
+ * sandbox (all true), as kill(2) from outside it. sig 0 checks that the
+ * target lives. Returns 0, -ESRCH when nothing is left to signal, or
+ * -EINVAL for a bad signal. */
+int sn_sandbox_kill(struct sn_sandbox *sb, int sig, bool all);
+
+/* One process of the sandbox, for `runsc ps`. */
+struct sn_proc_info {
+	pid_t pid;     /* in the sandbox's pid namespace */
+	pid_t ppid;    /* 0 for the first process */
+	pid_t host_pid;
+	uid_t uid;     /* effective, the sandbox's view */
+	uint64_t start_ns; /* CLOCK_MONOTONIC */
+	uint64_t threads;
+	char comm[16];
+	const char *cmdline; /* NUL-separated argv, cmdline_len bytes */
+	size_t cmdline_len;
+};
+
+/* Calls fn for each live process in pid order; stops when fn returns
+ * non-zero and returns that. */
+int sn_sandbox_foreach_proc(struct sn_sandbox *sb,
+			    int (*fn)(void *arg, const struct sn_proc_info *p),
+			    void *arg);
+
+/* The counters so far (sn_run gives the final ones). */
+void sn_sandbox_stats(const struct sn_sandbox *sb, struct sn_run_stats *out);
 
 /* The syscall table, for `runsc syscalls`. */
 enum sn_support {
