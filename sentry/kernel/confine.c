@@ -60,9 +60,6 @@ static const int sentry_syscalls[] = {
 	SCMP_SYS(recvmsg),
 	SCMP_SYS(sendto),
 	SCMP_SYS(recvfrom),
-	/* runsc's control socket, listening before confinement: accepting
-	 * a connection on it reaches nothing new (OCI lifecycle). */
-	SCMP_SYS(accept4),
 	/* The AF_PACKET link's batched I/O (drivers/afpacket_mmsg.c). */
 	SCMP_SYS(sendmmsg),
 	SCMP_SYS(recvmmsg),
@@ -90,8 +87,7 @@ static const int sentry_syscalls[] = {
  * holds. socket() is limited to exactly the kinds hostinet makes (always
  * non-blocking and close-on-exec, the default protocol but for ping and
  * NETLINK_ROUTE): no raw or packet socket, no other netlink family even
- * if a bug asked for one. accept4 only makes non-blocking fds. The
- * option calls are limited to the (level, name) pairs of hostinet's
+ * if a bug asked for one. The option calls are limited to the (level, name) pairs of hostinet's
  * policy table, in the direction it allows. The rest works on a socket
  * fd the Sentry already holds. */
 static const int hostinet_syscalls[] = {
@@ -134,9 +130,6 @@ static int add_hostinet_rules(scmp_filter_ctx ctx)
 				(uint32_t)(hostinet_sockets[i].type | flags)),
 			SCMP_A2_32(SCMP_CMP_EQ,
 				   (uint32_t)hostinet_sockets[i].protocol));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
-				     SCMP_A3_32(SCMP_CMP_EQ, (uint32_t)flags));
 	for (size_t i = 0; r == 0 && i < sn_hi_nopts; i++) {
 		const struct sn_hi_opt *o = &sn_hi_opts[i];
 		if (o->dirs & SN_HI_SET)
@@ -169,6 +162,14 @@ int sn_confine_filter_build(bool host_net, void **out)
 	     i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sentry_syscalls[i],
 				     0);
+	/* accept4 on a socket already listening before confinement (runsc's
+	 * control socket; host sockets with --network=host), and only into
+	 * non-blocking, close-on-exec fds. */
+	if (r == 0)
+		r = seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
+			SCMP_A3_32(SCMP_CMP_EQ,
+				   (uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)));
 	if (r == 0 && host_net)
 		r = add_hostinet_rules(ctx);
 	if (r < 0) {
