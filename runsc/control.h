@@ -1,0 +1,56 @@
+/* The control channel between runsc commands and a running Sentry: a unix
+ * stream socket in the container's state directory, one JSON request per
+ * connection (a line), one JSON reply (a line), file descriptors passed
+ * with the request by SCM_RIGHTS (exec's stdio).
+ *
+ * Replies are {"ok": true, ...} or {"ok": false, "errno": N, "error":
+ * "text"}. The server runs inside the Sentry's event loop and never
+ * blocks on a client: it reads what is there, answers once the line is
+ * complete, and drops a client that sends more than a request's worth or
+ * takes too long to finish its line.
+ */
+#ifndef RUNSC_CONTROL_H
+#define RUNSC_CONTROL_H
+
+#include <jansson.h>
+
+#include "runsc/error.h"
+#include "sentry/sentry.h"
+
+/* The socket's name in the state directory. */
+#define RS_CONTROL_NAME "control.sock"
+
+/* Largest request or reply line. */
+#define RS_CONTROL_MAX (64 * 1024)
+
+/* Most fds one request carries. */
+#define RS_CONTROL_MAX_FDS 8
+
+/* Creates the listening socket RS_CONTROL_NAME in the directory dirfd
+ * (mode 0600) and returns its fd (non-blocking, close-on-exec). */
+int rs_control_listen(int dirfd, struct rs_error **err);
+
+/* A request's handler: returns the reply (a new reference) or NULL for
+ * {"ok": false} with ENOMEM. fds (the handler's to close or keep) are
+ * the descriptors that came with the request. */
+typedef json_t *(*rs_control_handler)(struct sn_sandbox *sb, json_t *request,
+				      int *fds, int nfds, void *arg);
+
+/* Serves requests arriving on listen_fd from the Sentry's event loop
+ * until the sandbox ends. Returns 0 or a negative errno. */
+int rs_control_serve(struct sn_sandbox *sb, int listen_fd,
+		     rs_control_handler handler, void *arg);
+
+/* One request to the sandbox whose state directory is dirfd: sends
+ * request (borrowed) with fds, waits up to timeout_ms for the reply and
+ * returns it in *reply (the caller's reference). A reply with "ok": false
+ * is returned as an error with its errno and text. */
+int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,
+		    int timeout_ms, json_t **reply, struct rs_error **err);
+
+/* Reply helpers for handlers. */
+json_t *rs_control_ok(void);
+json_t *rs_control_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
