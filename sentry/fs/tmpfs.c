@@ -244,7 +244,8 @@ static ssize_t reg_read(struct sn_file *f, struct sn_task *t, void *buf,
 		size_t held = o < n->cap ? n->cap - o : 0;
 		if (held > len)
 			held = len;
-		memcpy(buf, n->data + o, held);
+		if (held)
+			memcpy(buf, n->data + o, held);
 		memset((char *)buf + held, 0, len - held); /* sparse tail */
 	}
 	*off += (int64_t)len;
