@@ -298,7 +298,8 @@ static ssize_t reg_write(struct sn_file *f, struct sn_task *t, const void *buf,
 	} else {
 		if (reserve(n, end) < 0)
 			return -ENOSPC;
-		memcpy(n->data + *off, buf, len);
+		if (len)
+			memcpy(n->data + *off, buf, len);
 	}
 	if (end > n->size)
 		n->size = end;
