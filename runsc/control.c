@@ -228,8 +228,7 @@ json_t *rs_control_fail(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	return json_pack("{s:b,s:i,s:s}", "ok", 0, "errno", err, "error",
-			 text);
+	return json_pack("{s:b,s:i,s:s}", "ok", 0, "errno", err, "error", text);
 }
 
 /* ---- client ------------------------------------------------------------- */
@@ -286,11 +285,13 @@ int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,
 		char *nl = buf ? memchr(buf, '\n', have) : NULL;
 		if (nl) {
 			json_error_t jerr;
-			json_t *r = json_loadb(buf, (size_t)(nl - buf), 0, &jerr);
+			json_t *r =
+				json_loadb(buf, (size_t)(nl - buf), 0, &jerr);
 			if (r == NULL || !json_is_object(r)) {
 				json_decref(r);
-				return rs_error_set(err, EPROTO,
-						    "bad reply from the sandbox");
+				return rs_error_set(
+					err, EPROTO,
+					"bad reply from the sandbox");
 			}
 			if (!json_is_true(json_object_get(r, "ok"))) {
 				int e = (int)json_integer_value(

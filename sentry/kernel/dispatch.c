@@ -276,6 +276,8 @@ static void on_task_exit(struct sn_kernel *k, struct sn_task *t, int status)
 		sn_proc_exit(p);
 		return;
 	}
+	if (p->on_exit)
+		p->on_exit(p->on_exit_arg, p->vpid, status);
 	sn_proc_free(p);
 	/* The host has just queued SIGCHLD to the parent. */
 	if (parent && !parent->exited) {
@@ -361,6 +363,11 @@ void sn_handle_stop(struct sn_kernel *k, const struct sn_stop *stop)
 		break;
 	case SN_STOP_EXEC:
 		sn_exec_finish(k, stop->tid, (pid_t)stop->msg);
+		/* The first process built its stub root before this exec:
+		 * the spawner may enter its namespaces now. */
+		t = sn_task_find(k, stop->tid);
+		if (t && t->proc == k->init)
+			sn_spawner_join(k);
 		break;
 	case SN_STOP_EXITED:
 		on_task_exit(k, t, stop->status);

@@ -239,6 +239,10 @@ struct sn_proc {
 	 * process's memory (ptrace_may_access). Inherited by fork, cleared
 	 * by execve, as Linux's mm dumpable flag. */
 	bool nondumpable;
+	/* Told the wait(2) status when the process ends (a process `runsc
+	 * exec` started, whose status its runsc waits for). */
+	void (*on_exit)(void *arg, pid_t vpid, int status);
+	void *on_exit_arg;
 };
 
 struct sn_kernel {
@@ -256,6 +260,11 @@ struct sn_kernel {
 	 * runsc watches through sn_sandbox_watch. */
 	int start_fd;
 	struct rs_list watches;
+	/* The spawner of processes `runsc exec` adds (kernel/spawner.c):
+	 * its socket (-1: none) and whether it joined the namespaces. */
+	int spawner_fd;
+	pid_t spawner_pid;
+	bool spawner_joined;
 	unsigned ntasks;
 	int exit_status;   /* wait(2) status of init */
 	int forced_status; /* set when the Sentry ended init for a fault */
@@ -335,6 +344,30 @@ uint64_t sn_signals_pending(struct sn_kernel *k, pid_t tid);
 /* True when the task's process catches sig (from /proc SigCgt). */
 bool sn_signal_has_handler(struct sn_task *t, int sig);
 int sn_signal_proc(struct sn_proc *p, int sig);
+
+/* New processes (kernel/newproc.c): the Sentry's record of one (limits
+ * copied from limits_of, or the defaults when NULL), its stdio from host
+ * fds (borrowed, duplicated; -1: /dev/null), and the program's image
+ * found as execvp finds it. */
+struct sn_proc *sn_proc_create(struct sn_kernel *k, pid_t vpid, const char *cwd,
+			       uid_t uid, gid_t gid,
+			       const struct sn_proc *limits_of);
+int sn_proc_install_stdio(struct sn_kernel *k, struct sn_proc *p,
+			  const int stdio[3], struct rs_error **err);
+int sn_exec_lookup(struct sn_task *t, char *const *argv, char *const *envp,
+		   struct sn_exec_image **img);
+/* The last steps of an application process before its stub image (kernel/
+ * sentry.c); never returns. */
+void sn_become_app(int err_fd) __attribute__((noreturn));
+
+/* The spawner (kernel/spawner.c): started before confinement; joins the
+ * namespaces of init_pid when told (after init built its stub root);
+ * forks a child held until its go fd is written, in *pid and *go. */
+int sn_spawner_start(struct sn_kernel *k, pid_t init_pid,
+		     struct rs_error **err);
+void sn_spawner_join(struct sn_kernel *k);
+int sn_spawner_spawn(struct sn_kernel *k, pid_t *pid, int *go);
+void sn_spawner_stop(struct sn_kernel *k);
 
 /* Drops the fds runsc watched (kernel/sandbox.c), at the end. */
 void sn_sandbox_unwatch_all(struct sn_kernel *k);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel/exec.h"
 #include "kernel/kernel.h"
 
 struct watch {
@@ -163,7 +164,10 @@ int sn_sandbox_foreach_proc(struct sn_sandbox *sb,
 			.cmdline_len = p->cmdline_len,
 		};
 		const char *exe = p->exe ? strrchr(p->exe, '/') : NULL;
-		strncpy(info.comm, exe ? exe + 1 : p->exe ? p->exe : "",
+		strncpy(info.comm,
+			exe	 ? exe + 1
+			: p->exe ? p->exe
+				 : "",
 			sizeof(info.comm) - 1);
 		r = fn(arg, &info);
 	}
@@ -174,4 +178,52 @@ int sn_sandbox_foreach_proc(struct sn_sandbox *sb,
 void sn_sandbox_stats(const struct sn_sandbox *sb, struct sn_run_stats *out)
 {
 	*out = ((const struct sn_kernel *)sb)->stats;
+}
+
+int sn_sandbox_exec(struct sn_sandbox *sb, const struct sn_exec_spec *spec,
+		    pid_t *vpid)
+{
+	struct sn_kernel *k = kernel_of(sb);
+	if (k->init == NULL || k->init_exited)
+		return -ESRCH;
+	pid_t pid;
+	int go;
+	int r = sn_spawner_spawn(k, &pid, &go);
+	if (r < 0)
+		return r;
+	/* From here a failure closes go: the held child exits. */
+	pid_t v = sn_host_to_vpid(k, pid);
+	struct sn_proc *p = v > 0 ? sn_proc_create(k, v, spec->cwd, spec->uid,
+						   spec->gid, k->init)
+				  : NULL;
+	struct sn_task *t = p ? sn_task_new(k, pid, p) : NULL;
+	if (t == NULL) {
+		if (p)
+			sn_proc_free(p);
+		close(go);
+		return -ENOMEM;
+	}
+	p->pid = pid;
+	t->vtid = v;
+	struct rs_error *err = NULL;
+	struct sn_exec_image *img = NULL;
+	if ((r = sn_proc_install_stdio(k, p, spec->stdio, &err)) < 0 ||
+	    (r = sn_exec_lookup(t, spec->argv, spec->envp, &img)) < 0 ||
+	    (r = sn_ptrace_seize(k->plat, pid)) < 0) {
+		rs_error_free(err);
+		sn_exec_image_free(img);
+		sn_task_free(t);
+		sn_proc_free(p);
+		close(go);
+		return r;
+	}
+	img->stub_exec_pending = true;
+	t->exec = img;
+	p->on_exit = spec->on_exit;
+	p->on_exit_arg = spec->arg;
+	r = write(go, "g", 1) == 1 ? 0 : -EPIPE;
+	close(go);
+	if (r == 0)
+		*vpid = v;
+	return r;
 }

@@ -41,10 +41,38 @@ static void stub_fail(int pipe_fd, const char *what)
 	_exit(126);
 }
 
+/* The last steps of every application process before the tracer takes
+ * over (sandbox's first process, and those `runsc exec` adds through the
+ * spawner): no way back to privileges, the unprivileged identity, no host
+ * fd but err_fd (O_CLOEXEC), the app seccomp filter, then the stub image,
+ * whose execve the Sentry lets through. Never returns. */
+void sn_become_app(int err_fd)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		stub_fail(err_fd, "prctl");
+	gid_t none[1];
+	if (setgroups(0, none) < 0 ||
+	    setresgid(APP_HOST_ID, APP_HOST_ID, APP_HOST_ID) < 0 ||
+	    setresuid(APP_HOST_ID, APP_HOST_ID, APP_HOST_ID) < 0)
+		stub_fail(err_fd, "drop privileges");
+	if (err_fd > 0)
+		syscall(SYS_close_range, 0, (unsigned)err_fd - 1, 0);
+	syscall(SYS_close_range, (unsigned)err_fd + 1, ~0u, 0);
+	/* From here on every syscall but the allowlist traps to the Sentry,
+	 * which lets exactly this execve through. */
+	if (sn_allowlist_load() < 0)
+		stub_fail(err_fd, "seccomp");
+	static char stub_name[] = "stub";
+	char *const argv[] = { stub_name, NULL };
+	char *const envp[] = { NULL };
+	execve(SN_STUB_PATH, argv, envp);
+	stub_fail(err_fd, "exec stub");
+	_exit(126);
+}
+
 /* The first application process, inside its new namespaces: an empty
- * read-only root holding only the stub image, no host fds, no privileges,
- * the app seccomp filter; then it execs the stub and the tracer takes
- * over at the exec stop. */
+ * read-only root holding only the stub image, then sn_become_app. */
 static int stub_main(int go_fd, int err_fd, const char *hostname)
 {
 	char c;
@@ -80,65 +108,8 @@ static int stub_main(int go_fd, int err_fd, const char *hostname)
 		stub_fail(err_fd, "remount stub root read-only");
 	if (sethostname(hostname, strlen(hostname)) < 0)
 		stub_fail(err_fd, "sethostname");
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		stub_fail(err_fd, "prctl");
-	gid_t none[1];
-	if (setgroups(0, none) < 0 ||
-	    setresgid(APP_HOST_ID, APP_HOST_ID, APP_HOST_ID) < 0 ||
-	    setresuid(APP_HOST_ID, APP_HOST_ID, APP_HOST_ID) < 0)
-		stub_fail(err_fd, "drop privileges");
-	/* No host fd survives but the error pipe, which is O_CLOEXEC. */
-	if (err_fd > 0)
-		syscall(SYS_close_range, 0, (unsigned)err_fd - 1, 0);
-	syscall(SYS_close_range, (unsigned)err_fd + 1, ~0u, 0);
-	/* From here on every syscall but the allowlist traps to the Sentry,
-	 * which lets exactly this execve through. */
-	if (sn_allowlist_load() < 0)
-		stub_fail(err_fd, "seccomp");
-	static char stub_name[] = "stub";
-	char *const argv[] = { stub_name, NULL };
-	char *const envp[] = { NULL };
-	execve(SN_STUB_PATH, argv, envp);
-	stub_fail(err_fd, "exec stub");
+	sn_become_app(err_fd);
 	return 126;
-}
-
-static const char *env_get(char *const *envp, const char *name)
-{
-	size_t n = strlen(name);
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
-
-/* Like execvp: a name without '/' is searched in the sandbox's PATH. */
-static int prepare_first(struct sn_task *t, const struct sn_config *cfg,
-			 struct sn_exec_image **img)
-{
-	const char *name = cfg->argv[0];
-	if (strchr(name, '/'))
-		return sn_exec_prepare(t, name, cfg->argv, cfg->envp, img);
-	const char *path = env_get(cfg->envp, "PATH");
-	if (path == NULL)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	int first_err = -ENOENT;
-	while (*path) {
-		const char *end = strchr(path, ':');
-		size_t n = end ? (size_t)(end - path) : strlen(path);
-		char full[4096];
-		snprintf(full, sizeof(full), "%.*s/%s", (int)n, path, name);
-		int r = sn_exec_prepare(t, full, cfg->argv, cfg->envp, img);
-		if (r == 0)
-			return 0;
-		if (r != -ENOENT && r != -ENOTDIR && first_err == -ENOENT)
-			first_err = r;
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return first_err;
 }
 
 /* The synthetic file systems first, then the configured mounts: on equal
@@ -171,76 +142,6 @@ static int mount_all(struct sn_kernel *k, const struct sn_config *cfg,
 			     cfg->mounts[i].readonly);
 	}
 	return 0;
-}
-
-static int setup_stdio(struct sn_kernel *k, struct sn_proc *p,
-		       const struct sn_config *cfg, struct rs_error **err)
-{
-	for (int i = 0; i < 3; i++) {
-		struct sn_file *f;
-		if (cfg->stdio[i] < 0) {
-			f = sn_file_get(k->devnull);
-		} else {
-			int fd = fcntl(cfg->stdio[i], F_DUPFD_CLOEXEC, 3);
-			if (fd < 0)
-				return rs_error_set(err, errno, "dup stdio %d",
-						    i);
-			int fl = fcntl(fd, F_GETFL);
-			f = sn_hostfile_new_shared(k, fd, fl & ~O_NONBLOCK,
-						   NULL);
-			if (f == NULL) {
-				close(fd);
-				return rs_error_set(err, ENOMEM, "stdio");
-			}
-			char name[32];
-			snprintf(name, sizeof(name), "host:[%d]", i);
-			sn_file_set_path(f, name);
-		}
-		int r = sn_fd_install_at(p->fdt, i, f, false, 1024);
-		sn_file_put(f);
-		if (r < 0)
-			return rs_error_set(err, -r, "install stdio");
-	}
-	return 0;
-}
-
-static void init_limits(struct sn_proc *p)
-{
-	for (int i = 0; i < RLIM_NLIMITS; i++)
-		getrlimit(i, &p->rlim[i]);
-	p->rlim[RLIMIT_NOFILE].rlim_cur = 1024;
-	p->rlim[RLIMIT_NOFILE].rlim_max = 1048576;
-}
-
-static struct sn_proc *new_init(struct sn_kernel *k,
-				const struct sn_config *cfg)
-{
-	struct sn_proc *p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		return NULL;
-	p->k = k;
-	p->vpid = 1;
-	rs_list_init(&p->threads);
-	rs_list_init(&p->ptimers);
-	p->memfd = -1;
-	p->fdt = sn_fdtable_new();
-	p->fs = calloc(1, sizeof(*p->fs));
-	if (p->fs) {
-		p->fs->refs = 1;
-		p->fs->umask = 022;
-		p->fs->cwd = strdup(cfg->cwd ? cfg->cwd : "/");
-	}
-	struct sn_creds *c = &p->creds;
-	c->ruid = c->euid = c->suid = c->fsuid = cfg->uid;
-	c->rgid = c->egid = c->sgid = c->fsgid = cfg->gid;
-	init_limits(p);
-	p->start_ns = sn_now();
-	rs_list_add_tail(&k->procs, &p->link);
-	if (p->fdt == NULL || p->fs == NULL || p->fs->cwd == NULL) {
-		sn_proc_free(p);
-		return NULL;
-	}
-	return p;
 }
 
 /* Reads a small host file (a few KiB) whole; NULL when unreadable. */
@@ -345,6 +246,7 @@ static struct sn_kernel *kernel_new(const struct sn_config *cfg)
 	k->shm_dir = -1;
 	k->host_sigfd = -1;
 	k->start_fd = -1;
+	k->spawner_fd = -1;
 	rs_list_init(&k->watches);
 	k->host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (k->host_proc < 0) {
@@ -381,6 +283,7 @@ static void kernel_free(struct sn_kernel *k)
 		close(k->host_sigfd);
 	if (k->start_fd >= 0)
 		close(k->start_fd);
+	sn_spawner_stop(k);
 	close(k->host_proc);
 	free(k);
 }
@@ -458,7 +361,8 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 	if ((r = mount_all(k, cfg, err)) < 0)
 		goto out;
 	struct sn_path devnull;
-	struct sn_proc *init = new_init(k, cfg);
+	struct sn_proc *init =
+		sn_proc_create(k, 1, cfg->cwd, cfg->uid, cfg->gid, NULL);
 	if (init == NULL) {
 		r = rs_error_set(err, ENOMEM, "create init");
 		goto out;
@@ -479,10 +383,10 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 		rs_error_set(err, -r, "open /dev/null");
 		goto out;
 	}
-	if ((r = setup_stdio(k, init, cfg, err)) < 0)
+	if ((r = sn_proc_install_stdio(k, init, cfg->stdio, err)) < 0)
 		goto out;
 	struct sn_exec_image *img = NULL;
-	if ((r = prepare_first(t, cfg, &img)) < 0) {
+	if ((r = sn_exec_lookup(t, cfg->argv, cfg->envp, &img)) < 0) {
 		if (cfg->life.exec_error_fails) {
 			r = rs_error_set(err, -r, "exec: `%s`", cfg->argv[0]);
 			goto out;
@@ -528,6 +432,13 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 		rs_error_set(err, -r, "ptrace the sandbox");
 		close(go[1]);
 		close(errp[0]);
+		goto out;
+	}
+	if (cfg->life.allow_exec && (r = sn_spawner_start(k, pid, err)) < 0) {
+		kill(pid, SIGKILL);
+		close(go[1]);
+		close(errp[0]);
+		run_loop(k);
 		goto out;
 	}
 	/* Held: sn_sandbox_start() writes the byte the first process waits

@@ -53,6 +53,9 @@ struct sn_lifecycle {
 	 * fail sn_run with the error instead of exiting like a shell with
 	 * 127 or 126 (a runtime's create reports it to the engine). */
 	bool exec_error_fails;
+	/* Allow sn_sandbox_exec (`runsc exec`): a helper that can start
+	 * processes inside the sandbox's namespaces is kept. */
+	bool allow_exec;
 	/* Called once, after set-up and confinement, with the first process
 	 * loaded (and held when wait_start): the sandbox is "created". The
 	 * callback may watch fds (sn_sandbox_watch). NULL: none. */
@@ -132,12 +135,34 @@ bool sn_sandbox_started(const struct sn_sandbox *sb);
  * -EINVAL for a bad signal. */
 int sn_sandbox_kill(struct sn_sandbox *sb, int sig, bool all);
 
+/* A process to start inside the running sandbox (`runsc exec`). */
+struct sn_exec_spec {
+	char *const *argv; /* argv[0] looked up in envp's PATH as execvp */
+	char *const *envp;
+	const char *cwd; /* NULL: "/" */
+	uid_t uid;
+	gid_t gid;
+	int stdio[3]; /* host fds, borrowed (duplicated); -1: /dev/null */
+	/* Told the process's wait(2) status when it ends (not when the
+	 * whole sandbox ends first). */
+	void (*on_exit)(void *arg, pid_t pid, int status);
+	void *arg;
+};
+
+/* Starts spec's program as a new process of the sandbox, sharing its
+ * namespaces, files and network; *pid gets its pid in the sandbox.
+ * Returns 0, or a negative errno: -ENOENT / -EACCES / -ENOEXEC for the
+ * program, -ENOSYS without allow_exec, -EAGAIN before the first process
+ * runs. */
+int sn_sandbox_exec(struct sn_sandbox *sb, const struct sn_exec_spec *spec,
+		    pid_t *pid);
+
 /* One process of the sandbox, for `runsc ps`. */
 struct sn_proc_info {
-	pid_t pid;     /* in the sandbox's pid namespace */
-	pid_t ppid;    /* 0 for the first process */
+	pid_t pid;  /* in the sandbox's pid namespace */
+	pid_t ppid; /* 0 for the first process */
 	pid_t host_pid;
-	uid_t uid;     /* effective, the sandbox's view */
+	uid_t uid;	   /* effective, the sandbox's view */
 	uint64_t start_ns; /* CLOCK_MONOTONIC */
 	uint64_t threads;
 	char comm[16];
