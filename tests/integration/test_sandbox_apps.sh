@@ -167,7 +167,8 @@ suite() {
 		-p "$port:8080" -- bash "$TEST_TMP/servers.sh"
 	if ! wait_for 30 on_host curl -sf -o /dev/null "http://$s:8080/small.txt" ||
 		! wait_for 10 on_host bash -c "echo > /dev/tcp/$s/6379" ||
-		! wait_for 10 on_host bash -c "echo > /dev/tcp/$s/5201"; then
+		! wait_for 10 on_host bash -c "echo > /dev/tcp/$s/5201" ||
+		! wait_for 30 on_host bash -c "echo > /dev/tcp/$s/8000"; then
 		cat "$TEST_TMP/sb.out" >&2
 	fi
 	check "$driver: nginx serves 100 MiB, sha256 matches" download_big "$s"
