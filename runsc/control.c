@@ -63,18 +63,22 @@ struct server {
 	unsigned nconns;
 };
 
-struct conn {
+json_t rs_control_later;
+
+struct rs_control_conn {
 	struct server *srv;
 	int fd;
 	char *buf;
 	size_t len;
 	int fds[RS_CONTROL_MAX_FDS];
 	int nfds;
+	bool deferred; /* its reply comes through rs_control_reply */
 };
 
-static void conn_close(struct sn_sandbox *sb, struct conn *c)
+static void conn_close(struct sn_sandbox *sb, struct rs_control_conn *c)
 {
-	sn_sandbox_unwatch(sb, c->fd);
+	if (!c->deferred)
+		sn_sandbox_unwatch(sb, c->fd);
 	close(c->fd);
 	for (int i = 0; i < c->nfds; i++)
 		close(c->fds[i]);
@@ -111,7 +115,7 @@ static void send_reply(int fd, json_t *reply)
 	free(line);
 }
 
-static void take_fds(struct conn *c, struct msghdr *m)
+static void take_fds(struct rs_control_conn *c, struct msghdr *m)
 {
 	for (struct cmsghdr *h = CMSG_FIRSTHDR(m); h; h = CMSG_NXTHDR(m, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
@@ -131,7 +135,7 @@ static void take_fds(struct conn *c, struct msghdr *m)
 static void conn_readable(struct sn_sandbox *sb, int fd, void *arg)
 {
 	(void)fd;
-	struct conn *c = arg;
+	struct rs_control_conn *c = arg;
 	char chunk[4096];
 	union {
 		struct cmsghdr h;
@@ -172,11 +176,25 @@ static void conn_readable(struct sn_sandbox *sb, int fd, void *arg)
 		/* The handler owns the fds from here. */
 		int nfds = c->nfds;
 		c->nfds = 0;
-		reply = c->srv->handler(sb, req, c->fds, nfds, c->srv->arg);
+		reply = c->srv->handler(sb, c, req, c->fds, nfds,
+					c->srv->arg);
 	}
 	json_decref(req);
+	if (reply == RS_CONTROL_LATER) {
+		/* Nothing more is read from it; the reply comes later. */
+		sn_sandbox_unwatch(sb, c->fd);
+		c->deferred = true;
+		return;
+	}
 	send_reply(c->fd, reply);
 	json_decref(reply);
+	conn_close(sb, c);
+}
+
+void rs_control_reply(struct sn_sandbox *sb, struct rs_control_conn *c,
+		      json_t *reply)
+{
+	send_reply(c->fd, reply);
 	conn_close(sb, c);
 }
 
@@ -187,13 +205,13 @@ static void listener_readable(struct sn_sandbox *sb, int fd, void *arg)
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0)
 			return;
-		struct conn *c = NULL;
+		struct rs_control_conn *c = NULL;
 		if (srv->nconns >= MAX_CONNS ||
 		    (c = calloc(1, sizeof(*c))) == NULL) {
 			close(cfd);
 			continue;
 		}
-		*c = (struct conn){ .srv = srv, .fd = cfd };
+		*c = (struct rs_control_conn){ .srv = srv, .fd = cfd };
 		srv->nconns++;
 		if (sn_sandbox_watch(sb, cfd, conn_readable, c) < 0)
 			conn_close(sb, c);

@@ -30,11 +30,26 @@
  * (mode 0600) and returns its fd (non-blocking, close-on-exec). */
 int rs_control_listen(int dirfd, struct rs_error **err);
 
-/* A request's handler: returns the reply (a new reference) or NULL for
- * {"ok": false} with ENOMEM. fds (the handler's to close or keep) are
- * the descriptors that came with the request. */
-typedef json_t *(*rs_control_handler)(struct sn_sandbox *sb, json_t *request,
-				      int *fds, int nfds, void *arg);
+/* A client whose reply waits (rs_control_reply). */
+struct rs_control_conn;
+
+/* What a handler returns to answer later, through rs_control_reply. */
+extern json_t rs_control_later;
+#define RS_CONTROL_LATER (&rs_control_later)
+
+/* A request's handler: returns the reply (a new reference), NULL for
+ * {"ok": false} with ENOMEM, or RS_CONTROL_LATER to keep conn and answer
+ * with rs_control_reply (a wait for a process to end). fds (the handler's
+ * to close or keep) are the descriptors that came with the request. */
+typedef json_t *(*rs_control_handler)(struct sn_sandbox *sb,
+				      struct rs_control_conn *conn,
+				      json_t *request, int *fds, int nfds,
+				      void *arg);
+
+/* Sends the reply (borrowed) of a request answered later and closes the
+ * client. */
+void rs_control_reply(struct sn_sandbox *sb, struct rs_control_conn *conn,
+		      json_t *reply);
 
 /* Serves requests arriving on listen_fd from the Sentry's event loop
  * until the sandbox ends. Returns 0 or a negative errno. */

@@ -1,5 +1,6 @@
 /* The network of `runsc do` (netdo.h). */
 #include "netdo.h"
+#include "sandbox_net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,8 +36,6 @@
 #define SUBNET6_LEN 64
 /* How long a runsc do waits for another to finish choosing a subnet. */
 #define LOCK_WAIT_MS 5000
-/* How long --pcap-log waits for a reader to open its fifo. */
-#define FIFO_WAIT_MS 30000
 
 /* Private ranges the default subnet comes from, in order: a host that
  * routes all of 10/8 (a VPN) still finds one in the next. */
@@ -252,59 +251,6 @@ static int choose_subnets(const struct rs_do_net_args *a, struct rs_do_net *n,
 		r = choose6(a, used, nused, index, n, err);
 	free(used);
 	return r;
-}
-
-/* ---- The capture ----------------------------------------------------- */
-
-/* Opens --pcap-log's destination before anything starts: "-" is stdout,
- * a fifo waits (bounded) for its reader, a unix socket is connected to,
- * anything else is a file created or truncated. */
-static int open_capture(const char *path, int *out, struct rs_error **err)
-{
-	if (strcmp(path, "-") == 0) {
-		*out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-		return *out < 0 ? rs_error_set(err, errno, "--pcap-log `-`")
-				: 0;
-	}
-	struct stat st;
-	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		if (strlen(path) >= sizeof(sun.sun_path))
-			return rs_error_set(err, ENAMETOOLONG,
-					    "--pcap-log `%s`", path);
-		strcpy(sun.sun_path, path);
-		cleanup_close int s =
-			socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (s < 0 ||
-		    connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-			return rs_error_set(err, errno,
-					    "--pcap-log `%s`: connect", path);
-		*out = steal_fd(&s);
-		return 0;
-	}
-	if (stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
-		/* Without O_NONBLOCK the open would wait for a reader for
-		 * ever; ENXIO means none has opened it yet. */
-		for (int waited = 0; waited < FIFO_WAIT_MS; waited += 20) {
-			int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-			if (fd >= 0) {
-				*out = fd;
-				return 0;
-			}
-			if (errno != ENXIO)
-				return rs_error_set(err, errno,
-						    "--pcap-log `%s`", path);
-			nanosleep(&(struct timespec){ .tv_nsec = 20000000 },
-				  NULL);
-		}
-		return rs_error_set(
-			err, ENXIO,
-			"--pcap-log `%s`: no reader opened the fifo "
-			"in %d s",
-			path, FIFO_WAIT_MS / 1000);
-	}
-	*out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	return *out < 0 ? rs_error_set(err, errno, "--pcap-log `%s`", path) : 0;
 }
 
 /* ---- Set-up ---------------------------------------------------------- */
@@ -551,7 +497,7 @@ int rs_do_net_setup(const struct rs_global *g, const struct rs_do_net_args *a,
 		return rs_error_set(err, 0,
 				    "--net-subnet: needs --network sandbox");
 	if (g->pcap_log) {
-		int r = open_capture(g->pcap_log, &n->capture_fd, err);
+		int r = rs_open_capture(g->pcap_log, &n->capture_fd, err);
 		if (r < 0)
 			return r;
 		n->capture = (struct drv_nethost_capture){
