@@ -23,12 +23,14 @@ void nsd_options_usage(FILE *f)
 	      "           [--pcap FILE [--pcap-filter EXPR]] [--fault OPTIONS]\n"
 	      "           [--http-port N] [--max-conns N] "
 	      "[--idle-timeout SECONDS]\n"
-	      "           [--control PATH]\n"
+	      "           [--control PATH] [--fetch URL]\n"
 	      "Serves TCP echo (7), discard (9), chargen (19), UDP echo (7)\n"
 	      "and HTTP on a user-space network stack. SIGINT/SIGTERM stop it,\n"
 	      "SIGUSR1 prints its counters as JSON on stderr.\n"
 	      "--driver dpdk: with --iface, a net_af_packet port on it; else\n"
-	      "the port a --vdev of --dpdk-args makes (drivers/dpdk.h).\n",
+	      "the port a --vdev of --dpdk-args makes (drivers/dpdk.h).\n"
+	      "--fetch URL: also GET the URL over the stack, print its size,\n"
+	      "rate and sha256, and exit (a client for nsd-to-nsd transfers).\n",
 	      f);
 }
 
@@ -210,6 +212,7 @@ static int parse(int argc, char **argv, struct nsd_options *o,
 		OPT_CONTROL,
 		OPT_NODAD,
 		OPT_DPDK_ARGS,
+		OPT_FETCH,
 		OPT_HELP,
 	};
 	static const struct option options[] = {
@@ -228,6 +231,7 @@ static int parse(int argc, char **argv, struct nsd_options *o,
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "nodad", no_argument, NULL, OPT_NODAD },
 		{ "dpdk-args", required_argument, NULL, OPT_DPDK_ARGS },
+		{ "fetch", required_argument, NULL, OPT_FETCH },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -254,6 +258,9 @@ static int parse(int argc, char **argv, struct nsd_options *o,
 			break;
 		case OPT_DPDK_ARGS:
 			lf.dpdk_args = optarg;
+			break;
+		case OPT_FETCH:
+			o->fetch = optarg;
 			break;
 		case OPT_ADDR:
 		case OPT_ADDR6: {
