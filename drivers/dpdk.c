@@ -33,6 +33,8 @@
 #define SLEEP_MIN	 20000u	  /* ns, hybrid's first sleep */
 #define INTR_SAFETY	 10000000 /* ns: a poll even with the interrupt */
 #define LINK_CHECK_NS	 250000000u
+/* While down, sending looks again at most this often. */
+#define LINK_RECHECK_NS	 1000000u
 #define TX_RETRY_NS	 20000u
 #define MIN_POOL	 8191
 #define FRAME_OVERHEAD	 (DRV_ETH_HLEN + DRV_VLAN_HLEN)
@@ -43,6 +45,8 @@ static struct dpdk_link *dpdk_of(struct drv_link *link)
 {
 	return (struct dpdk_link *)link;
 }
+
+static void check_link(struct dpdk_link *d, uint64_t now);
 
 /* ---- Polling --------------------------------------------------------- */
 
@@ -162,6 +166,8 @@ static int dpdk_rx_burst(struct drv_link *link, struct ns_pkt **pkts,
 		return 0;
 	}
 	active(d, now);
+	if (!d->up)
+		check_link(d, now); /* frames come: it is up by now */
 	/* Sockets hold on to received data: copy while the pool is low, so
 	 * that the port always has buffers to receive into. */
 	bool zerocopy = rte_mempool_avail_count(d->rx_pool->mp) >= d->low_water;
@@ -346,6 +352,11 @@ static int dpdk_xmit(struct drv_link *link, struct ns_pkt *pkt)
 		link->stats.tx_errors++;
 		ns_pkt_free(pkt);
 		return -EINVAL;
+	}
+	if (!d->up && d->next_link_check > drv_monotonic_ns() + LINK_RECHECK_NS) {
+		/* Down since the last look, which is a while ago: look
+		 * again before dropping (a peer that just connected). */
+		check_link(d, drv_monotonic_ns());
 	}
 	if (!d->up) {
 		/* No carrier: lost, as a kernel device drops them. */
@@ -599,13 +610,15 @@ static int make_pools(struct dpdk_link *d, const struct drv_dpdk_config *cfg,
 	snprintf(name, sizeof(name), "rs_rx%u", id);
 	d->rx_pool->mp = rte_pktmbuf_pool_create(name, n, 256, DPDK_PRIV_SIZE,
 						 room, socket);
+	/* Transmitted mbufs come back as soon as the PMD has copied them
+	 * (every virtual PMD here) or the NIC has sent them. */
+	uint32_t ntx = 2u * nb_txd + 1023;
 	snprintf(name, sizeof(name), "rs_tx%u", id);
-	d->tx_pool = rte_pktmbuf_pool_create(name, 4u * nb_txd + 4096, 256, 0,
-					     room, socket);
+	d->tx_pool = rte_pktmbuf_pool_create(name, ntx, 256, 0, room, socket);
 	if (d->rx_pool->mp && d->tx_pool && d->tx_mode == DRV_DPDK_TX_EXTBUF) {
 		snprintf(name, sizeof(name), "rs_ext%u", id);
 		d->ext_pool = rte_pktmbuf_pool_create(
-			name, 4u * nb_txd + 4096, 256,
+			name, 4 * ntx, 256,
 			RTE_ALIGN(sizeof(struct rte_mbuf_ext_shared_info),
 				  RTE_MBUF_PRIV_ALIGN),
 			0, socket);
@@ -615,7 +628,7 @@ static int make_pools(struct dpdk_link *d, const struct drv_dpdk_config *cfg,
 		return rs_error_set(err, rte_errno ? rte_errno : ENOMEM,
 				    "dpdk: port %u: mbuf pools of %u and %u "
 				    "buffers of %u bytes (EAL's -m too small?)",
-				    d->port, n, 4u * nb_txd + 4096, room);
+				    d->port, n, ntx, room);
 	d->low_water = n / 4;
 	return 0;
 }

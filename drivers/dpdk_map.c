@@ -146,7 +146,12 @@ static struct ns_pkt *copy_out(struct rte_mbuf *m)
 struct ns_pkt *dpdk_mbuf_to_pkt(struct rte_mbuf *m, struct dpdk_pool *pool,
 				bool *copied)
 {
-	if (pool == NULL || rte_pktmbuf_pkt_len(m) <= DRV_DPDK_COPYBREAK ||
+	/* Only mbufs of our pool have our private area (a PMD may hand
+	 * over mbufs of another: net_ring passes the sender's). */
+	bool ours = pool != NULL;
+	for (struct rte_mbuf *s = m; ours && s; s = s->next)
+		ours = s->pool == pool->mp;
+	if (!ours || rte_pktmbuf_pkt_len(m) <= DRV_DPDK_COPYBREAK ||
 	    m->nb_segs > NS_PKT_MAX_FRAGS) {
 		*copied = true;
 		struct ns_pkt *pkt = copy_out(m);
