@@ -10,7 +10,9 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,8 +289,12 @@ static void capture_end(struct capture *c)
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		/* getopt's complaints first in line: they are the cause. */
-		if (strstr(line, "option"))
+		/* getopt's complaints (not the usage text): the cause. */
+		if (strstr(line, "unrecognized option") ||
+		    strstr(line, "invalid option") ||
+		    strstr(line, "requires an argument") ||
+		    strstr(line, "allow an argument") ||
+		    strstr(line, "is ambiguous"))
 			keep_line(RTE_LOG_ERR, line);
 }
 
@@ -394,10 +400,22 @@ int dpdk_eal_init(const char *args, const char *netns, struct rs_error **err)
 		/* EAL's getopt starts afresh (it may have run before in
 		 * this process, for runsc's own flags). */
 		optind = 0;
+		/* getopt names a bad option only with opterr set, which
+		 * the caller's own parser may have cleared. */
+		int saved_opterr = opterr;
+		opterr = 1;
+		/* The threads EAL starts inherit this mask: they never take
+		 * a signal meant for the process (its owner may read them
+		 * from a signalfd, blocked in its own thread only). */
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
 		int e = rte_eal_init(argc, argv);
 		int rte_err = rte_errno;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		capture_end(&cap);
 		optind = 0;
+		opterr = saved_opterr;
 		/* The syslog socket EAL opened for its log: never used,
 		 * ours replaces it. */
 		closelog();
@@ -477,7 +495,11 @@ int dpdk_vdev_add(const char *devargs, const char *netns, uint16_t *port,
 	log_reset();
 	struct capture cap;
 	capture_start(&cap);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = rte_dev_probe(devargs);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	capture_end(&cap);
 	int l = drv_netns_leave(&ns, err);
 	if (r < 0) {
@@ -508,29 +530,25 @@ void dpdk_vdev_remove(const char *name)
 
 /* ---- What DPDK needs after confinement -------------------------------- */
 
-/* Measured with strace -f on the Sentry (runsc do --net-driver=dpdk) over
- * net_af_packet, net_tap and net_memif, and on perf/nsd over net_af_xdp:
- * the syscalls made once the port was started, beyond those of the
- * Sentry's own list (sentry/kernel/confine.c), by EAL's interrupt
- * thread (epoll on its timerfd and the devices' control sockets) and by
- * the PMDs' data paths (af_packet and af_xdp kick the kernel with
- * sendto(MSG_DONTWAIT), tap reads and writes, memif writes an eventfd;
- * link and statistics reads are ioctl and getsockopt on sockets the PMD
- * holds). memif's control channel (a peer that reconnects) accepts on
- * its listening socket and exchanges fds with recvmsg/sendmsg. */
+/* Measured with strace -f on perf/nsd once it served (DPDK's threads
+ * and data path are the same in the Sentry): over net_af_packet the
+ * data path kicks the kernel with sendto(MSG_DONTWAIT) and EAL's
+ * interrupt thread sleeps in epoll_wait (its alarms are a timerfd:
+ * read, timerfd_settime); over net_memif the server's interrupt thread
+ * accepts a peer that (re)connects, exchanges the control messages and
+ * region fds with sendmsg/recvmsg, maps the regions (mmap, munmap),
+ * rebuilds its epoll set (epoll_create, epoll_ctl) and closes what a
+ * peer left; net_tap reads and writes its queue fds (readv, writev) and
+ * asks the link's state with ioctl; net_af_xdp wakes the kernel with
+ * sendto/recvfrom and poll. Threads wait on each other with futex. */
 static const int dpdk_syscalls[] = {
-	SYS_epoll_wait,	     SYS_epoll_pwait, SYS_epoll_ctl,
-	SYS_read,	     SYS_write,	      SYS_readv,
-	SYS_writev,	     SYS_ioctl,	      SYS_sendto,
-	SYS_recvfrom,	     SYS_sendmsg,     SYS_recvmsg,
-	SYS_getsockopt,	     SYS_poll,	      SYS_ppoll,
-	SYS_nanosleep,	     SYS_clock_nanosleep,
-	SYS_timerfd_settime, SYS_timerfd_gettime,
-	SYS_clock_gettime,   SYS_sched_yield, SYS_futex,
-	SYS_mmap,	     SYS_munmap,      SYS_madvise,
-	SYS_close,	     SYS_accept4,     SYS_fcntl,
-	SYS_getpid,	     SYS_gettid,      SYS_rt_sigprocmask,
-	SYS_exit,
+	SYS_epoll_wait,	     SYS_epoll_ctl,  SYS_epoll_create,
+	SYS_epoll_create1,   SYS_read,	     SYS_write,
+	SYS_readv,	     SYS_writev,     SYS_ioctl,
+	SYS_sendto,	     SYS_recvfrom,   SYS_sendmsg,
+	SYS_recvmsg,	     SYS_accept,     SYS_poll,
+	SYS_timerfd_settime, SYS_futex,	     SYS_mmap,
+	SYS_munmap,	     SYS_close,
 };
 
 const int *drv_dpdk_confine_syscalls(unsigned *n)
