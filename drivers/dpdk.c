@@ -26,18 +26,18 @@
 #include "segment.h"
 #include "offload.h"
 
-#define BURST		 32
-#define DEFAULT_RING	 1024
-#define DEFAULT_BUDGET	 50000u	  /* ns of busy polling after activity */
-#define DEFAULT_SLEEP	 500000u  /* ns, hybrid's longest sleep */
-#define SLEEP_MIN	 20000u	  /* ns, hybrid's first sleep */
-#define INTR_SAFETY	 10000000 /* ns: a poll even with the interrupt */
-#define LINK_CHECK_NS	 250000000u
+#define BURST	       32
+#define DEFAULT_RING   1024
+#define DEFAULT_BUDGET 50000u	/* ns of busy polling after activity */
+#define DEFAULT_SLEEP  500000u	/* ns, hybrid's longest sleep */
+#define SLEEP_MIN      20000u	/* ns, hybrid's first sleep */
+#define INTR_SAFETY    10000000 /* ns: a poll even with the interrupt */
+#define LINK_CHECK_NS  250000000u
 /* While down, sending looks again at most this often. */
-#define LINK_RECHECK_NS	 1000000u
-#define TX_RETRY_NS	 20000u
-#define MIN_POOL	 8191
-#define FRAME_OVERHEAD	 (DRV_ETH_HLEN + DRV_VLAN_HLEN)
+#define LINK_RECHECK_NS 1000000u
+#define TX_RETRY_NS	20000u
+#define MIN_POOL	8191
+#define FRAME_OVERHEAD	(DRV_ETH_HLEN + DRV_VLAN_HLEN)
 
 static const struct drv_class dpdk_class;
 
@@ -74,7 +74,8 @@ static void disarm(struct dpdk_link *d)
 static void idle(struct dpdk_link *d, uint64_t now)
 {
 	d->polls_idle++;
-	if (d->poll == DRV_DPDK_POLL_BUSY || now - d->last_active < d->budget_ns) {
+	if (d->poll == DRV_DPDK_POLL_BUSY ||
+	    now - d->last_active < d->budget_ns) {
 		d->next_poll = 0;
 		return;
 	}
@@ -96,8 +97,7 @@ static void idle(struct dpdk_link *d, uint64_t now)
 
 /* ---- Receive ---------------------------------------------------------- */
 
-static void classify(struct ns_pkt *pkt, const uint8_t *hdr,
-		     const uint8_t *mac)
+static void classify(struct ns_pkt *pkt, const uint8_t *hdr, const uint8_t *mac)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	if (memcmp(hdr, bcast, 6) == 0)
@@ -271,8 +271,7 @@ static struct rte_mbuf *to_mbuf(struct dpdk_link *d, struct ns_pkt *pkt,
 
 /* Hands mbufs[0..n) to the port; what it does not take is held, in
  * order, for the next flush. Returns whether everything went. */
-static bool send_burst(struct dpdk_link *d, struct rte_mbuf **mbufs,
-		       unsigned n)
+static bool send_burst(struct dpdk_link *d, struct rte_mbuf **mbufs, unsigned n)
 {
 	unsigned done = 0;
 	while (done < n) {
@@ -291,7 +290,8 @@ static bool send_burst(struct dpdk_link *d, struct rte_mbuf **mbufs,
 				continue;
 			want = ok;
 		}
-		uint16_t sent = rte_eth_tx_burst(d->port, 0, mbufs + done, want);
+		uint16_t sent =
+			rte_eth_tx_burst(d->port, 0, mbufs + done, want);
 		for (uint16_t i = 0; i < sent; i++) {
 			d->link.stats.tx_packets++;
 			d->link.stats.tx_bytes += mbufs[done + i]->pkt_len;
@@ -299,7 +299,8 @@ static bool send_burst(struct dpdk_link *d, struct rte_mbuf **mbufs,
 		done += sent;
 		if (sent < want) {
 			unsigned rest = n - done;
-			memmove(d->tx_held, mbufs + done, rest * sizeof(*mbufs));
+			memmove(d->tx_held, mbufs + done,
+				rest * sizeof(*mbufs));
 			d->tx_nheld = rest;
 			d->tx_ring_full++;
 			return false;
@@ -326,7 +327,8 @@ static int dpdk_flush(struct drv_link *link)
 		struct rte_mbuf *batch[BURST];
 		unsigned k = 0;
 		while (k < BURST && link->txq.count > 0) {
-			struct ns_pkt *pkt = fit_port(d, ns_pkt_queue_pop(&link->txq));
+			struct ns_pkt *pkt =
+				fit_port(d, ns_pkt_queue_pop(&link->txq));
 			if (pkt == NULL)
 				continue;
 			bool retry;
@@ -353,7 +355,8 @@ static int dpdk_xmit(struct drv_link *link, struct ns_pkt *pkt)
 		ns_pkt_free(pkt);
 		return -EINVAL;
 	}
-	if (!d->up && d->next_link_check > drv_monotonic_ns() + LINK_RECHECK_NS) {
+	if (!d->up &&
+	    d->next_link_check > drv_monotonic_ns() + LINK_RECHECK_NS) {
 		/* Down since the last look, which is a while ago: look
 		 * again before dropping (a peer that just connected). */
 		check_link(d, drv_monotonic_ns());
@@ -515,7 +518,8 @@ static int find_port(struct dpdk_link *d, const struct drv_dpdk_config *cfg,
 			if (p >= RTE_MAX_ETHPORTS ||
 			    !rte_eth_dev_is_valid_port((uint16_t)p))
 				return rs_error_set(err, ENODEV,
-						    "dpdk: no port %s", cfg->port);
+						    "dpdk: no port %s",
+						    cfg->port);
 			d->port = (uint16_t)p;
 		} else if (rte_eth_dev_get_port_by_name(cfg->port, &d->port) !=
 			   0) {
@@ -536,11 +540,12 @@ static int find_port(struct dpdk_link *d, const struct drv_dpdk_config *cfg,
 			}
 		}
 		if (!found)
-			return rs_error_set(err, ENODEV,
-					    "dpdk: no free port (EAL made %u; "
-					    "give --vdev in args, or vdev= or "
-					    "iface=)",
-					    (unsigned)rte_eth_dev_count_avail());
+			return rs_error_set(
+				err, ENODEV,
+				"dpdk: no free port (EAL made %u; "
+				"give --vdev in args, or vdev= or "
+				"iface=)",
+				(unsigned)rte_eth_dev_count_avail());
 	}
 	if (!dpdk_port_claim(d->port))
 		return rs_error_set(err, EBUSY,
@@ -556,10 +561,10 @@ static void choose_offloads(struct dpdk_link *d,
 			    const struct drv_dpdk_config *cfg,
 			    struct rte_eth_conf *conf)
 {
-	const uint64_t l4tx = RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
-			      RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-	const uint64_t l4rx = RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
-			      RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	const uint64_t l4tx =
+		RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	const uint64_t l4rx =
+		RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
 	uint64_t tx = di->tx_offload_capa, rx = di->rx_offload_capa;
 	if (tx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
@@ -585,8 +590,8 @@ static void choose_offloads(struct dpdk_link *d,
 	}
 	if ((rx & RTE_ETH_RX_OFFLOAD_TCP_LRO) &&
 	    (rx & RTE_ETH_RX_OFFLOAD_SCATTER)) {
-		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_LRO |
-					 RTE_ETH_RX_OFFLOAD_SCATTER;
+		conf->rxmode.offloads |=
+			RTE_ETH_RX_OFFLOAD_TCP_LRO | RTE_ETH_RX_OFFLOAD_SCATTER;
 		conf->rxmode.max_lro_pkt_size = NS_LINK_GSO_MAX;
 		d->off.rx_lro = true;
 	}
@@ -644,7 +649,8 @@ static int setup_polling(struct dpdk_link *d, const struct drv_dpdk_config *cfg,
 	d->sleep_ns = SLEEP_MIN;
 	if (d->poll != DRV_DPDK_POLL_AUTO && d->poll != DRV_DPDK_POLL_INTERRUPT)
 		return 0;
-	bool ok = intr_conf && rte_eth_dev_rx_intr_ctl_q_get_fd(d->port, 0) >= 0;
+	bool ok =
+		intr_conf && rte_eth_dev_rx_intr_ctl_q_get_fd(d->port, 0) >= 0;
 	if (ok) {
 		d->epfd = epoll_create1(EPOLL_CLOEXEC);
 		ok = d->epfd >= 0 &&
@@ -676,11 +682,12 @@ static int setup_port(struct dpdk_link *d, const struct drv_dpdk_config *cfg,
 	uint32_t mtu = cfg->mtu ? cfg->mtu : DRV_DEFAULT_MTU;
 	if (mtu > di.max_mtu || mtu < di.min_mtu) {
 		if (cfg->mtu)
-			return rs_error_set(err, EINVAL,
-					    "dpdk: port %u (%s): MTU %u outside "
-					    "%u..%u",
-					    d->port, di.driver_name, mtu,
-					    di.min_mtu, di.max_mtu);
+			return rs_error_set(
+				err, EINVAL,
+				"dpdk: port %u (%s): MTU %u outside "
+				"%u..%u",
+				d->port, di.driver_name, mtu, di.min_mtu,
+				di.max_mtu);
 		mtu = di.max_mtu;
 	}
 	d->data_room = mtu + FRAME_OVERHEAD;
@@ -702,8 +709,10 @@ static int setup_port(struct dpdk_link *d, const struct drv_dpdk_config *cfg,
 	if (r < 0)
 		return rs_error_set(err, -r, "dpdk: port %u (%s): configure",
 				    d->port, di.driver_name);
-	uint16_t nb_rxd = (uint16_t)(cfg->rx_ring ? cfg->rx_ring : DEFAULT_RING);
-	uint16_t nb_txd = (uint16_t)(cfg->tx_ring ? cfg->tx_ring : DEFAULT_RING);
+	uint16_t nb_rxd =
+		(uint16_t)(cfg->rx_ring ? cfg->rx_ring : DEFAULT_RING);
+	uint16_t nb_txd =
+		(uint16_t)(cfg->tx_ring ? cfg->tx_ring : DEFAULT_RING);
 	(void)rte_eth_dev_adjust_nb_rx_tx_desc(d->port, &nb_rxd, &nb_txd);
 	d->tx_mode = cfg->tx;
 	r = make_pools(d, cfg, nb_rxd, nb_txd, err);
@@ -732,7 +741,8 @@ static int setup_port(struct dpdk_link *d, const struct drv_dpdk_config *cfg,
 		return rs_error_set(err, -r, "dpdk: port %u (%s): start",
 				    d->port, di.driver_name);
 	struct rte_ether_addr mac;
-	if (drv_mac_is_zero(cfg->mac) && rte_eth_macaddr_get(d->port, &mac) == 0)
+	if (drv_mac_is_zero(cfg->mac) &&
+	    rte_eth_macaddr_get(d->port, &mac) == 0)
 		memcpy(d->link.info.mac, mac.addr_bytes, 6);
 	else
 		memcpy(d->link.info.mac, cfg->mac, 6);
@@ -773,7 +783,8 @@ int drv_dpdk_open(const struct drv_dpdk_config *cfg, struct drv_link **out,
 	struct dpdk_link *d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return rs_error_set(err, ENOMEM, "dpdk: allocating");
-	drv_link_init(&d->link, &dpdk_class, cfg->iface[0] ? cfg->iface : "dpdk");
+	drv_link_init(&d->link, &dpdk_class,
+		      cfg->iface[0] ? cfg->iface : "dpdk");
 	d->epfd = -1;
 	if (cfg->txqlen)
 		d->link.txq_limit = cfg->txqlen;

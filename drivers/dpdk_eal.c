@@ -542,13 +542,11 @@ void dpdk_vdev_remove(const char *name)
  * asks the link's state with ioctl; net_af_xdp wakes the kernel with
  * sendto/recvfrom and poll. Threads wait on each other with futex. */
 static const int dpdk_syscalls[] = {
-	SYS_epoll_wait,	     SYS_epoll_ctl,  SYS_epoll_create,
-	SYS_epoll_create1,   SYS_read,	     SYS_write,
-	SYS_readv,	     SYS_writev,     SYS_ioctl,
-	SYS_sendto,	     SYS_recvfrom,   SYS_sendmsg,
-	SYS_recvmsg,	     SYS_accept,     SYS_poll,
-	SYS_timerfd_settime, SYS_futex,	     SYS_mmap,
-	SYS_munmap,	     SYS_close,
+	SYS_epoll_wait, SYS_epoll_ctl, SYS_epoll_create, SYS_epoll_create1,
+	SYS_read,	SYS_write,     SYS_readv,	 SYS_writev,
+	SYS_ioctl,	SYS_sendto,    SYS_recvfrom,	 SYS_sendmsg,
+	SYS_recvmsg,	SYS_accept,    SYS_poll,	 SYS_timerfd_settime,
+	SYS_futex,	SYS_mmap,      SYS_munmap,	 SYS_close,
 };
 
 const int *drv_dpdk_confine_syscalls(unsigned *n)

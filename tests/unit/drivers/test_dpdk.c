@@ -121,14 +121,13 @@ static void test_tx_meta_checksum_offload(void **state)
 		uint8_t before[2];
 		memcpy(before, pkt->data + pkt->csum_start + 16, 2);
 		struct dpdk_txmeta m;
-		assert_int_equal(dpdk_tx_meta(pkt, pkt->data, pkt->head_len,
-					      &m),
-				 0);
+		assert_int_equal(
+			dpdk_tx_meta(pkt, pkt->data, pkt->head_len, &m), 0);
 		assert_int_equal(m.l2_len, 14);
 		assert_int_equal(m.l3_len, v == 4 ? 20 : 40);
 		assert_true(m.ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
-		assert_true(m.ol_flags & (v == 4 ? RTE_MBUF_F_TX_IPV4
-						 : RTE_MBUF_F_TX_IPV6));
+		assert_true(m.ol_flags &
+			    (v == 4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6));
 		assert_false(m.ol_flags & RTE_MBUF_F_TX_TCP_SEG);
 		/* DPDK's pseudo-header with the length: the field as is. */
 		assert_memory_equal(pkt->data + pkt->csum_start + 16, before,
@@ -156,9 +155,8 @@ static void test_tx_meta_tso_wants_pseudo_header_without_length(void **state)
 	for (int v = 4; v <= 6; v += 2) {
 		struct ns_pkt *pkt = tcp_frame(v, 3000, true);
 		struct dpdk_txmeta m;
-		assert_int_equal(dpdk_tx_meta(pkt, pkt->data, pkt->head_len,
-					      &m),
-				 0);
+		assert_int_equal(
+			dpdk_tx_meta(pkt, pkt->data, pkt->head_len, &m), 0);
 		assert_true(m.ol_flags & RTE_MBUF_F_TX_TCP_SEG);
 		assert_int_equal(m.l4_len, 20);
 		assert_int_equal(m.tso_segsz, 1000);
@@ -216,17 +214,17 @@ static void test_rx_meta_flags(void **state)
 				      64, &off, p),
 			 0);
 	assert_false(p->flags & NS_PKT_F_CSUM_VALID);
-	assert_int_equal(dpdk_rx_meta(RTE_MBUF_F_RX_LRO, 1440, pkt->data, 64,
-				      &off, p),
-			 0);
+	assert_int_equal(
+		dpdk_rx_meta(RTE_MBUF_F_RX_LRO, 1440, pkt->data, 64, &off, p),
+		0);
 	assert_int_equal(p->gso_type, NS_GSO_TCPV6);
 	assert_int_equal(p->gso_size, 1440);
 	assert_true(p->flags & NS_PKT_F_CSUM_VALID);
 	pkt->data[12] = 0x08;
 	pkt->data[13] = 0x06; /* ARP: no LRO frame */
-	assert_int_equal(dpdk_rx_meta(RTE_MBUF_F_RX_LRO, 1440, pkt->data, 64,
-				      &off, p),
-			 -EINVAL);
+	assert_int_equal(
+		dpdk_rx_meta(RTE_MBUF_F_RX_LRO, 1440, pkt->data, 64, &off, p),
+		-EINVAL);
 	ns_pkt_free(p);
 	ns_pkt_free(pkt);
 }
@@ -258,9 +256,8 @@ static void test_spec_dpdk_options(void **state)
 	assert_true(c->no_offload);
 	assert_int_equal(c->mtu, 9000);
 	drv_spec_release(&spec);
-	assert_int_equal(drv_spec_parse("dpdk:iface=vs,pmd=af_xdp", &spec,
-					&err),
-			 0);
+	assert_int_equal(
+		drv_spec_parse("dpdk:iface=vs,pmd=af_xdp", &spec, &err), 0);
 	assert_string_equal(spec.layers[0].dpdk.iface, "vs");
 	assert_int_equal(spec.layers[0].dpdk.pmd, DRV_DPDK_PMD_AF_XDP);
 	drv_spec_release(&spec);
@@ -306,8 +303,8 @@ static void echo_peer(const char *sock)
 	drv_counter(l, "rx_packets", &rx);
 	drv_counter(l, "tx_packets", &tx);
 	if (getenv("RS_UNIT_DEBUG"))
-		fprintf(stderr, "echo peer: rx %lu tx %lu\n",
-			(unsigned long)rx, (unsigned long)tx);
+		fprintf(stderr, "echo peer: rx %lu tx %lu\n", (unsigned long)rx,
+			(unsigned long)tx);
 	drv_close(l);
 	_exit(0);
 }
@@ -403,14 +400,13 @@ static void test_memif_frames_cross_zero_copy(void **state)
 	struct drv_link *l = p.link;
 	const uint8_t *mac = drv_info(l)->mac;
 	/* memif has no offloads. */
-	assert_int_equal(drv_info(l)->caps & (NS_LINK_CAP_TSO |
-					       NS_LINK_CAP_TX_CSUM),
-			 0);
+	assert_int_equal(
+		drv_info(l)->caps & (NS_LINK_CAP_TSO | NS_LINK_CAP_TX_CSUM), 0);
 	for (uint32_t i = 0; i < 8; i++)
-		assert_int_equal(drv_xmit(l, drv_test_frame(mac_x, mac, 0x88b5,
-							   i < 4 ? 1400 : 40,
-							   i)),
-				 0);
+		assert_int_equal(
+			drv_xmit(l, drv_test_frame(mac_x, mac, 0x88b5,
+						   i < 4 ? 1400 : 40, i)),
+			0);
 	flush_all(l);
 	struct ns_pkt *pkts[8];
 	assert_int_equal(rx_n(l, pkts, 8), 8);
@@ -462,9 +458,9 @@ static void test_memif_checksum_completed_in_software(void **state)
 	assert_int_equal(got->len, 14 + 20 + 20 + 1000);
 	assert_int_equal(ns_pkt_copy_out(got, 0, f, got->len), 0);
 	uint32_t pseudo = ns_csum_pseudo4(f + 26, f + 30, 6, got->len - 34);
-	assert_int_equal(ns_csum_fold(ns_csum_partial(f + 34, got->len - 34,
-						      pseudo)),
-			 0);
+	assert_int_equal(
+		ns_csum_fold(ns_csum_partial(f + 34, got->len - 34, pseudo)),
+		0);
 	ns_pkt_free(got);
 	close_memif(&p);
 }
