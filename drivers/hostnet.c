@@ -11,12 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <linux/veth.h>
 #include <arpa/inet.h>
 #include <net/if_arp.h>
@@ -1032,13 +1034,13 @@ int drv_hostnet_config(const struct drv_hostnet *d,
 	const char *driver = tc->driver ? tc->driver : "afpacket";
 	const char *where =
 		tc->netns ? tc->netns : "the current network namespace";
-	/* AF_PACKET binds to an interface that exists; tap makes a device
-	 * of its own and cannot stand in for one. DPDK's af_packet vdev
-	 * will join here. */
-	if (strcmp(driver, "afpacket") != 0)
+	/* AF_PACKET binds to an interface that exists, and so does DPDK's
+	 * net_af_packet vdev (dpdk:iface=); tap makes a device of its own
+	 * and cannot stand in for one. */
+	if (strcmp(driver, "afpacket") != 0 && strcmp(driver, "dpdk") != 0)
 		return rs_error_set(err, ENOTSUP,
 				    "driver `%s` cannot take over an "
-				    "interface (only afpacket can)",
+				    "interface (only afpacket and dpdk can)",
 				    driver);
 	unsigned up = 0;
 	for (unsigned i = 0; i < d->nifaces; i++)
@@ -1369,6 +1371,36 @@ int drv_hostnet_route_add(const char *netns, const char *ifname,
 			    dst, rt->prefix_len, ifname, ns_name(netns));
 	nl_close(&nl);
 	return r;
+}
+
+int drv_hostnet_tx_csum(const char *netns, const char *ifname, bool on,
+			struct rs_error **err)
+{
+	struct drv_netns ns;
+	int r = drv_netns_enter(netns, &ns, err);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int e = errno;
+	int l = drv_netns_leave(&ns, err);
+	if (fd < 0)
+		return rs_error_set(err, e, "ethtool `%s`: socket", ifname);
+	if (l < 0) {
+		close(fd);
+		return l;
+	}
+	struct ethtool_value v = { .cmd = ETHTOOL_STXCSUM, .data = on };
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (char *)&v;
+	r = ioctl(fd, SIOCETHTOOL, &ifr);
+	e = errno;
+	close(fd);
+	if (r < 0)
+		return rs_error_set(err, e,
+				    "`%s`: switch transmit checksum offload %s",
+				    ifname, on ? "on" : "off");
+	return 0;
 }
 
 int drv_hostnet_link_up(const char *netns, const char *ifname,

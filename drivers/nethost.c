@@ -143,9 +143,8 @@ static int open_link(struct drv_nethost *h, const struct drv_nethost_nic *c,
 			return r;
 		nic->link = wrapped;
 	}
-	if (drv_fd(nic->link) < 0)
-		return rs_error_set(err, EINVAL, "link `%s` has no fd to poll",
-				    drv_info(nic->link)->name);
+	/* A link without an fd (DPDK polling) is read on every run and
+	 * asks for the next run through its deadline (driver.h). */
 	return 0;
 }
 
@@ -240,6 +239,8 @@ static int open_events(struct drv_nethost *h, struct rs_error **err)
 		struct nethost_nic *nic = &h->nics[i];
 		int fd = drv_fd(nic->link);
 		nic->events = EPOLLIN;
+		if (fd < 0)
+			continue;
 		ev = (struct epoll_event){ .events = nic->events,
 					   .data.fd = fd };
 		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
@@ -424,9 +425,9 @@ static void flush_nic(struct drv_nethost *h, struct nethost_nic *nic)
 	 * socket would otherwise wake the owner all the time. */
 	uint32_t want =
 		EPOLLIN | (drv_tx_pending(nic->link) > 0 ? EPOLLOUT : 0);
-	if (want == nic->events)
-		return;
 	int fd = drv_fd(nic->link);
+	if (want == nic->events || fd < 0)
+		return;
 	struct epoll_event ev = { .events = want, .data.fd = fd };
 	if (epoll_ctl(h->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
 		nic->events = want;

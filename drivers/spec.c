@@ -35,7 +35,10 @@ struct opt {
 
 _Static_assert(sizeof(enum drv_afpacket_mode) == sizeof(int) &&
 		       sizeof(enum ns_link_type) == sizeof(int) &&
-		       sizeof(enum drv_fault_dir) == sizeof(int),
+		       sizeof(enum drv_fault_dir) == sizeof(int) &&
+		       sizeof(enum drv_dpdk_poll) == sizeof(int) &&
+		       sizeof(enum drv_dpdk_tx) == sizeof(int) &&
+		       sizeof(enum drv_dpdk_pmd) == sizeof(int),
 	       "enum options are stored as int");
 
 #define OPT(key, type, st, field)                          \
@@ -52,6 +55,10 @@ _Static_assert(sizeof(enum drv_afpacket_mode) == sizeof(int) &&
 	}
 
 static const char *const afp_modes[] = { "mmsg", "ring", NULL };
+static const char *const dpdk_polls[] = { "auto", "interrupt", "hybrid", "busy",
+					  NULL };
+static const char *const dpdk_tx_modes[] = { "copy", "extbuf", NULL };
+static const char *const dpdk_pmds[] = { "af_packet", "af_xdp", NULL };
 static const char *const link_types[] = { "ethernet", "ip", NULL };
 static const char *const fault_dirs[] = { "both", "tx", "rx", NULL };
 
@@ -82,6 +89,30 @@ static const struct opt afpacket_opts[] = {
 		  4096, INT32_MAX),
 	OPT_RANGE("txqlen", T_U32, struct drv_afpacket_config, txqlen, 1,
 		  DRV_MAX_TXQ),
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static const struct opt dpdk_opts[] = {
+	OPT("args", T_STR, struct drv_dpdk_config, args),
+	OPT("vdev", T_STR, struct drv_dpdk_config, vdev),
+	OPT("iface", T_IFNAME, struct drv_dpdk_config, iface),
+	OPT_ENUM("pmd", struct drv_dpdk_config, pmd, dpdk_pmds),
+	OPT("netns", T_STR, struct drv_dpdk_config, netns),
+	OPT("port", T_STR, struct drv_dpdk_config, port),
+	OPT("mac", T_MAC, struct drv_dpdk_config, mac),
+	OPT_RANGE("mtu", T_U32, struct drv_dpdk_config, mtu, DRV_MIN_MTU,
+		  DRV_MAX_MTU),
+	OPT_RANGE("rx_ring", T_U32, struct drv_dpdk_config, rx_ring, 32, 32768),
+	OPT_RANGE("tx_ring", T_U32, struct drv_dpdk_config, tx_ring, 32, 32768),
+	OPT_RANGE("mbufs", T_U32, struct drv_dpdk_config, mbufs, 256, 1u << 22),
+	OPT_RANGE("txqlen", T_U32, struct drv_dpdk_config, txqlen, 1,
+		  DRV_MAX_TXQ),
+	OPT_ENUM("poll", struct drv_dpdk_config, poll, dpdk_polls),
+	OPT("budget", T_DURATION, struct drv_dpdk_config, budget_ns),
+	OPT("sleep", T_DURATION, struct drv_dpdk_config, sleep_ns),
+	OPT_ENUM("tx", struct drv_dpdk_config, tx, dpdk_tx_modes),
+	OPT("no_offload", T_BOOL, struct drv_dpdk_config, no_offload),
+	OPT("promisc", T_BOOL, struct drv_dpdk_config, promisc),
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
@@ -136,6 +167,7 @@ struct kind {
 static const struct kind kinds[] = {
 	{ "tap", DRV_SPEC_TAP, false, tap_opts },
 	{ "afpacket", DRV_SPEC_AFPACKET, false, afpacket_opts },
+	{ "dpdk", DRV_SPEC_DPDK, false, dpdk_opts },
 	{ "loopback", DRV_SPEC_LOOPBACK, false, loopback_opts },
 	{ "pcap", DRV_SPEC_PCAP, true, pcap_opts },
 	{ "fault", DRV_SPEC_FAULT, true, fault_opts },
@@ -410,6 +442,8 @@ static void *config_of(struct drv_spec_layer *l)
 		return &l->tap;
 	case DRV_SPEC_AFPACKET:
 		return &l->afpacket;
+	case DRV_SPEC_DPDK:
+		return &l->dpdk;
 	case DRV_SPEC_LOOPBACK:
 		return &l->loopback;
 	case DRV_SPEC_PCAP:
@@ -468,12 +502,13 @@ static int parse_layer(struct cursor *c, struct drv_spec_layer *l, bool first,
 	if (k == NULL)
 		return rs_error_set(err, EINVAL,
 				    "unknown driver `%s` (tap, afpacket, "
-				    "loopback; wrappers pcap, fault)",
+				    "dpdk, loopback; wrappers pcap, fault)",
 				    name);
 	if (first == k->wrapper)
 		return rs_error_set(err, EINVAL,
 				    first ? "`%s` wraps a link: put a driver "
-					    "(tap, afpacket, loopback) first"
+					    "(tap, afpacket, dpdk, loopback) "
+					    "first"
 					  : "`%s` is a driver, not a wrapper: "
 					    "only pcap and fault stack",
 				    name);
@@ -569,6 +604,8 @@ int drv_spec_open_base(const struct drv_spec *spec, struct drv_link **out,
 		return drv_tap_open(&l->tap, out, err);
 	case DRV_SPEC_AFPACKET:
 		return drv_afpacket_open(&l->afpacket, out, err);
+	case DRV_SPEC_DPDK:
+		return drv_dpdk_open(&l->dpdk, out, err);
 	default:
 		return drv_loopback_open(&l->loopback, out, err);
 	}

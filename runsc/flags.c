@@ -111,9 +111,8 @@ int rs_parse_net_driver(const char *value, enum rs_net_driver *out,
 		*out = RS_NET_DRIVER_TAP;
 		return 0;
 	case 2:
-		return not_yet(err, "net-driver", value,
-			       "the DPDK driver is planned; use afpacket or "
-			       "tap");
+		*out = RS_NET_DRIVER_DPDK;
+		return 0;
 	default:
 		return rs_error_set(err, 0,
 				    "--net-driver `%s`: must be afpacket, tap "
@@ -124,6 +123,10 @@ int rs_parse_net_driver(const char *value, enum rs_net_driver *out,
 
 int rs_check_network_flags(const struct rs_global *g, struct rs_error **err)
 {
+	if (g->dpdk_args && g->net_driver != RS_NET_DRIVER_DPDK)
+		return rs_error_set(err, 0,
+				    "--dpdk-args `%s`: needs --net-driver dpdk",
+				    g->dpdk_args);
 	if (g->pcap_filter && g->pcap_log == NULL)
 		return rs_error_set(err, 0,
 				    "--pcap-filter `%s`: needs --pcap-log",
@@ -185,9 +188,8 @@ int rs_parse_global(struct rs_global *g, int argc, char **argv,
 				return -1;
 			break;
 		case OPT_DPDK_ARGS:
-			return not_yet(err, "dpdk-args", optarg,
-				       "needs --net-driver dpdk, which is "
-				       "planned");
+			g->dpdk_args = optarg;
+			break;
 		case OPT_PCAP_LOG:
 			if (optarg[0] == 0)
 				return rs_error_set(

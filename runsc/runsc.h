@@ -18,6 +18,7 @@ enum rs_network {
 enum rs_net_driver {
 	RS_NET_DRIVER_AFPACKET, /* a veth the sandbox takes over */
 	RS_NET_DRIVER_TAP,	/* a tap device */
+	RS_NET_DRIVER_DPDK,	/* a DPDK port on the veth (drivers/dpdk.h) */
 };
 
 /* Global flags, given before the subcommand (runc's command line). Flags
@@ -31,6 +32,7 @@ struct rs_global {
 	bool strace;		 /* --strace */
 	enum rs_network network; /* --network (default sandbox) */
 	enum rs_net_driver net_driver; /* --net-driver (default afpacket) */
+	const char *dpdk_args; /* --dpdk-args: EAL's arguments; NULL: none */
 	/* --pcap-log: the capture's destination ("-": stdout; a fifo or a
 	 * unix socket streams live), and --pcap-filter, a libpcap
 	 * expression already checked to compile. NULL when not given. */

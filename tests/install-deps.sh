@@ -8,6 +8,7 @@ packages=(
 	# build
 	gcc make pkg-config libc6-dev
 	libseccomp-dev libjansson-dev libpcap-dev libcmocka-dev libdpdk-dev libmnl-dev
+	dpdk dpdk-dev # the DPDK driver's PMDs at run time, and dpdk-testpmd
 	# sanitizers, fuzzing, lint
 	clang libclang-rt-14-dev clang-format cppcheck
 	# integration tests and benchmarks: real peers and clients

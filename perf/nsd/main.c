@@ -18,6 +18,7 @@
 #include "conn.h"
 #include "control.h"
 #include "drivers/nethost.h"
+#include "fetch.h"
 #include "http.h"
 #include "loop.h"
 #include "options.h"
@@ -37,6 +38,7 @@ struct nsd {
 	struct nsd_svc echo, discard, chargen, http;
 	struct nsd_udp_echo *udp4, *udp6;
 	struct nsd_control *control;
+	struct nsd_fetch *fetch;
 };
 
 static void sweep(void *arg, uint64_t now)
@@ -213,7 +215,16 @@ static int run(struct nsd *d, const struct nsd_options *o,
 		       drv_info(drv_nethost_link(d->host, 0))->name,
 		       o->link_spec, o->http_port);
 		fflush(stdout);
-		rc = nsd_loop_run(&d->loop, err);
+		if (o->fetch != NULL)
+			rc = nsd_fetch_start(&d->loop, stack, o->fetch,
+					     &d->fetch, err);
+		if (rc == 0)
+			rc = nsd_loop_run(&d->loop, err);
+		if (rc == 0 && nsd_fetch_result(d->fetch) < 0)
+			rc = rs_error_set(err, -nsd_fetch_result(d->fetch),
+					  "--fetch `%s`", o->fetch);
+		nsd_fetch_free(d->fetch);
+		d->fetch = NULL;
 	}
 	stop_services(d);
 	nsd_loop_fini(&d->loop);

@@ -16,16 +16,21 @@
 
 void nsd_options_usage(FILE *f)
 {
-	fputs("usage: nsd --driver tap|afpacket|SPEC [--iface NAME]\n"
+	fputs("usage: nsd --driver tap|afpacket|dpdk|SPEC [--iface NAME]\n"
+	      "           [--dpdk-args EAL-ARGS]\n"
 	      "           [--addr A.B.C.D/LEN]... [--addr6 X::Y/LEN]...\n"
 	      "           [--gw ADDR] [--gw6 ADDR] [--nodad]\n"
 	      "           [--pcap FILE [--pcap-filter EXPR]] [--fault OPTIONS]\n"
 	      "           [--http-port N] [--max-conns N] "
 	      "[--idle-timeout SECONDS]\n"
-	      "           [--control PATH]\n"
+	      "           [--control PATH] [--fetch URL]\n"
 	      "Serves TCP echo (7), discard (9), chargen (19), UDP echo (7)\n"
 	      "and HTTP on a user-space network stack. SIGINT/SIGTERM stop it,\n"
-	      "SIGUSR1 prints its counters as JSON on stderr.\n",
+	      "SIGUSR1 prints its counters as JSON on stderr.\n"
+	      "--driver dpdk: with --iface, a net_af_packet port on it; else\n"
+	      "the port a --vdev of --dpdk-args makes (drivers/dpdk.h).\n"
+	      "--fetch URL: also GET the URL over the stack, print its size,\n"
+	      "rate and sha256, and exit (a client for nsd-to-nsd transfers).\n",
 	      f);
 }
 
@@ -116,7 +121,7 @@ static int parse_uint(const char *flag, const char *arg, unsigned long min,
 
 /* The flags that build the link, gathered before the spec is written. */
 struct link_flags {
-	const char *driver, *iface, *pcap, *pcap_filter, *fault;
+	const char *driver, *iface, *pcap, *pcap_filter, *fault, *dpdk_args;
 };
 
 static int build_spec(const struct link_flags *lf, char **spec,
@@ -124,15 +129,23 @@ static int build_spec(const struct link_flags *lf, char **spec,
 {
 	if (lf->driver == NULL)
 		return rs_error_set(err, 0, "--driver is required");
+	bool dpdk = strcmp(lf->driver, "dpdk") == 0;
 	bool plain = strcmp(lf->driver, "tap") == 0 ||
 		     strcmp(lf->driver, "afpacket") == 0;
+	if (lf->dpdk_args != NULL && !dpdk)
+		return rs_error_set(err, 0,
+				    "--dpdk-args goes with --driver dpdk");
+	if (dpdk && lf->iface == NULL && lf->dpdk_args == NULL)
+		return rs_error_set(err, 0,
+				    "--driver dpdk needs --iface or "
+				    "--dpdk-args with a --vdev");
 	if (plain && lf->iface == NULL)
 		return rs_error_set(err, 0, "--driver %s needs --iface",
 				    lf->driver);
-	if (!plain && lf->iface != NULL)
+	if (!plain && !dpdk && lf->iface != NULL)
 		return rs_error_set(err, 0,
-				    "--iface goes with --driver tap or "
-				    "afpacket; a spec string names the "
+				    "--iface goes with --driver tap, afpacket "
+				    "or dpdk; a spec string names the "
 				    "interface itself");
 	if (lf->pcap_filter != NULL && lf->pcap == NULL)
 		return rs_error_set(err, 0, "--pcap-filter needs --pcap");
@@ -151,6 +164,20 @@ static int build_spec(const struct link_flags *lf, char **spec,
 		rc = spec_append(spec, "afpacket:iface=");
 		if (rc == 0)
 			rc = spec_append_quoted(spec, lf->iface);
+	} else if (dpdk) {
+		rc = spec_append(spec, "dpdk:");
+		if (rc == 0 && lf->iface != NULL) {
+			rc = spec_append(spec, "iface=");
+			if (rc == 0)
+				rc = spec_append_quoted(spec, lf->iface);
+			if (rc == 0 && lf->dpdk_args != NULL)
+				rc = spec_append(spec, ",");
+		}
+		if (rc == 0 && lf->dpdk_args != NULL) {
+			rc = spec_append(spec, "args=");
+			if (rc == 0)
+				rc = spec_append_quoted(spec, lf->dpdk_args);
+		}
 	} else {
 		rc = spec_append(spec, lf->driver);
 	}
@@ -184,6 +211,8 @@ static int parse(int argc, char **argv, struct nsd_options *o,
 		OPT_IDLE,
 		OPT_CONTROL,
 		OPT_NODAD,
+		OPT_DPDK_ARGS,
+		OPT_FETCH,
 		OPT_HELP,
 	};
 	static const struct option options[] = {
@@ -201,6 +230,8 @@ static int parse(int argc, char **argv, struct nsd_options *o,
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "nodad", no_argument, NULL, OPT_NODAD },
+		{ "dpdk-args", required_argument, NULL, OPT_DPDK_ARGS },
+		{ "fetch", required_argument, NULL, OPT_FETCH },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -224,6 +255,12 @@ static int parse(int argc, char **argv, struct nsd_options *o,
 			break;
 		case OPT_IFACE:
 			lf.iface = optarg;
+			break;
+		case OPT_DPDK_ARGS:
+			lf.dpdk_args = optarg;
+			break;
+		case OPT_FETCH:
+			o->fetch = optarg;
 			break;
 		case OPT_ADDR:
 		case OPT_ADDR6: {

@@ -4,7 +4,7 @@
  *       [--addr A.B.C.D/LEN]... [--addr6 X::Y/LEN]... [--gw A] [--gw6 X]
  *       [--pcap FILE [--pcap-filter EXPR]] [--fault OPTIONS]
  *       [--http-port N] [--max-conns N] [--idle-timeout SECONDS]
- *       [--control PATH] [--nodad]
+ *       [--control PATH] [--nodad] [--dpdk-args ARGS] [--fetch URL]
  *
  * --driver tap with --iface NAME creates (or attaches) the tap device NAME
  * with virtio-net offloads; --driver afpacket with --iface NAME takes
@@ -46,6 +46,7 @@ struct nsd_options {
 	const char *control;	 /* borrowed from argv */
 	const char *pcap;	 /* borrowed from argv; NULL: no capture */
 	const char *pcap_filter; /* idem; NULL: every frame */
+	const char *fetch;	 /* --fetch URL (fetch.h); NULL: none */
 	bool nodad;
 	bool help;
 };

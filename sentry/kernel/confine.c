@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "drivers/dpdk.h"
 #include "kernel/confine.h"
 #include "net/hostinet.h"
 
@@ -175,6 +176,16 @@ int sn_confine_filter_build(bool host_net, void **out)
 				   (uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC)));
 	if (r == 0 && host_net)
 		r = add_hostinet_rules(ctx);
+	/* DPDK's interrupt thread and its PMDs' data paths (the list and
+	 * how it was found: drivers/dpdk_eal.c). Rules already present are
+	 * added again without harm. */
+	unsigned ndpdk;
+	const int *dpdk = drv_dpdk_confine_syscalls(&ndpdk);
+	for (unsigned i = 0; r == 0 && i < ndpdk; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, dpdk[i], 0);
+	/* Every thread, not just the caller's. */
+	if (r == 0 && ndpdk > 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (r < 0) {
 		seccomp_release(ctx);
 		return r;
@@ -183,15 +194,30 @@ int sn_confine_filter_build(bool host_net, void **out)
 	return 0;
 }
 
+static bool early_done;
+
+int sn_confine_early(struct rs_error **err)
+{
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+		return rs_error_set(err, errno, "confine: unshare");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return rs_error_set(err, errno, "confine: private mounts");
+	early_done = true;
+	return 0;
+}
+
 int sn_confine(bool host_net, struct rs_error **err)
 {
 	/* With --network=host the Sentry's sockets must stay in the host's
 	 * network namespace; the application's processes have their own
-	 * empty one either way (sentry.c clones them with CLONE_NEWNET). */
-	int ns = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+	 * empty one either way (sentry.c clones them with CLONE_NEWNET).
+	 * The new network namespace is the caller's thread's alone when
+	 * DPDK's threads exist: they keep the port's, which they need, and
+	 * the filter lets them make no socket. */
+	int ns = early_done ? 0 : CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
 	if (!host_net)
 		ns |= CLONE_NEWNET;
-	if (unshare(ns) < 0)
+	if (ns && unshare(ns) < 0)
 		return rs_error_set(err, errno, "confine: unshare");
 	/* An empty read-only root: a fresh tmpfs over /tmp, then chroot. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||

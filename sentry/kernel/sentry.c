@@ -333,6 +333,20 @@ static void run_loop(struct sn_kernel *k)
 	}
 }
 
+/* Whether a NIC of the configuration is a DPDK port. */
+static bool uses_dpdk(const struct sn_net_config *net)
+{
+	if (net->mode != SN_NET_SANDBOX || net->nethost == NULL)
+		return false;
+	for (unsigned i = 0; i < net->nethost->nnics; i++) {
+		const char *spec = net->nethost->nics[i].spec;
+		if (spec && strncmp(spec, "dpdk", 4) == 0 &&
+		    (spec[4] == 0 || spec[4] == ':' || spec[4] == '+'))
+			return true;
+	}
+	return false;
+}
+
 int sn_run(const struct sn_config *cfg, int *wait_status,
 	   struct sn_run_stats *stats, struct rs_error **err)
 {
@@ -353,6 +367,11 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 	}
 	sn_loop_add_fd(k->loop, k->plat->ops->event_fd(k->plat), 0x1,
 		       on_platform_event, k);
+	/* DPDK starts threads: the namespaces they must share with the
+	 * Sentry come first (kernel/confine.h). */
+	if (cfg->confine && uses_dpdk(&cfg->net) &&
+	    (r = sn_confine_early(err)) < 0)
+		goto out;
 	/* Before confinement: links need the host's namespace and
 	 * privileges to open. */
 	if ((r = sn_net_open(k, &cfg->net, err)) < 0 ||

@@ -54,8 +54,8 @@ sandbox_ns() {
 }
 
 # ---- flags -------------------------------------------------------------
-check "--net-driver dpdk is refused clearly" \
-	expect_user_error "not supported yet" --net-driver dpdk do -- /bin/true
+check "--dpdk-args without --net-driver dpdk is refused clearly" \
+	expect_user_error "--dpdk-args" --dpdk-args "-m 64" do -- /bin/true
 check "--network bogus" expect_user_error "--network" --network bogus do -- /bin/true
 check "do --network bogus" expect_user_error "--network" do --network bogus -- /bin/true
 check "do --network host with a global --pcap-log" \

@@ -35,13 +35,13 @@ check "--network none, sandbox and host are accepted" bash -c \
 	'"$1" --network none version && "$1" --network sandbox version && "$1" -network=host version' _ "$RUNSC"
 check "--log-format json is not supported yet" \
 	expect_user_error "not supported yet" --log-format json version
-check "--net-driver afpacket and tap are accepted" bash -c \
-	'"$1" --net-driver afpacket version && "$1" --net-driver=tap version' _ "$RUNSC"
-check "--net-driver dpdk is not supported yet" \
-	expect_user_error "not supported yet" --net-driver dpdk version
+check "--net-driver afpacket, tap and dpdk are accepted" bash -c \
+	'"$1" --net-driver afpacket version && "$1" --net-driver=tap version && "$1" --net-driver=dpdk --dpdk-args="-m 64" version' _ "$RUNSC"
+check "--net-driver bogus is refused" \
+	expect_user_error "--net-driver" --net-driver bogus version
 check "--pcap-log needs a destination" expect_user_error "--pcap-log" --pcap-log "" version
 check "--pcap-filter needs --pcap-log" expect_user_error "--pcap-filter" --pcap-filter tcp version
 check "a --pcap-filter that does not compile" \
 	expect_user_error "--pcap-filter" --pcap-log "$TEST_TMP/p.pcap" --pcap-filter "port 99999999" version
-check "--dpdk-args is not supported yet" \
+check "--dpdk-args needs --net-driver dpdk" \
 	expect_user_error "--dpdk-args" --dpdk-args -l0 version

@@ -77,14 +77,15 @@ uint64_t drv_monotonic_ns(void);
  * capabilities it cannot honour removed. */
 const struct ns_link_info *drv_info(const struct drv_link *link);
 
-/* The driver's kind: "tap", "afpacket", "loopback", "pipe", "pcap",
- * "fault". */
+/* The driver's kind: "tap", "afpacket", "dpdk", "loopback", "pipe",
+ * "pcap", "fault". */
 const char *drv_kind(const struct drv_link *link);
 
 /* The fd to poll for EPOLLIN (received frames) and EPOLLOUT (room to send
  * after drv_flush() returned -EAGAIN). In-memory links give an eventfd
  * that is readable while frames wait. -1 for a link that must be polled by
- * calling drv_rx_burst() (none today; DPDK will be one). */
+ * calling drv_rx_burst() at drv_next_deadline() (a DPDK port without
+ * receive interrupts, drivers/dpdk.h). */
 int drv_fd(const struct drv_link *link);
 
 /* Receives up to max frames into pkts[0..n) and returns n; the caller owns

@@ -111,8 +111,9 @@ void drv_hostnet_free(struct drv_hostnet *d);
 struct drv_hostnet_takeover_config {
 	const char *netns; /* NULL: the caller's */
 	/* The base driver of every NIC (runsc's --net-driver): "afpacket"
-	 * (NULL means it) is the one that can take over an existing
-	 * interface; others are refused with -ENOTSUP until they can. */
+	 * (NULL means it) or "dpdk" (a net_af_packet port on the interface)
+	 * can take over an existing interface; others are refused with
+	 * -ENOTSUP. */
 	const char *driver;
 	/* Options appended to every NIC's spec, e.g. "mode=ring"; NULL:
 	 * none. */
@@ -219,6 +220,13 @@ int drv_hostnet_addr_add(const char *netns, const char *ifname,
 int drv_hostnet_route_add(const char *netns, const char *ifname,
 			  const struct drv_hostnet_route *r,
 			  struct rs_error **err);
+
+/* Switches the interface's transmit checksum offload (ethtool -K IF tx
+ * on|off; TSO goes with it). For the kernel peer of a link that cannot
+ * be told a checksum is left partial: DPDK's net_af_packet reads frames
+ * without a virtio header, so a veth peer must complete its checksums. */
+int drv_hostnet_tx_csum(const char *netns, const char *ifname, bool on,
+			struct rs_error **err);
 
 /* Sets the link up. */
 int drv_hostnet_link_up(const char *netns, const char *ifname,

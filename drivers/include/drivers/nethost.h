@@ -11,6 +11,9 @@
  * waited for. The fd is an epoll set of the host's own: the links' fds
  * (EPOLLIN, and EPOLLOUT while a link holds frames the kernel refused) and
  * a timerfd armed for the earliest deadline of the stack and the links.
+ * A link without an fd (drv_fd() -1: a polled DPDK port) is read on
+ * every run, and its deadline says when it wants the next one (0: at
+ * once, while it busy-polls; later while it sleeps between polls).
  *
  * Capture: with a capture configured, every frame of every NIC and every
  * packet the stack loops back through "lo" goes into one pcap stream

@@ -6,12 +6,15 @@
  *   afpacket:iface=veth0,mode=ring
  *   afpacket:iface=eth0+pcap:file=/tmp/eth0.pcap,filter="tcp port 80"
  *   tap:name=tap1+fault:drop=2%,reorder=1%,seed=7+pcap:fd=1
+ *   dpdk:iface=eth0,args="--no-huge -m 256"+pcap:file=/tmp/d.pcap
+ *   dpdk:vdev="net_memif0,role=server,socket=/run/m0.sock",poll=busy
  *   loopback
  *
  * Grammar: layer ('+' layer)*, layer = kind [':' option (',' option)*],
  * option = key '=' value | key (a bare key is a boolean "on"). A value
  * that holds ',' '+' or '"' is written in double quotes, with \" and \\
- * inside. The first layer is a base driver (tap, afpacket, loopback), the
+ * inside. The first layer is a base driver (tap, afpacket, dpdk,
+ * loopback), the
  * others wrappers (pcap, fault); the rightmost wrapper is the outermost,
  * the one the stack talks to.
  *
@@ -21,6 +24,11 @@
  *   afpacket  iface=IFNAME (required) netns=PATH mode=mmsg|ring mac=MAC
  *             promisc qdisc ring_frames=N sock_buf=SIZE txqlen=N
  *                                              (see drivers/afpacket.h)
+ *   dpdk      args=EAL-ARGS vdev=DEVARGS | iface=IFNAME (pmd=af_packet|
+ *             af_xdp) | port=N|NAME, netns=PATH mac=MAC mtu=N rx_ring=N
+ *             tx_ring=N mbufs=N txqlen=N poll=auto|interrupt|hybrid|busy
+ *             budget=DURATION sleep=DURATION tx=copy|extbuf no_offload
+ *             promisc                          (see drivers/dpdk.h)
  *   loopback  type=ip|ethernet mtu=N mac=MAC queue=N
  *   pcap      file=PATH | fd=N, snaplen=N filter=EXPR flush=DURATION
  *             buffer=SIZE                      (see drivers/pcap.h)
@@ -37,6 +45,7 @@
 #define DRIVERS_SPEC_H
 
 #include "drivers/afpacket.h"
+#include "drivers/dpdk.h"
 #include "drivers/driver.h"
 #include "drivers/fault.h"
 #include "drivers/memlink.h"
@@ -46,6 +55,7 @@
 enum drv_spec_kind {
 	DRV_SPEC_TAP,
 	DRV_SPEC_AFPACKET,
+	DRV_SPEC_DPDK,
 	DRV_SPEC_LOOPBACK,
 	DRV_SPEC_PCAP,
 	DRV_SPEC_FAULT,
@@ -56,6 +66,7 @@ struct drv_spec_layer {
 	union {
 		struct drv_tap_config tap;
 		struct drv_afpacket_config afpacket;
+		struct drv_dpdk_config dpdk;
 		struct drv_loopback_config loopback;
 		struct drv_pcap_config pcap;
 		struct drv_fault_link_config fault;
