@@ -146,6 +146,13 @@ $(O)/runsc: $(runsc_OBJS) $(RUNSC_LIBS)
 	$(Q)$(CC) $(BASE_LDFLAGS) -o $@ $(runsc_OBJS) -Wl,--start-group $(RUNSC_LIBS) \
 		-Wl,--end-group $(call pkg_libs,$(runsc_PKGS)) -lpthread
 ALL_OBJS += $(runsc_OBJS)
+# runsc's own modules, main.o aside, as an archive that is not installed:
+# the unit runners of tests/unit/runsc and the fuzzers link what they test
+# (oci_spec.o, state.o...) from it, and the linker takes only those.
+RUNSC_MODULE_LIB := $(O)/librunsc.a
+$(RUNSC_MODULE_LIB): $(filter-out $(O)/obj/runsc/main.o,$(runsc_OBJS))
+	$(quiet) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # ---- unit tests: tests/unit/<component>/test_*.c, one cmocka runner each ---
 # Other .c files in a component's test folder are helpers linked into every
@@ -157,7 +164,7 @@ $(1)_TEST_HELPERS := $$(patsubst %.c,$(O)/obj/%.o,$$(filter-out $$($(1)_TEST_SRC
 $(1)_TEST_BINS := $$(patsubst tests/unit/%.c,$(O)/tests/unit/%,$$($(1)_TEST_SRCS))
 $(1)_TEST_CFLAGS := $$(if $$(filter runsc,$(1)),$$(RUNSC_CFLAGS),$$(call comp_cflags,$(1))) \
 	-Itests/unit/$(1) -Itests/unit $$(call pkg_cflags,cmocka)
-$(1)_TEST_LIBS := $$(if $$(filter runsc,$(1)),$$(RUNSC_LIBS),$$(call libs_for,$(1)))
+$(1)_TEST_LIBS := $$(if $$(filter runsc,$(1)),$$(RUNSC_MODULE_LIB) $$(RUNSC_LIBS),$$(call libs_for,$(1)))
 $(1)_TEST_PKGLIBS := $$(call pkg_libs,cmocka $$(if $$(filter runsc,$(1)),$$(runsc_PKGS),$$(call pkgs_for,$(1))))
 $(O)/obj/tests/unit/$(1)/%.o: tests/unit/$(1)/%.c | check-pkgs
 	@mkdir -p $$(@D)
@@ -239,13 +246,13 @@ asan-integration:
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_CFLAGS := $(foreach c,$(COMPONENTS),-I$(call inc_of,$(c))) \
-	$(call pkg_cflags,libpcap libseccomp)
-$(O)/fuzz/%: tests/fuzz/%.c $(RUNSC_LIBS)
+FUZZ_CFLAGS := $(foreach c,$(COMPONENTS),-I$(call inc_of,$(c))) -Irunsc \
+	$(call pkg_cflags,libpcap libseccomp jansson)
+$(O)/fuzz/%: tests/fuzz/%.c $(RUNSC_MODULE_LIB) $(RUNSC_LIBS)
 	@mkdir -p $(@D)
 	$(quiet) LD $@
 	$(Q)$(CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
-		-Wl,--start-group $(RUNSC_LIBS) -Wl,--end-group \
+		-Wl,--start-group $(RUNSC_MODULE_LIB) $(RUNSC_LIBS) -Wl,--end-group \
 		$(call pkg_libs,$(runsc_PKGS)) -lpthread
 fuzz-build: $(FUZZ_BINS)
 fuzz:

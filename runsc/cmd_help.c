@@ -14,10 +14,14 @@ int rs_cmd_help(struct rs_global *global, int argc, char **argv)
 			printf("  %-10s %s\n", rs_commands[i].name,
 			       rs_commands[i].summary);
 	printf("\nglobal flags:\n"
-	       "  --root DIR             state directory (no command keeps "
-	       "state yet)\n"
-	       "  --log FILE             log file\n"
-	       "  --log-format text      (json: not supported yet)\n"
+	       "  --root DIR             container state (default "
+	       "/var/run/runsc)\n"
+	       "  --log FILE             log file; failing commands write "
+	       "their error there\n"
+	       "  --log-format text|json   the log's lines (json: runc's, "
+	       "for engines)\n"
+	       "  --systemd-cgroup       the engine's cgroup driver is "
+	       "systemd (recorded)\n"
 	       "  --debug                debug logging\n"
 	       "  --debug-log FILE       debug log file\n"
 	       "  --network sandbox|none|host   the sandbox's network "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runsc.h"
+#include "state.h"
 
 enum {
 	OPT_ROOT = 256,
@@ -39,8 +40,8 @@ static const struct option global_options[] = {
 	{ "pcap-filter", required_argument, NULL, OPT_PCAP_FILTER },
 	{ "strace", no_argument, NULL, OPT_STRACE },
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	/* Passed by containerd and Docker to every runc; cgroups are not
-	 * managed by runsc, so the flag is accepted and has no effect. */
+	/* Passed by containerd and Docker when their cgroup driver is
+	 * systemd: recorded in rs_global for the lifecycle commands. */
 	{ "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -58,15 +59,6 @@ static int lookup(const char *const *words, const char *word)
 
 static const char *const networks[] = { "sandbox", "none", "host", NULL };
 static const char *const net_drivers[] = { "afpacket", "tap", "dpdk", NULL };
-
-/* A flag (name without dashes) runsc lists whose behaviour is not built
- * yet: an error, so that a caller relying on it learns so at once. */
-static int not_yet(struct rs_error **err, const char *flag, const char *value,
-		   const char *why)
-{
-	return rs_error_set(err, 0, "--%s `%s`: not supported yet (%s)", flag,
-			    value, why);
-}
 
 /* Compiles the expression as the capture will (Ethernet frames, whole
  * snap length), so that a typo is a one-line error before anything
@@ -143,7 +135,7 @@ int rs_check_network_flags(const struct rs_global *g, struct rs_error **err)
 int rs_parse_global(struct rs_global *g, int argc, char **argv,
 		    struct rs_error **err)
 {
-	*g = (struct rs_global){ 0 };
+	*g = (struct rs_global){ .root = RS_STATE_ROOT_DEFAULT };
 	optind = 0; /* full reinitialisation: the parser may run twice */
 	opterr = 0;
 	for (;;) {
@@ -156,17 +148,20 @@ int rs_parse_global(struct rs_global *g, int argc, char **argv,
 			break;
 		switch (c) {
 		case OPT_ROOT:
-			/* Passed by containerd and Docker to every runc; no
-			 * command keeps state yet, so none reads it. */
+			if (optarg[0] == '\0')
+				return rs_error_set(
+					err, 0, "--root: needs a directory");
+			g->root = optarg;
 			break;
 		case OPT_LOG:
 			g->log = optarg;
 			break;
 		case OPT_LOG_FORMAT:
 			if (strcmp(optarg, "json") == 0)
-				return not_yet(err, "log-format", optarg,
-					       "logs are text");
-			if (strcmp(optarg, "text") != 0)
+				g->log_format = RS_LOG_FORMAT_JSON;
+			else if (strcmp(optarg, "text") == 0)
+				g->log_format = RS_LOG_FORMAT_TEXT;
+			else
 				return rs_error_set(
 					err, 0,
 					"--log-format `%s`: must be text or json",
@@ -214,6 +209,7 @@ int rs_parse_global(struct rs_global *g, int argc, char **argv,
 					optarg);
 			break;
 		case OPT_SYSTEMD_CGROUP:
+			g->systemd_cgroup = true;
 			break;
 		case OPT_HELP:
 			g->want_help = true;

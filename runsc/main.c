@@ -1,27 +1,10 @@
 /* runsc: the OCI runtime CLI. Parses the global flags, sets up logging and
  * dispatches to the subcommand from the table in commands.c. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "runsc.h"
 #include "runsc/log.h"
-
-static int setup_logging(const struct rs_global *g, struct rs_error **err)
-{
-	if (g->debug)
-		rs_log_set_level(RS_LOG_DEBUG);
-	const char *path = g->debug_log ? g->debug_log : g->log;
-	if (path) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			      0644);
-		if (fd < 0)
-			return rs_error_set(err, errno, "open log `%s`", path);
-		rs_log_set_fd(fd);
-	}
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -44,7 +27,7 @@ int main(int argc, char **argv)
 			argv[cmd]);
 		return 1;
 	}
-	if (setup_logging(&global, &err) < 0) {
+	if (rs_setup_logging(&global, &err) < 0) {
 		rs_error_print(err, "runsc", stderr);
 		rs_error_free(err);
 		return 1;

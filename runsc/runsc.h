@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "runsc/error.h"
+#include "runsc/log.h"
 
 /* --network: how the sandbox reaches the network. */
 enum rs_network {
@@ -23,14 +24,23 @@ enum rs_net_driver {
 
 /* Global flags, given before the subcommand (runc's command line). Flags
  * runsc lists but cannot act on yet are accepted only with the value that
- * is today's behaviour (--log-format text, --platform ptrace); anything
- * else is refused by rs_parse_global, never ignored. */
+ * is today's behaviour (--platform ptrace); anything else is refused by
+ * rs_parse_global, never ignored. */
 struct rs_global {
-	const char *log;	 /* --log: log file (runc: for containerd) */
-	bool debug;		 /* --debug */
-	const char *debug_log;	 /* --debug-log: debug output file */
-	bool strace;		 /* --strace */
-	enum rs_network network; /* --network (default sandbox) */
+	const char *root; /* --root: container state (RS_STATE_ROOT_DEFAULT) */
+	const char *log;  /* --log: log file (runc: for containerd) */
+	/* --log-format: text (default) or json, runc's logrus lines
+	 * {"level":"error","msg":"...","time":"..."} that engines read from
+	 * --log when a command fails. */
+	enum rs_log_format log_format;
+	/* --systemd-cgroup: engines pass it when their cgroup driver is
+	 * systemd; linux.cgroupsPath is then "slice:prefix:name". Recorded
+	 * for the lifecycle commands, which decide what it changes. */
+	bool systemd_cgroup;
+	bool debug;		       /* --debug */
+	const char *debug_log;	       /* --debug-log: debug output file */
+	bool strace;		       /* --strace */
+	enum rs_network network;       /* --network (default sandbox) */
 	enum rs_net_driver net_driver; /* --net-driver (default afpacket) */
 	const char *dpdk_args; /* --dpdk-args: EAL's arguments; NULL: none */
 	/* --pcap-log: the capture's destination ("-": stdout; a fifo or a
@@ -78,6 +88,22 @@ int rs_cmd_do(struct rs_global *global, int argc, char **argv);
 int rs_cmd_syscalls(struct rs_global *global, int argc, char **argv);
 int rs_cmd_boot(struct rs_global *global, int argc, char **argv);
 int rs_cmd_port_forward(struct rs_global *global, int argc, char **argv);
+int rs_cmd_spec(struct rs_global *global, int argc, char **argv);
+int rs_cmd_features(struct rs_global *global, int argc, char **argv);
+int rs_cmd_list(struct rs_global *global, int argc, char **argv);
+int rs_cmd_state(struct rs_global *global, int argc, char **argv);
+
+/* Opens --log and --debug-log, sets the logger's level and format, and
+ * routes rs_error_print through them (logging.c): with --log every
+ * printed error is also a line in that file in --log-format, and with
+ * --log-format json and no --log it is a JSON line on stderr, as runc
+ * does. */
+int rs_setup_logging(const struct rs_global *global, struct rs_error **err);
+
+/* A usage error of a subcommand, printed through rs_error_print (so it
+ * reaches --log too): "runsc CMD: MESSAGE". Returns 1, the exit status. */
+int rs_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #define RS_VERSION "0.1.0"
 

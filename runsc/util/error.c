@@ -65,8 +65,21 @@ const char *rs_error_format(const struct rs_error *err, char *buf, size_t len)
 	return buf;
 }
 
+static rs_error_printer error_printer;
+static void *error_printer_arg;
+
+void rs_error_set_printer(rs_error_printer printer, void *arg)
+{
+	error_printer = printer;
+	error_printer_arg = arg;
+}
+
 void rs_error_print(const struct rs_error *err, const char *prog, FILE *f)
 {
+	if (error_printer) {
+		error_printer(err, prog, f, error_printer_arg);
+		return;
+	}
 	char buf[1024];
 	fprintf(f, "%s: %s\n", prog, rs_error_format(err, buf, sizeof(buf)));
 }

@@ -33,8 +33,7 @@ check "runsc boot --mount without an absolute DEST" \
 # Listed flags whose behaviour is not built yet are refused, never ignored.
 check "--network none, sandbox and host are accepted" bash -c \
 	'"$1" --network none version && "$1" --network sandbox version && "$1" -network=host version' _ "$RUNSC"
-check "--log-format json is not supported yet" \
-	expect_user_error "not supported yet" --log-format json version
+check "--log-format json is accepted" "$RUNSC" --log-format json version
 check "--net-driver afpacket, tap and dpdk are accepted" bash -c \
 	'"$1" --net-driver afpacket version && "$1" --net-driver=tap version && "$1" --net-driver=dpdk --dpdk-args="-m 64" version' _ "$RUNSC"
 check "--net-driver bogus is refused" \

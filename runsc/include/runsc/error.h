@@ -35,8 +35,16 @@ int rs_error_wrap(struct rs_error **err, const char *fmt, ...)
  * NUL-terminated). Returns buf. */
 const char *rs_error_format(const struct rs_error *err, char *buf, size_t len);
 
-/* Prints "prog: msg: strerror" on one line to f. */
+/* Prints "prog: msg: strerror" on one line to f, or hands the error to
+ * the printer installed with rs_error_set_printer(). */
 void rs_error_print(const struct rs_error *err, const char *prog, FILE *f);
+
+/* A process-wide replacement for rs_error_print's output: runsc installs
+ * one that also writes the error to its --log file in the --log-format
+ * engines read (runc's JSON lines). NULL restores the default. */
+typedef void (*rs_error_printer)(const struct rs_error *err, const char *prog,
+				 FILE *f, void *arg);
+void rs_error_set_printer(rs_error_printer printer, void *arg);
 
 /* Frees err (NULL is fine). */
 void rs_error_free(struct rs_error *err);

@@ -2,8 +2,9 @@
  *
  * Off below RS_LOG_WARN by default; runsc's --debug / --debug-log turn on
  * debug output. Lines go to a sink, by default "LEVEL component[pid]:
- * message" on stderr, or on the --log / --debug-log file runsc opens (text
- * only: --log-format json is refused as not supported yet).
+ * message" on stderr, or on the --log / --debug-log file runsc opens; with
+ * --log-format json each line is a JSON object as runc's logrus writes it:
+ * {"level":"error","msg":"...","time":"2026-12-07T22:52:47Z"}.
  * Not for the data plane: the netstack and the syscall path count events in
  * counters instead of logging them.
  */
@@ -11,12 +12,18 @@
 #define RUNSC_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum rs_log_level {
 	RS_LOG_ERROR,
 	RS_LOG_WARN,
 	RS_LOG_INFO,
 	RS_LOG_DEBUG,
+};
+
+enum rs_log_format {
+	RS_LOG_FORMAT_TEXT, /* "LEVEL component[pid]: message" */
+	RS_LOG_FORMAT_JSON, /* runc's --log-format json lines */
 };
 
 /* Receives one formatted message (no trailing newline). */
@@ -35,6 +42,18 @@ void rs_log_set_fd(int fd);
  * or later log lines land in whatever file reuses its number. */
 int rs_log_fd(void);
 const char *rs_log_level_name(enum rs_log_level level);
+/* The default sink's line format (text unless set). */
+void rs_log_set_format(enum rs_log_format format);
+enum rs_log_format rs_log_get_format(void);
+
+/* Formats one log line, newline included, into buf (len bytes, always
+ * NUL-terminated; a line too long is cut and still ends in a newline, and
+ * a JSON line stays valid JSON). Text: "LEVEL component[pid]: msg"; JSON:
+ * level, msg ("component: msg" when component is not NULL) and time (RFC
+ * 3339 in local time, seconds, as logrus). Returns the line's length. */
+size_t rs_log_format_line(char *buf, size_t len, enum rs_log_format format,
+			  enum rs_log_level level, const char *component,
+			  const char *msg);
 
 void rs_log(enum rs_log_level level, const char *component, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));
