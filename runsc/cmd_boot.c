@@ -180,15 +180,19 @@ int rs_cmd_boot(struct rs_global *global, int argc, char **argv)
 	cleanup_error struct rs_error *err = NULL;
 	while ((c = getopt_long(argc, argv, "+:", boot_options, NULL)) != -1) {
 		int *fd = NULL;
+		const char *fd_flag = NULL;
 		switch (c) {
 		case OPT_GOFER_FD:
 			fd = &cfg.gofer_fd;
+			fd_flag = "--gofer-fd";
 			break;
 		case OPT_STATUS_FD:
 			fd = &b.status_fd;
+			fd_flag = "--status-fd";
 			break;
 		case OPT_CONTROL_FD:
 			fd = &b.control_fd;
+			fd_flag = "--control-fd";
 			break;
 		case OPT_RO:
 			cfg.root_readonly = true;
@@ -255,8 +259,9 @@ int rs_cmd_boot(struct rs_global *global, int argc, char **argv)
 		}
 		if (fd && (rs_parse_fd(optarg, fd) < 0 ||
 			   fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0)) {
-			fprintf(stderr, "runsc boot: `%s` is not an open fd\n",
-				optarg);
+			fprintf(stderr,
+				"runsc boot: %s `%s`: not an open fd\n",
+				fd_flag, optarg);
 			return 1;
 		}
 	}
