@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gofer_start.h"
 #include "netdo.h"
 #include "runsc.h"
 #include "runsc/cleanup.h"
@@ -122,63 +123,19 @@ static bool parse_mount(struct do_args *a, char *arg)
 	return add_mount(a, m.dest, m.source, m.readonly, shown);
 }
 
-/* Starts `runsc gofer` serving rootfs on one end of a socketpair and
- * returns the other end (consumed by the Sentry). */
+/* Starts the gofer serving the root and the --mount directories. */
 static int start_gofer(const struct rs_global *g, const struct do_args *a,
 		       pid_t *pid, struct rs_error **err)
 {
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return rs_error_set(err, errno, "socketpair for the gofer");
-	fflush(NULL);
-	*pid = fork();
-	if (*pid < 0) {
-		int e = errno;
-		close(sv[0]);
-		close(sv[1]);
-		return rs_error_set(err, e, "fork the gofer");
-	}
-	if (*pid == 0) {
-		/* A session of its own: a terminal's ^C reaches the program
-		 * (and runsc, which forwards it), never the file server the
-		 * program still needs while it handles the signal. The gofer
-		 * ends when the Sentry closes its socket. */
-		setsid();
-		char fd[16];
-		int child = dup(sv[1]); /* without O_CLOEXEC */
-		snprintf(fd, sizeof(fd), "%d", child);
-		const char *argv[16 + 2 * MAX_MOUNTS];
-		char mount_args[MAX_MOUNTS][2 * PATH_MAX + 4];
-		int n = 0;
-		argv[n++] = "runsc";
-		if (g->debug)
-			argv[n++] = "--debug";
-		if (g->debug_log) {
-			argv[n++] = "--debug-log";
-			argv[n++] = g->debug_log;
-		}
-		argv[n++] = "gofer";
-		argv[n++] = "--rootfs";
-		argv[n++] = a->rootfs;
-		argv[n++] = "--sock-fd";
-		argv[n++] = fd;
-		if (a->readonly)
-			argv[n++] = "--ro";
-		for (size_t i = 0; i < a->nmounts; i++) {
-			argv[n++] = "--mount";
-			const struct do_mount *m = &a->mounts[i];
-			snprintf(mount_args[i], sizeof(mount_args[i]),
-				 "%s=%s:%s", m->dest, m->src,
-				 m->readonly ? "ro" : "rw");
-			argv[n++] = mount_args[i];
-		}
-		argv[n] = NULL;
-		execv("/proc/self/exe", (char *const *)argv);
-		fprintf(stderr, "runsc: exec the gofer: %s\n", strerror(errno));
-		_exit(1);
-	}
-	close(sv[1]);
-	return sv[0];
+	struct rs_gofer_mount mounts[MAX_MOUNTS];
+	for (size_t i = 0; i < a->nmounts; i++)
+		mounts[i] = (struct rs_gofer_mount){
+			.dest = a->mounts[i].dest,
+			.source = a->mounts[i].src,
+			.readonly = a->mounts[i].readonly,
+		};
+	return rs_gofer_start(g, a->rootfs, a->readonly, mounts, a->nmounts,
+			      pid, err);
 }
 
 /* fd: opened before the sandbox started (the Sentry confines itself and

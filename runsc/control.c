@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,8 +177,7 @@ static void conn_readable(struct sn_sandbox *sb, int fd, void *arg)
 		/* The handler owns the fds from here. */
 		int nfds = c->nfds;
 		c->nfds = 0;
-		reply = c->srv->handler(sb, c, req, c->fds, nfds,
-					c->srv->arg);
+		reply = c->srv->handler(sb, c, req, c->fds, nfds, c->srv->arg);
 	}
 	json_decref(req);
 	if (reply == RS_CONTROL_LATER) {
@@ -298,7 +298,8 @@ int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,
 				    "send to the sandbox");
 	cleanup_free char *buf = NULL;
 	size_t have = 0;
-	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline =
+		timeout_ms < 0 ? UINT64_MAX : now_ms() + (uint64_t)timeout_ms;
 	for (;;) {
 		char *nl = buf ? memchr(buf, '\n', have) : NULL;
 		if (nl) {
@@ -329,7 +330,11 @@ int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,
 			return rs_error_set(err, ETIMEDOUT,
 					    "no reply from the sandbox");
 		struct pollfd p = { fd, POLLIN, 0 };
-		if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+		int wait_ms = deadline == UINT64_MAX ? -1
+			      : deadline - now > INT32_MAX
+				      ? INT32_MAX
+				      : (int)(deadline - now);
+		if (poll(&p, 1, wait_ms) < 0 && errno != EINTR)
 			return rs_error_set(err, errno, "control poll");
 		if (!(p.revents & (POLLIN | POLLHUP)))
 			continue;

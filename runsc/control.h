@@ -57,7 +57,8 @@ int rs_control_serve(struct sn_sandbox *sb, int listen_fd,
 		     rs_control_handler handler, void *arg);
 
 /* One request to the sandbox whose state directory is dirfd: sends
- * request (borrowed) with fds, waits up to timeout_ms for the reply and
+ * request (borrowed) with fds, waits up to timeout_ms (-1: as long as it
+ * takes) for the reply and
  * returns it in *reply (the caller's reference). A reply with "ok": false
  * is returned as an error with its errno and text. */
 int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,

@@ -227,5 +227,7 @@ int rs_parse_global(struct rs_global *g, int argc, char **argv,
 	}
 	if (rs_check_network_flags(g, err) < 0)
 		return -1;
+	g->flags = argv + 1;
+	g->nflags = optind > 1 ? optind - 1 : 0;
 	return optind;
 }

@@ -50,6 +50,11 @@ struct rs_global {
 	const char *pcap_filter;
 	bool want_help;	   /* --help before any subcommand */
 	bool want_version; /* --version */
+	/* The global flags as given (argv between "runsc" and the
+	 * subcommand), passed on unchanged to the runsc processes a command
+	 * starts (gofer, boot): they see the same --root, --log, network. */
+	char **flags;
+	int nflags;
 };
 
 struct rs_command {
@@ -87,6 +92,10 @@ int rs_cmd_gofer(struct rs_global *global, int argc, char **argv);
 int rs_cmd_do(struct rs_global *global, int argc, char **argv);
 int rs_cmd_syscalls(struct rs_global *global, int argc, char **argv);
 int rs_cmd_boot(struct rs_global *global, int argc, char **argv);
+int rs_cmd_create(struct rs_global *global, int argc, char **argv);
+int rs_cmd_start(struct rs_global *global, int argc, char **argv);
+int rs_cmd_kill(struct rs_global *global, int argc, char **argv);
+int rs_cmd_delete(struct rs_global *global, int argc, char **argv);
 int rs_cmd_port_forward(struct rs_global *global, int argc, char **argv);
 int rs_cmd_spec(struct rs_global *global, int argc, char **argv);
 int rs_cmd_features(struct rs_global *global, int argc, char **argv);

@@ -69,9 +69,8 @@ static char **strings(json_t *a, const char *what, json_t **fail)
 		const char *s = json_string_value(json_array_get(a, i));
 		if (s == NULL) {
 			free(v);
-			*fail = rs_control_fail(EINVAL,
-						"exec: %s: not all strings",
-						what);
+			*fail = rs_control_fail(
+				EINVAL, "exec: %s: not all strings", what);
 			return NULL;
 		}
 		v[i] = (char *)s;
@@ -127,17 +126,19 @@ static json_t *do_exec(struct rs_sandbox_ctl *ctl, json_t *req, int *fds,
 
 /* {"cmd":"wait","pid":N}: answered with {"status": S} once the process
  * `exec` started has ended. */
-static json_t *do_wait(struct rs_sandbox_ctl *ctl,
-		       struct rs_control_conn *conn, json_t *req)
+static json_t *do_wait(struct rs_sandbox_ctl *ctl, struct rs_control_conn *conn,
+		       json_t *req)
 {
 	pid_t pid = (pid_t)json_integer_value(json_object_get(req, "pid"));
 	struct execd *e = find_execd(ctl, pid);
 	if (e == NULL)
-		return rs_control_fail(ESRCH, "wait: no process %d started "
-					      "by exec",
+		return rs_control_fail(ESRCH,
+				       "wait: no process %d started "
+				       "by exec",
 				       (int)pid);
 	if (e->waiter)
-		return rs_control_fail(EBUSY, "wait: %d is waited for", (int)pid);
+		return rs_control_fail(EBUSY, "wait: %d is waited for",
+				       (int)pid);
 	if (e->exited) {
 		json_t *r = status_reply(e->status);
 		rs_list_del(&e->link);
@@ -160,9 +161,8 @@ static int add_proc(void *arg, const struct sn_proc_info *p)
 	}
 	return json_array_append_new(
 		list, json_pack("{s:i,s:i,s:i,s:i,s:I,s:s,s:o}", "pid",
-				(json_int_t)p->pid, "ppid",
-				(json_int_t)p->ppid, "host_pid",
-				(json_int_t)p->host_pid, "uid",
+				(json_int_t)p->pid, "ppid", (json_int_t)p->ppid,
+				"host_pid", (json_int_t)p->host_pid, "uid",
 				(json_int_t)p->uid, "start_ns",
 				(json_int_t)p->start_ns, "comm", p->comm,
 				"args", argv ? argv : json_array()));
@@ -185,7 +185,8 @@ static json_t *handle(struct sn_sandbox *sb, struct rs_control_conn *conn,
 		reply = r < 0 ? rs_control_fail(-r, "already started")
 			      : rs_control_ok();
 	} else if (strcmp(cmd, "kill") == 0) {
-		int sig = (int)json_integer_value(json_object_get(req, "signal"));
+		int sig =
+			(int)json_integer_value(json_object_get(req, "signal"));
 		bool all = json_is_true(json_object_get(req, "all"));
 		int r = sn_sandbox_kill(sb, sig, all);
 		reply = r < 0 ? rs_control_fail(-r, "kill: %s", strerror(-r))

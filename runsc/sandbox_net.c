@@ -71,7 +71,6 @@ int rs_open_capture(const char *path, int *out, struct rs_error **err)
 	return *out < 0 ? rs_error_set(err, errno, "--pcap-log `%s`", path) : 0;
 }
 
-
 int rs_sandbox_net_setup(const struct rs_global *g, struct rs_sandbox_net *n,
 			 struct sn_net_config *net, struct rs_error **err)
 {

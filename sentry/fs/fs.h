@@ -222,6 +222,10 @@ int sn_vfs_permission(struct sn_task *t, const struct stat *st, int mask);
 int sn_goferfs_new(struct sn_kernel *k, const char *aname, bool readonly,
 		   struct sn_fs **out);
 struct sn_fs *sn_tmpfs_new(struct sn_kernel *k);
+/* A tmpfs whose root has permissions mode (0: 01777) holding at most size
+ * bytes of data (0: half of physical memory). */
+struct sn_fs *sn_tmpfs_new_sized(struct sn_kernel *k, mode_t mode,
+				 uint64_t size);
 struct sn_fs *sn_devfs_new(struct sn_kernel *k);
 struct sn_fs *sn_procfs_new(struct sn_kernel *k);
 

@@ -826,7 +826,15 @@ struct tmpfs *sn_tmpfs_create(struct sn_kernel *k, mode_t root_mode)
 
 struct sn_fs *sn_tmpfs_new(struct sn_kernel *k)
 {
-	struct tmpfs *fs = sn_tmpfs_create(k, 01777);
+	return sn_tmpfs_new_sized(k, 0, 0);
+}
+
+struct sn_fs *sn_tmpfs_new_sized(struct sn_kernel *k, mode_t mode,
+				 uint64_t size)
+{
+	struct tmpfs *fs = sn_tmpfs_create(k, mode ? mode & 07777 : 01777);
+	if (fs && size)
+		fs->limit = size;
 	return fs ? &fs->fs : NULL;
 }
 

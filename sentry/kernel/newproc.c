@@ -50,34 +50,43 @@ int sn_exec_lookup(struct sn_task *t, char *const *argv, char *const *envp,
 	return first_err;
 }
 
-int sn_proc_install_stdio(struct sn_kernel *k, struct sn_proc *p,
-			  const int stdio[3], struct rs_error **err)
+int sn_proc_install_fds(struct sn_kernel *k, struct sn_proc *p, const int *fds,
+			int n, struct rs_error **err)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n; i++) {
 		struct sn_file *f;
-		if (stdio[i] < 0) {
+		if (fds[i] < 0) {
 			f = sn_file_get(k->devnull);
 		} else {
-			int fd = fcntl(stdio[i], F_DUPFD_CLOEXEC, 3);
+			int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
 			if (fd < 0)
-				return rs_error_set(err, errno, "dup stdio %d",
-						    i);
+				return rs_error_set(err, errno, "dup fd %d", i);
 			int fl = fcntl(fd, F_GETFL);
 			f = sn_hostfile_new_shared(k, fd, fl & ~O_NONBLOCK,
 						   NULL);
 			if (f == NULL) {
 				close(fd);
-				return rs_error_set(err, ENOMEM, "stdio");
+				return rs_error_set(err, ENOMEM, "fd %d", i);
 			}
 			char name[32];
 			snprintf(name, sizeof(name), "host:[%d]", i);
 			sn_file_set_path(f, name);
 		}
-		int r = sn_fd_install_at(p->fdt, i, f, false, 1024);
+		int r = sn_fd_install_at(p->fdt, i, f, false,
+					 p->rlim[RLIMIT_NOFILE].rlim_cur);
 		sn_file_put(f);
 		if (r < 0)
-			return rs_error_set(err, -r, "install stdio");
+			return rs_error_set(err, -r, "install fd %d", i);
 	}
+	return 0;
+}
+
+int sn_proc_set_groups(struct sn_proc *p, const gid_t *groups, size_t n)
+{
+	if (n > SN_NGROUPS_MAX)
+		return -EINVAL;
+	memcpy(p->creds.groups, groups, n * sizeof(*groups));
+	p->creds.ngroups = (int)n;
 	return 0;
 }
 

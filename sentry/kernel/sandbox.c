@@ -207,7 +207,8 @@ int sn_sandbox_exec(struct sn_sandbox *sb, const struct sn_exec_spec *spec,
 	t->vtid = v;
 	struct rs_error *err = NULL;
 	struct sn_exec_image *img = NULL;
-	if ((r = sn_proc_install_stdio(k, p, spec->stdio, &err)) < 0 ||
+	if ((r = sn_proc_set_groups(p, spec->groups, spec->ngroups)) < 0 ||
+	    (r = sn_proc_install_fds(k, p, spec->stdio, 3, &err)) < 0 ||
 	    (r = sn_exec_lookup(t, spec->argv, spec->envp, &img)) < 0 ||
 	    (r = sn_ptrace_seize(k->plat, pid)) < 0) {
 		rs_error_free(err);

@@ -132,16 +132,53 @@ static int mount_all(struct sn_kernel *k, const struct sn_config *cfg,
 	sn_vfs_mount(k, "/dev/shm", shm, false);
 	sn_vfs_mount(k, "/tmp", tmp, false);
 	for (size_t i = 0; i < cfg->nmounts; i++) {
-		struct sn_fs *fs;
-		r = sn_goferfs_new(k, cfg->mounts[i].path,
-				   cfg->mounts[i].readonly, &fs);
+		const struct sn_mount_spec *m = &cfg->mounts[i];
+		struct sn_fs *fs = NULL;
+		if (m->kind == SN_MOUNT_TMPFS) {
+			fs = sn_tmpfs_new_sized(k, m->tmpfs_mode,
+						m->tmpfs_size);
+			r = fs ? 0 : -ENOMEM;
+		} else {
+			r = sn_goferfs_new(k, m->path, m->readonly, &fs);
+		}
 		if (r < 0)
-			return rs_error_set(err, -r, "attach mount `%s`",
-					    cfg->mounts[i].path);
-		sn_vfs_mount(k, cfg->mounts[i].path, fs,
-			     cfg->mounts[i].readonly);
+			return rs_error_set(err, -r, "mount `%s`", m->path);
+		sn_vfs_mount(k, m->path, fs, m->readonly);
 	}
 	return 0;
+}
+
+/* The first process's credentials, limits and fds beyond the defaults
+ * (an OCI config's process). */
+static int setup_init(struct sn_kernel *k, struct sn_proc *init,
+		      const struct sn_config *cfg, struct rs_error **err)
+{
+	if (sn_proc_set_groups(init, cfg->groups, cfg->ngroups) < 0)
+		return rs_error_set(err, EINVAL,
+				    "more than %d supplementary groups",
+				    SN_NGROUPS_MAX);
+	if (cfg->set_umask)
+		init->fs->umask = cfg->umask & 0777;
+	for (size_t i = 0; i < cfg->nrlimits; i++) {
+		const struct sn_rlimit *l = &cfg->rlimits[i];
+		if (l->resource < 0 || l->resource >= RLIM_NLIMITS ||
+		    l->soft > l->hard)
+			return rs_error_set(
+				err, EINVAL, "rlimit %d: %llu > %llu",
+				l->resource, (unsigned long long)l->soft,
+				(unsigned long long)l->hard);
+		init->rlim[l->resource] =
+			(struct rlimit){ .rlim_cur = l->soft,
+					 .rlim_max = l->hard };
+	}
+	int fds[3 + SN_MAX_EXTRA_FDS];
+	if (cfg->nextra_fds > SN_MAX_EXTRA_FDS)
+		return rs_error_set(err, EINVAL, "more than %d preserved fds",
+				    SN_MAX_EXTRA_FDS);
+	memcpy(fds, cfg->stdio, sizeof(cfg->stdio));
+	for (size_t i = 0; i < cfg->nextra_fds; i++)
+		fds[3 + i] = cfg->extra_fds[i];
+	return sn_proc_install_fds(k, init, fds, 3 + (int)cfg->nextra_fds, err);
 }
 
 /* Reads a small host file (a few KiB) whole; NULL when unreadable. */
@@ -402,7 +439,7 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 		rs_error_set(err, -r, "open /dev/null");
 		goto out;
 	}
-	if ((r = sn_proc_install_stdio(k, init, cfg->stdio, err)) < 0)
+	if ((r = setup_init(k, init, cfg, err)) < 0)
 		goto out;
 	struct sn_exec_image *img = NULL;
 	if ((r = sn_exec_lookup(t, cfg->argv, cfg->envp, &img)) < 0) {

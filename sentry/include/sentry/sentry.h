@@ -13,10 +13,29 @@
 #include "drivers/nethost.h"
 #include "runsc/error.h"
 
-/* A bind mount served by the gofer under attach name `path`. */
+/* A file system mounted in the sandbox (runsc do's --mount, an OCI
+ * config's mounts). */
+enum sn_mount_kind {
+	/* A directory tree, or a single file, the gofer serves under attach
+	 * name `path` (a bind mount). */
+	SN_MOUNT_GOFER,
+	/* A new, empty tmpfs of the Sentry's own. */
+	SN_MOUNT_TMPFS,
+};
+
 struct sn_mount_spec {
 	const char *path; /* absolute destination in the sandbox */
 	bool readonly;
+	enum sn_mount_kind kind;
+	uint64_t tmpfs_size; /* bytes; 0: half of physical memory, as Linux */
+	mode_t tmpfs_mode;   /* its root's permissions; 0: 01777 */
+};
+
+/* A resource limit the first process starts with (OCI process.rlimits);
+ * the others are the Sentry's own. */
+struct sn_rlimit {
+	int resource; /* RLIMIT_* */
+	uint64_t soft, hard;
 };
 
 /* How the sandbox reaches the network (runsc's --network). */
@@ -63,6 +82,8 @@ struct sn_lifecycle {
 	void *arg;
 };
 
+#define SN_MAX_EXTRA_FDS 1024
+
 struct sn_config {
 	char *const *argv; /* the program and its arguments (argv[0] is the
 			      path looked up in PATH if it has no '/') */
@@ -82,6 +103,17 @@ struct sn_config {
 	const char *hostname;
 	uid_t uid; /* the application's virtual credentials */
 	gid_t gid;
+	const gid_t *groups; /* supplementary groups; borrowed */
+	size_t ngroups;
+	bool set_umask; /* false: 022 */
+	mode_t umask;
+	const struct sn_rlimit *rlimits; /* borrowed */
+	size_t nrlimits;
+	/* Host fds that become the application's fds 3, 4, ... after stdio
+	 * (runc's --preserve-fds), at most SN_MAX_EXTRA_FDS. Borrowed
+	 * (duplicated). */
+	const int *extra_fds;
+	size_t nextra_fds;
 	struct sn_net_config net;
 	struct sn_lifecycle life;
 	/* Confine the Sentry after set-up (namespaces, seccomp). Tests that
@@ -142,6 +174,8 @@ struct sn_exec_spec {
 	const char *cwd; /* NULL: "/" */
 	uid_t uid;
 	gid_t gid;
+	const gid_t *groups; /* supplementary groups; borrowed */
+	size_t ngroups;
 	int stdio[3]; /* host fds, borrowed (duplicated); -1: /dev/null */
 	/* Told the process's wait(2) status when it ends (not when the
 	 * whole sandbox ends first). */
