@@ -353,8 +353,8 @@ struct sn_proc *sn_proc_create(struct sn_kernel *k, pid_t vpid, const char *cwd,
 			       uid_t uid, gid_t gid,
 			       const struct sn_proc *limits_of);
 /* Host fds that become p's fds 0..n-1 (-1: /dev/null). */
-int sn_proc_install_fds(struct sn_kernel *k, struct sn_proc *p,
-			const int *fds, int n, struct rs_error **err);
+int sn_proc_install_fds(struct sn_kernel *k, struct sn_proc *p, const int *fds,
+			int n, struct rs_error **err);
 /* Supplementary groups: -EINVAL past SN_NGROUPS_MAX. */
 int sn_proc_set_groups(struct sn_proc *p, const gid_t *groups, size_t n);
 int sn_exec_lookup(struct sn_task *t, char *const *argv, char *const *envp,
