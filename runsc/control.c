@@ -74,12 +74,13 @@ struct rs_control_conn {
 	int fds[RS_CONTROL_MAX_FDS];
 	int nfds;
 	bool deferred; /* its reply comes through rs_control_reply */
+	void (*hangup)(void *arg);
+	void *hangup_arg;
 };
 
 static void conn_close(struct sn_sandbox *sb, struct rs_control_conn *c)
 {
-	if (!c->deferred)
-		sn_sandbox_unwatch(sb, c->fd);
+	sn_sandbox_unwatch(sb, c->fd);
 	close(c->fd);
 	for (int i = 0; i < c->nfds; i++)
 		close(c->fds[i]);
@@ -133,6 +134,26 @@ static void take_fds(struct rs_control_conn *c, struct msghdr *m)
 	}
 }
 
+/* A client waiting for a deferred reply sent more, or went away. */
+static void deferred_readable(struct sn_sandbox *sb, int fd, void *arg)
+{
+	struct rs_control_conn *c = arg;
+	char scratch[256];
+	ssize_t n = recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return; /* nothing more is expected; it is ignored */
+	if (c->hangup)
+		c->hangup(c->hangup_arg);
+	conn_close(sb, c);
+}
+
+void rs_control_on_hangup(struct rs_control_conn *conn, void (*fn)(void *arg),
+			  void *arg)
+{
+	conn->hangup = fn;
+	conn->hangup_arg = arg;
+}
+
 static void conn_readable(struct sn_sandbox *sb, int fd, void *arg)
 {
 	(void)fd;
@@ -181,9 +202,14 @@ static void conn_readable(struct sn_sandbox *sb, int fd, void *arg)
 	}
 	json_decref(req);
 	if (reply == RS_CONTROL_LATER) {
-		/* Nothing more is read from it; the reply comes later. */
+		/* The reply comes later; until then the connection is only
+		 * watched for its client going away. */
 		sn_sandbox_unwatch(sb, c->fd);
 		c->deferred = true;
+		/* Without the watch (out of memory) only the news of a
+		 * hang-up is lost. */
+		if (sn_sandbox_watch(sb, c->fd, deferred_readable, c) < 0)
+			c->hangup = NULL;
 		return;
 	}
 	send_reply(c->fd, reply);
@@ -258,10 +284,9 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,
-		    int timeout_ms, json_t **reply, struct rs_error **err)
+int rs_control_send(int dirfd, json_t *request, const int *fds, int nfds,
+		    struct rs_error **err)
 {
-	*reply = NULL;
 	if (nfds < 0 || nfds > RS_CONTROL_MAX_FDS)
 		return rs_error_set(err, EINVAL, "control: too many fds");
 	struct sockaddr_un sa;
@@ -296,6 +321,13 @@ int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,
 	if (sendmsg(fd, &m, MSG_NOSIGNAL) != (ssize_t)(len + 1))
 		return rs_error_set(err, errno ? errno : EIO,
 				    "send to the sandbox");
+	return steal_fd(&fd);
+}
+
+int rs_control_receive(int fd, int timeout_ms, json_t **reply,
+		       struct rs_error **err)
+{
+	*reply = NULL;
 	cleanup_free char *buf = NULL;
 	size_t have = 0;
 	uint64_t deadline =
@@ -351,4 +383,14 @@ int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,
 		memcpy(buf + have, chunk, (size_t)n);
 		have += (size_t)n;
 	}
+}
+
+int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,
+		    int timeout_ms, json_t **reply, struct rs_error **err)
+{
+	*reply = NULL;
+	cleanup_close int fd = rs_control_send(dirfd, request, fds, nfds, err);
+	if (fd < 0)
+		return fd;
+	return rs_control_receive(fd, timeout_ms, reply, err);
 }

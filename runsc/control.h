@@ -46,6 +46,12 @@ typedef json_t *(*rs_control_handler)(struct sn_sandbox *sb,
 				      json_t *request, int *fds, int nfds,
 				      void *arg);
 
+/* Calls fn(arg) if the client of a request answered later goes away
+ * before its reply (the connection is closed then, and conn is no longer
+ * valid once fn returns). */
+void rs_control_on_hangup(struct rs_control_conn *conn, void (*fn)(void *arg),
+			  void *arg);
+
 /* Sends the reply (borrowed) of a request answered later and closes the
  * client. */
 void rs_control_reply(struct sn_sandbox *sb, struct rs_control_conn *conn,
@@ -63,6 +69,14 @@ int rs_control_serve(struct sn_sandbox *sb, int listen_fd,
  * is returned as an error with its errno and text. */
 int rs_control_call(int dirfd, json_t *request, const int *fds, int nfds,
 		    int timeout_ms, json_t **reply, struct rs_error **err);
+
+/* rs_control_call in two steps, for a client that waits on more than
+ * the reply (exec's waiter also passes signals on): the connected socket
+ * with the request sent, and later its reply. The caller closes the fd. */
+int rs_control_send(int dirfd, json_t *request, const int *fds, int nfds,
+		    struct rs_error **err);
+int rs_control_receive(int fd, int timeout_ms, json_t **reply,
+		       struct rs_error **err);
 
 /* Reply helpers for handlers. */
 json_t *rs_control_ok(void);

@@ -131,10 +131,8 @@ int rs_parse_signal(const char *s, int *sig, struct rs_error **err)
 	return rs_error_set(err, EINVAL, "unknown signal `%s`", s);
 }
 
-/* The container's directory, for its control socket, without its lock
- * (exec and ps must not hold create's lock for a process's lifetime). */
-static int open_dir(const struct rs_global *g, const char *id,
-		    struct rs_error **err)
+int rs_lifecycle_dir(const struct rs_global *g, const char *id,
+		     struct rs_error **err)
 {
 	int r = rs_container_id_check(id, err);
 	if (r < 0)
@@ -156,7 +154,7 @@ int rs_lifecycle_call(const struct rs_global *g, const char *id,
 		      json_t *request, const int *fds, int nfds, int timeout_ms,
 		      json_t **reply, struct rs_error **err)
 {
-	cleanup_close int dirfd = open_dir(g, id, err);
+	cleanup_close int dirfd = rs_lifecycle_dir(g, id, err);
 	if (dirfd < 0)
 		return dirfd;
 	int r = rs_control_call(dirfd, request, fds, nfds, timeout_ms, reply,
@@ -169,27 +167,33 @@ int rs_lifecycle_call(const struct rs_global *g, const char *id,
 	return r;
 }
 
-/* The config create saved, for the hooks of later commands. */
-static int load_saved_spec(struct rs_container *c, struct rs_oci_spec **out,
-			   struct rs_error **err)
+int rs_lifecycle_saved_spec(int dirfd, const char *bundle,
+			    struct rs_oci_spec **out, struct rs_error **err)
 {
 	cleanup_close int fd =
-		openat(c->dir_fd, RS_CONFIG_NAME, O_RDONLY | O_CLOEXEC);
+		openat(dirfd, RS_CONFIG_NAME, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
-		return rs_error_set(err, errno, "%s/%s", c->dir,
+		return rs_error_set(err, errno, "the container's saved %s",
 				    RS_CONFIG_NAME);
 	if (st.st_size > RS_OCI_CONFIG_MAX)
-		return rs_error_set(err, EFBIG, "%s/%s", c->dir,
+		return rs_error_set(err, EFBIG, "the container's saved %s",
 				    RS_CONFIG_NAME);
 	cleanup_free char *buf = malloc((size_t)st.st_size + 1);
 	if (buf == NULL)
 		return rs_error_set(err, ENOMEM, "config");
 	ssize_t n = pread(fd, buf, (size_t)st.st_size, 0);
 	if (n != st.st_size)
-		return rs_error_set(err, n < 0 ? errno : EIO, "read %s/%s",
-				    c->dir, RS_CONFIG_NAME);
-	return rs_oci_spec_parse(buf, (size_t)n, c->state.bundle, out, err);
+		return rs_error_set(err, n < 0 ? errno : EIO,
+				    "read the container's saved %s",
+				    RS_CONFIG_NAME);
+	return rs_oci_spec_parse(buf, (size_t)n, bundle, out, err);
+}
+
+static int load_saved_spec(struct rs_container *c, struct rs_oci_spec **out,
+			   struct rs_error **err)
+{
+	return rs_lifecycle_saved_spec(c->dir_fd, c->state.bundle, out, err);
 }
 
 /* The OCI state hooks get, with the status they should see. */

@@ -70,6 +70,16 @@ int rs_lifecycle_kill(const struct rs_global *g, const char *id, int sig,
 int rs_lifecycle_delete(const struct rs_global *g, const char *id, bool force,
 			struct rs_error **err);
 
+/* The container's state directory (an fd), without its lock: exec and ps
+ * must not hold the lock for as long as a process runs. */
+int rs_lifecycle_dir(const struct rs_global *g, const char *id,
+		     struct rs_error **err);
+
+/* The config create saved in the state directory dirfd (bundle: the
+ * state's, for root.path). */
+int rs_lifecycle_saved_spec(int dirfd, const char *bundle,
+			    struct rs_oci_spec **out, struct rs_error **err);
+
 /* A request to a running sandbox's control socket (control.h), with
  * timeout_ms (-1: none). Errors name the container. */
 int rs_lifecycle_call(const struct rs_global *g, const char *id,

@@ -18,6 +18,8 @@ struct execd {
 	bool exited;
 	int status;
 	struct rs_control_conn *waiter;
+	/* Its waiter went away: nobody will take the status. */
+	bool abandoned;
 };
 
 static struct execd *find_execd(struct rs_sandbox_ctl *ctl, pid_t pid)
@@ -43,6 +45,11 @@ static void execd_exited(void *arg, pid_t pid, int status)
 	(void)pid;
 	e->exited = true;
 	e->status = status;
+	if (e->abandoned) {
+		rs_list_del(&e->link);
+		free(e);
+		return;
+	}
 	if (e->waiter == NULL)
 		return;
 	json_t *r = status_reply(status);
@@ -78,8 +85,8 @@ static char **strings(json_t *a, const char *what, json_t **fail)
 	return v;
 }
 
-/* {"cmd":"exec","args":[...],"env":[...],"cwd":"/","uid":0,"gid":0}
- * with stdin, stdout, stderr as fds: {"pid": N}. */
+/* {"cmd":"exec","args":[...],"env":[...],"cwd":"/","uid":0,"gid":0,
+ * "groups":[...]} with stdin, stdout, stderr as fds: {"pid": N}. */
 static json_t *do_exec(struct rs_sandbox_ctl *ctl, json_t *req, int *fds,
 		       int nfds)
 {
@@ -93,6 +100,17 @@ static json_t *do_exec(struct rs_sandbox_ctl *ctl, json_t *req, int *fds,
 		return fail ? fail
 			    : rs_control_fail(EINVAL, "exec: no program");
 	}
+	gid_t groups[64];
+	size_t ngroups = 0;
+	json_t *g = json_object_get(req, "groups");
+	if (g && (!json_is_array(g) || json_array_size(g) > 64)) {
+		free(argv);
+		free(envp);
+		return rs_control_fail(EINVAL, "exec: groups: at most 64");
+	}
+	for (size_t i = 0; i < json_array_size(g); i++)
+		groups[ngroups++] =
+			(gid_t)json_integer_value(json_array_get(g, i));
 	struct execd *e = calloc(1, sizeof(*e));
 	if (e == NULL) {
 		free(argv);
@@ -106,6 +124,8 @@ static json_t *do_exec(struct rs_sandbox_ctl *ctl, json_t *req, int *fds,
 		.cwd = json_string_value(json_object_get(req, "cwd")),
 		.uid = (uid_t)json_integer_value(json_object_get(req, "uid")),
 		.gid = (gid_t)json_integer_value(json_object_get(req, "gid")),
+		.groups = groups,
+		.ngroups = ngroups,
 		.stdio = { nfds > 0 ? fds[0] : -1, nfds > 1 ? fds[1] : -1,
 			   nfds > 2 ? fds[2] : -1 },
 		.on_exit = execd_exited,
@@ -124,8 +144,20 @@ static json_t *do_exec(struct rs_sandbox_ctl *ctl, json_t *req, int *fds,
 	return json_pack("{s:b,s:i}", "ok", 1, "pid", (json_int_t)pid);
 }
 
+/* The `runsc exec` waiting for the process is gone (killed, or an
+ * engine's shim killed the pid it recorded): the process goes too, as
+ * runc's exec'd process ends with the signal its pid received. */
+static void waiter_gone(void *arg)
+{
+	struct execd *e = arg;
+	e->waiter = NULL;
+	e->abandoned = true;
+	sn_sandbox_kill_pid(e->ctl->sb, e->pid, SIGKILL);
+}
+
 /* {"cmd":"wait","pid":N}: answered with {"status": S} once the process
- * `exec` started has ended. */
+ * `exec` started has ended. If the client goes away first, the process
+ * is killed. */
 static json_t *do_wait(struct rs_sandbox_ctl *ctl, struct rs_control_conn *conn,
 		       json_t *req)
 {
@@ -146,6 +178,7 @@ static json_t *do_wait(struct rs_sandbox_ctl *ctl, struct rs_control_conn *conn,
 		return r;
 	}
 	e->waiter = conn;
+	rs_control_on_hangup(conn, waiter_gone, e);
 	return RS_CONTROL_LATER;
 }
 
@@ -188,7 +221,10 @@ static json_t *handle(struct sn_sandbox *sb, struct rs_control_conn *conn,
 		int sig =
 			(int)json_integer_value(json_object_get(req, "signal"));
 		bool all = json_is_true(json_object_get(req, "all"));
-		int r = sn_sandbox_kill(sb, sig, all);
+		json_t *pid = json_object_get(req, "pid");
+		int r = pid ? sn_sandbox_kill_pid(
+				      sb, (pid_t)json_integer_value(pid), sig)
+			    : sn_sandbox_kill(sb, sig, all);
 		reply = r < 0 ? rs_control_fail(-r, "kill: %s", strerror(-r))
 			      : rs_control_ok();
 	} else if (strcmp(cmd, "ps") == 0) {

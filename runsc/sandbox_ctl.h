@@ -4,15 +4,18 @@
  *
  *   {"cmd":"start"}                       release the first process
  *   {"cmd":"kill","signal":N,"all":B}     signal init or every process
+ *   {"cmd":"kill","signal":N,"pid":P}     signal process P
  *   {"cmd":"state"}                       {"started": B}
  *   {"cmd":"ps"}                          {"processes": [{pid, ppid,
  *                                          host_pid, uid, start_ns, comm,
  *                                          args}, ...]}
  *   {"cmd":"stats"}                       {"sentry": {counters}}
- *   {"cmd":"exec","args":[..],"env":[..],"cwd":..,"uid":..,"gid":..}
+ *   {"cmd":"exec","args":[..],"env":[..],"cwd":..,"uid":..,"gid":..,
+ *    "groups":[..]}
  *                                         with the stdio fds: {"pid": N}
  *   {"cmd":"wait","pid":N}                {"status": wait(2) status},
  *                                         when the exec'd process ends
+ *                                         (killed if the waiter leaves)
  */
 #ifndef RUNSC_SANDBOX_CTL_H
 #define RUNSC_SANDBOX_CTL_H

@@ -116,6 +116,22 @@ int sn_sandbox_kill(struct sn_sandbox *sb, int sig, bool all)
 	return sent ? 0 : r ? r : -ESRCH;
 }
 
+int sn_sandbox_kill_pid(struct sn_sandbox *sb, pid_t pid, int sig)
+{
+	struct sn_kernel *k = kernel_of(sb);
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	struct rs_list *pos;
+	rs_list_for_each(pos, &k->procs)
+	{
+		struct sn_proc *p = rs_container_of(pos, struct sn_proc, link);
+		if (p->vpid != pid || p->exited || p->pid <= 0)
+			continue;
+		return sig ? sn_signal_proc(p, sig) : 0;
+	}
+	return -ESRCH;
+}
+
 static int cmp_vpid(const void *a, const void *b)
 {
 	const struct sn_proc *x = *(struct sn_proc *const *)a;

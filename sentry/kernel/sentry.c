@@ -51,8 +51,11 @@ void sn_become_app(int err_fd)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		stub_fail(err_fd, "prctl");
+	/* The spawner's children come without groups or privileges
+	 * already, and setgroups would need CAP_SETGID even to change
+	 * nothing. */
 	gid_t none[1];
-	if (setgroups(0, none) < 0 ||
+	if ((getgroups(0, NULL) != 0 && setgroups(0, none) < 0) ||
 	    setresgid(APP_HOST_ID, APP_HOST_ID, APP_HOST_ID) < 0 ||
 	    setresuid(APP_HOST_ID, APP_HOST_ID, APP_HOST_ID) < 0)
 		stub_fail(err_fd, "drop privileges");

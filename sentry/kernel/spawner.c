@@ -95,17 +95,31 @@ static int join(pid_t init_pid)
 	return 0;
 }
 
-/* One child: held on its pipe until the Sentry seized it. */
-static void spawn(int sock)
+/* One child: held on its pipe until the Sentry seized it. The child
+ * lets the Sentry (sentry_pid, the same unprivileged uid) trace it: it is
+ * made dumpable, which dropping privileges in join() had undone, and
+ * names the Sentry its ptracer for Yama's ptrace_scope 1; the pid is sent
+ * only once it has done both. */
+static void spawn(int sock, pid_t sentry_pid)
 {
-	int go[2];
+	int go[2], ready[2];
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		send_reply(sock, -errno, -1);
+		return;
+	}
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		send_reply(sock, -errno, -1);
+		close(go[0]);
+		close(go[1]);
 		return;
 	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(go[1]);
+		close(ready[0]);
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		prctl(PR_SET_PTRACER, sentry_pid, 0, 0, 0);
+		close(ready[1]);
 		sigset_t none_blocked;
 		sigemptyset(&none_blocked);
 		sigprocmask(SIG_SETMASK, &none_blocked, NULL);
@@ -116,8 +130,16 @@ static void spawn(int sock)
 		 * child exit. */
 		sn_become_app(go[0]);
 	}
+	int fork_errno = errno;
 	close(go[0]);
-	send_reply(sock, pid < 0 ? -errno : (int32_t)pid, pid < 0 ? -1 : go[1]);
+	close(ready[1]);
+	char c;
+	if (pid > 0)
+		while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+			;
+	close(ready[0]);
+	send_reply(sock, pid < 0 ? -fork_errno : (int32_t)pid,
+		   pid < 0 ? -1 : go[1]);
 	close(go[1]);
 }
 
@@ -129,6 +151,7 @@ static void reap(void)
 
 static void spawner_main(int sock, pid_t init_pid)
 {
+	pid_t sentry_pid = getppid();
 	/* Children are reaped from here; the loop below is all it does. */
 	sigset_t chld;
 	sigemptyset(&chld);
@@ -169,7 +192,7 @@ static void spawner_main(int sock, pid_t init_pid)
 			joined = true;
 		} else if (req == 's') {
 			if (joined)
-				spawn(sock);
+				spawn(sock, sentry_pid);
 			else
 				send_reply(sock, -EAGAIN, -1);
 		}

@@ -166,6 +166,9 @@ bool sn_sandbox_started(const struct sn_sandbox *sb);
  * target lives. Returns 0, -ESRCH when nothing is left to signal, or
  * -EINVAL for a bad signal. */
 int sn_sandbox_kill(struct sn_sandbox *sb, int sig, bool all);
+/* Sends sig to the process pid (in the sandbox's pid namespace): 0,
+ * -ESRCH or -EINVAL. */
+int sn_sandbox_kill_pid(struct sn_sandbox *sb, pid_t pid, int sig);
 
 /* A process to start inside the running sandbox (`runsc exec`). */
 struct sn_exec_spec {
