@@ -28,6 +28,9 @@
  * commands for a control reply. A sandbox that takes longer is broken. */
 #define BOOT_STEP_MS 60000
 #define CONTROL_MS   10000
+/* How long a SIGKILL through the Sentry may take before the Sentry
+ * itself is killed. */
+#define SANDBOX_KILL_MS 3000
 /* How long delete waits for the sandbox's processes to go. */
 #define EXIT_WAIT_MS 10000
 
@@ -519,33 +522,51 @@ int rs_lifecycle_kill(const struct rs_global *g, const char *id, int sig,
 		rs_state_clear(&st);
 		return rs_error_set(err, ESRCH, "container not running");
 	}
-	/* SIGKILL ends the Sentry itself, and with it every process of the
-	 * sandbox: it works whatever the sandbox is doing (paused, stuck). */
-	if (sig == SIGKILL) {
-		kill_recorded(st.pid, st.pid_start, SIGKILL);
+	if (status == RS_STATUS_PAUSED && sig != SIGKILL) {
 		rs_state_clear(&st);
-		return 0;
-	}
-	rs_state_clear(&st);
-	if (status == RS_STATUS_PAUSED)
 		return rs_error_set(err, EAGAIN,
 				    "container `%s` is paused: resume it "
 				    "first",
 				    id);
+	}
 	json_t *req = json_pack("{s:s,s:i,s:b}", "cmd", "kill", "signal", sig,
 				"all", all);
 	json_t *reply = NULL;
-	r = rs_lifecycle_call(g, id, req, NULL, 0, CONTROL_MS, &reply, err);
+	r = rs_lifecycle_call(g, id, req, NULL, 0,
+			      sig == SIGKILL ? SANDBOX_KILL_MS : CONTROL_MS,
+			      &reply, err);
 	json_decref(req);
 	json_decref(reply);
+	/* SIGKILL must work whatever the sandbox is doing (paused, stuck):
+	 * when the Sentry cannot do it, it is killed itself, and with it
+	 * every process of the sandbox. */
+	if (r < 0 && sig == SIGKILL) {
+		rs_error_clear(err);
+		kill_recorded(st.pid, st.pid_start, SIGKILL);
+		r = 0;
+	}
+	rs_state_clear(&st);
 	return r;
 }
 
-/* Stops whatever is left of the container's processes. */
+/* Stops whatever is left of the container's processes: the Sentry is
+ * asked to kill them all and end as it does when its processes are gone
+ * (writing out the capture), and is killed itself if it does not. */
 static void stop_processes(struct rs_container *c)
 {
 	const struct rs_state *st = &c->state;
-	kill_recorded(st->pid, st->pid_start, SIGKILL);
+	if (rs_proc_alive(st->pid, st->pid_start)) {
+		json_t *req = json_pack("{s:s,s:i,s:b}", "cmd", "kill",
+					"signal", SIGKILL, "all", 1);
+		json_t *reply = NULL;
+		cleanup_error struct rs_error *e = NULL;
+		if (rs_control_call(c->dir_fd, req, NULL, 0, SANDBOX_KILL_MS,
+				    &reply, &e) < 0 ||
+		    !wait_gone(st->pid, st->pid_start, SANDBOX_KILL_MS))
+			kill_recorded(st->pid, st->pid_start, SIGKILL);
+		json_decref(req);
+		json_decref(reply);
+	}
 	if (!wait_gone(st->pid, st->pid_start, EXIT_WAIT_MS))
 		rs_warn(LOG_COMPONENT, "the sandbox (pid %d) did not exit",
 			(int)st->pid);
