@@ -883,8 +883,11 @@ int rs_container_open(const char *root, const char *id, unsigned flags,
 	if (r == 0) {
 		r = read_state_at(c->dir_fd, c->dir, id, &c->state, err);
 		c->has_state = r == 0;
-		if (r == -ENODATA && (flags & RS_OPEN_ANY)) {
-			rs_error_clear(err);
+		/* A lock on a container is what deleting it needs, whatever
+		 * its state file says. */
+		if (r < 0 && r != -ENOENT && (flags & RS_OPEN_ANY)) {
+			if (err)
+				rs_error_clear(err);
 			r = 0;
 		}
 	}
