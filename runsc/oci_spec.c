@@ -347,7 +347,7 @@ static const char *shown(const char *s, char *buf, size_t len)
 {
 	size_t o = 0, i = 0;
 	const size_t max_in = 64;
-	for (; s[i] && i < max_in && o + 5 < len; i++) {
+	for (; i < max_in && s[i] && o + 5 < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (ch < 0x20 || ch == 0x7f || ch == '`') {
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", ch);

@@ -57,17 +57,18 @@ static void slurp(int fd, char *buf, size_t len)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
+/* Runs cmd with the words of line as its argv (no word has a space). */
 static void run_cmd(struct run *r, struct rs_global *g,
-		    int (*cmd)(struct rs_global *, int, char **), ...)
+		    int (*cmd)(struct rs_global *, int, char **),
+		    const char *line)
 {
+	char buf[512];
 	char *argv[16];
 	int argc = 0;
-	va_list ap;
-	va_start(ap, cmd);
-	const char *a;
-	while ((a = va_arg(ap, const char *)) != NULL && argc < 15)
-		argv[argc++] = (char *)a;
-	va_end(ap);
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *save, *w = strtok_r(buf, " ", &save); w && argc < 15;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
 	argv[argc] = NULL;
 	char out_path[128], err_path[128];
 	snprintf(out_path, sizeof(out_path), "%s/out", tmp);
@@ -156,7 +157,7 @@ static void test_errors_reach_the_log(void **state)
 	struct rs_error *err = NULL;
 	assert_int_equal(rs_setup_logging(&g, &err), 0);
 	struct run r;
-	run_cmd(&r, &g, rs_cmd_state, "state", "missing", NULL);
+	run_cmd(&r, &g, rs_cmd_state, "state missing");
 	assert_int_equal(r.status, 1);
 	/* stderr keeps its one line, the log gets runc's JSON line. */
 	assert_string_equal(r.err, "runsc state: container does not exist\n");
@@ -177,7 +178,7 @@ static void test_errors_reach_the_log(void **state)
 	json_decref(doc);
 
 	/* A usage error goes the same way. */
-	run_cmd(&r, &g, rs_cmd_list, "list", "extra", NULL);
+	run_cmd(&r, &g, rs_cmd_list, "list extra");
 	assert_int_equal(r.status, 1);
 	assert_string_equal(r.err, "runsc list: \"list\" requires exactly 0 "
 				   "argument(s)\n");
@@ -185,7 +186,7 @@ static void test_errors_reach_the_log(void **state)
 	/* json without --log: the JSON line on stderr, as runc. */
 	g.log = NULL;
 	assert_int_equal(rs_setup_logging(&g, &err), 0);
-	run_cmd(&r, &g, rs_cmd_state, "state", "a/b", NULL);
+	run_cmd(&r, &g, rs_cmd_state, "state a/b");
 	assert_int_equal(r.status, 1);
 	doc = json_loads(r.err, 0, &je);
 	assert_non_null(doc);
@@ -242,7 +243,9 @@ static void test_spec_command(void **state)
 	snprintf(bundle, sizeof(bundle), "%s/bundle", tmp);
 	assert_int_equal(mkdir(bundle, 0755), 0);
 	struct run r;
-	run_cmd(&r, &g, rs_cmd_spec, "spec", "--bundle", bundle, NULL);
+	char line[256];
+	snprintf(line, sizeof(line), "spec --bundle %s", bundle);
+	run_cmd(&r, &g, rs_cmd_spec, line);
 	assert_int_equal(r.status, 0);
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	/* Our own parser takes what we write (with a rootfs). */
@@ -259,7 +262,8 @@ static void test_spec_command(void **state)
 	assert_non_null(rs_oci_spec_namespace(spec, RS_OCI_NS_NETWORK));
 	rs_oci_spec_free(spec);
 	/* Never overwritten. */
-	run_cmd(&r, &g, rs_cmd_spec, "spec", "-b", bundle, NULL);
+	snprintf(line, sizeof(line), "spec -b %s", bundle);
+	run_cmd(&r, &g, rs_cmd_spec, line);
 	assert_int_equal(r.status, 1);
 	char want[256];
 	snprintf(want, sizeof(want),
@@ -270,7 +274,8 @@ static void test_spec_command(void **state)
 	 * namespace, no resources. */
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	unlink(path);
-	run_cmd(&r, &g, rs_cmd_spec, "spec", "-b", bundle, "--rootless", NULL);
+	snprintf(line, sizeof(line), "spec -b %s --rootless", bundle);
+	run_cmd(&r, &g, rs_cmd_spec, line);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(rs_oci_spec_load(bundle, &spec, &err), 0);
 	assert_non_null(rs_oci_spec_namespace(spec, RS_OCI_NS_USER));
@@ -278,7 +283,7 @@ static void test_spec_command(void **state)
 	assert_int_equal(spec->linux_cfg.uid_mappings[0].host_id, geteuid());
 	assert_false(spec->linux_cfg.resources.present);
 	rs_oci_spec_free(spec);
-	run_cmd(&r, &g, rs_cmd_spec, "spec", "--bogus", NULL);
+	run_cmd(&r, &g, rs_cmd_spec, "spec --bogus");
 	assert_int_equal(r.status, 1);
 	assert_string_equal(r.err, "runsc spec: unknown flag `--bogus`\n");
 }
@@ -288,7 +293,7 @@ static void test_features_command(void **state)
 	(void)state;
 	struct rs_global g = global_for(root);
 	struct run r;
-	run_cmd(&r, &g, rs_cmd_features, "features", NULL);
+	run_cmd(&r, &g, rs_cmd_features, "features");
 	assert_int_equal(r.status, 0);
 	/* Four-space indentation and a final newline, as runc's. */
 	const char *head = "{\n    \"ociVersionMin\": \"1.0.0\",\n";
@@ -365,11 +370,11 @@ static void test_list_and_state_commands(void **state)
 	struct rs_global g = global_for(root);
 	struct run r;
 	/* Nothing yet (and no root): the header alone, "null" in JSON. */
-	run_cmd(&r, &g, rs_cmd_list, "list", NULL);
+	run_cmd(&r, &g, rs_cmd_list, "list");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "ID          PID         STATUS      BUNDLE "
 				   "     CREATED     OWNER\n");
-	run_cmd(&r, &g, rs_cmd_list, "list", "--format", "json", NULL);
+	run_cmd(&r, &g, rs_cmd_list, "list --format json");
 	assert_string_equal(r.out, "null\n");
 
 	uint64_t start;
@@ -383,7 +388,7 @@ static void test_list_and_state_commands(void **state)
 	add("a-very-long-container-id", "/b", RS_STATUS_RUNNING, dead, 0,
 	    false);
 
-	run_cmd(&r, &g, rs_cmd_list, "list", NULL);
+	run_cmd(&r, &g, rs_cmd_list, "list");
 	assert_int_equal(r.status, 0);
 	char want[1024];
 	/* Go's tabwriter: each column as wide as its widest cell plus 3,
@@ -400,16 +405,16 @@ static void test_list_and_state_commands(void **state)
 		 "/srv/bundles/web", "2026-12-07T22:59:46.35327747Z", "root");
 	assert_string_equal(r.out, want);
 
-	run_cmd(&r, &g, rs_cmd_list, "list", "-q", NULL);
+	run_cmd(&r, &g, rs_cmd_list, "list -q");
 	assert_string_equal(r.out, "a-very-long-container-id\nweb\n");
 	/* -q wins over a bad format, as in runc. */
-	run_cmd(&r, &g, rs_cmd_list, "list", "-q", "-f", "xml", NULL);
+	run_cmd(&r, &g, rs_cmd_list, "list -q -f xml");
 	assert_int_equal(r.status, 0);
-	run_cmd(&r, &g, rs_cmd_list, "list", "-f", "xml", NULL);
+	run_cmd(&r, &g, rs_cmd_list, "list -f xml");
 	assert_int_equal(r.status, 1);
 	assert_string_equal(r.err, "runsc list: invalid format option\n");
 
-	run_cmd(&r, &g, rs_cmd_list, "list", "--format=json", NULL);
+	run_cmd(&r, &g, rs_cmd_list, "list --format=json");
 	assert_int_equal(r.status, 0);
 	snprintf(
 		want, sizeof(want),
@@ -424,7 +429,7 @@ static void test_list_and_state_commands(void **state)
 		(int)getpid());
 	assert_string_equal(r.out, want);
 
-	run_cmd(&r, &g, rs_cmd_state, "state", "web", NULL);
+	run_cmd(&r, &g, rs_cmd_state, "state web");
 	assert_int_equal(r.status, 0);
 	snprintf(want, sizeof(want),
 		 "{\n  \"ociVersion\": \"1.0.2-dev\",\n  \"id\": \"web\",\n"
@@ -436,19 +441,18 @@ static void test_list_and_state_commands(void **state)
 		 "  \"owner\": \"root\"\n}",
 		 (int)getpid());
 	assert_string_equal(r.out, want);
-	run_cmd(&r, &g, rs_cmd_state, "state", "a-very-long-container-id",
-		NULL);
+	run_cmd(&r, &g, rs_cmd_state, "state a-very-long-container-id");
 	assert_non_null(
 		strstr(r.out, "\"pid\": 0,\n  \"status\": \"stopped\""));
 
-	run_cmd(&r, &g, rs_cmd_state, "state", NULL);
+	run_cmd(&r, &g, rs_cmd_state, "state");
 	assert_int_equal(r.status, 1);
 	assert_string_equal(r.err, "runsc state: \"state\" requires exactly 1 "
 				   "argument(s)\n");
-	run_cmd(&r, &g, rs_cmd_state, "state", "nope", NULL);
+	run_cmd(&r, &g, rs_cmd_state, "state nope");
 	assert_int_equal(r.status, 1);
 	assert_string_equal(r.err, "runsc state: container does not exist\n");
-	run_cmd(&r, &g, rs_cmd_state, "state", "..", NULL);
+	run_cmd(&r, &g, rs_cmd_state, "state ..");
 	assert_string_equal(r.err,
 			    "runsc state: invalid container ID format\n");
 }
