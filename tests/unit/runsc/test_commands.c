@@ -137,6 +137,13 @@ static void test_global_flags(void **state)
 	assert_string_equal(g.log, "/tmp/l");
 	assert_int_equal(g.log_format, RS_LOG_FORMAT_JSON);
 	assert_true(g.systemd_cgroup);
+	/* A relative root is taken from the working directory, as runc's
+	 * filepath.Abs. */
+	char cwd[256], want[300];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(parse_words(&g, "runsc --root rel/r list", &err), 3);
+	snprintf(want, sizeof(want), "%s/rel/r", strcmp(cwd, "/") ? cwd : "");
+	assert_string_equal(g.root, want);
 	assert_true(parse_words(&g, "runsc --log-format xml list", &err) < 0);
 	assert_string_equal(err->msg,
 			    "--log-format `xml`: must be text or json");
