@@ -3,8 +3,11 @@
  * Docker may pass. Parsing stops at the subcommand. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pcap/pcap.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runsc.h"
 #include "state.h"
@@ -79,6 +82,28 @@ static int check_filter(const char *expr, struct rs_error **err)
 	return r;
 }
 
+/* --root made absolute against the working directory, as runc's
+ * filepath.Abs: the state paths stay valid in a command that changes
+ * directory. */
+static int absolute_root(struct rs_global *g, const char *root,
+			 struct rs_error **err)
+{
+	static char abs_root[PATH_MAX];
+	if (root[0] == '/') {
+		g->root = root;
+		return 0;
+	}
+	char cwd[PATH_MAX];
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return rs_error_set(err, errno, "--root `%s`", root);
+	int n = snprintf(abs_root, sizeof(abs_root), "%s/%s",
+			 strcmp(cwd, "/") == 0 ? "" : cwd, root);
+	if (n < 0 || (size_t)n >= sizeof(abs_root))
+		return rs_error_set(err, ENAMETOOLONG, "--root `%s`", root);
+	g->root = abs_root;
+	return 0;
+}
+
 int rs_parse_network(const char *value, enum rs_network *out,
 		     struct rs_error **err)
 {
@@ -151,7 +176,8 @@ int rs_parse_global(struct rs_global *g, int argc, char **argv,
 			if (optarg[0] == '\0')
 				return rs_error_set(
 					err, 0, "--root: needs a directory");
-			g->root = optarg;
+			if (absolute_root(g, optarg, err) < 0)
+				return -1;
 			break;
 		case OPT_LOG:
 			g->log = optarg;

@@ -67,6 +67,13 @@ static int open_log(const char *path, struct rs_error **err)
 
 int rs_setup_logging(const struct rs_global *g, struct rs_error **err)
 {
+	/* Once per process in runsc; a second call (tests) starts over. */
+	if (error_log_fd >= 0) {
+		if (rs_log_fd() == error_log_fd)
+			rs_log_set_fd(STDERR_FILENO);
+		close(error_log_fd);
+		error_log_fd = -1;
+	}
 	if (g->debug)
 		rs_log_set_level(RS_LOG_DEBUG);
 	rs_log_set_format(g->log_format);

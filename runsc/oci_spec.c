@@ -347,7 +347,7 @@ static const char *shown(const char *s, char *buf, size_t len)
 {
 	size_t o = 0, i = 0;
 	const size_t max_in = 64;
-	for (; s[i] && i < max_in && o + 5 < len; i++) {
+	for (; i < max_in && s[i] && o + 5 < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (ch < 0x20 || ch == 0x7f || ch == '`') {
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", ch);
@@ -2030,8 +2030,9 @@ int rs_oci_spec_load(const char *bundle, struct rs_oci_spec **out,
 	}
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
-	if (read_small_file(path, "config.json", &buf, &len, err) < 0)
-		return -1;
+	int r = read_small_file(path, "config.json", &buf, &len, err);
+	if (r < 0)
+		return r;
 	struct rs_oci_spec *s;
 	if (rs_oci_spec_parse(buf, len, dir, &s, err) < 0)
 		return -1;
@@ -2041,8 +2042,8 @@ int rs_oci_spec_load(const char *bundle, struct rs_oci_spec **out,
 		: !S_ISDIR(st.st_mode)		? ENOTDIR
 						: 0;
 	if (e) {
-		int r = rs_error_set(err, e, "config.json: root.path `%s`",
-				     s->root.abs_path);
+		r = rs_error_set(err, e, "config.json: root.path `%s`",
+				 s->root.abs_path);
 		rs_oci_spec_free(s);
 		return r;
 	}
@@ -2070,8 +2071,9 @@ int rs_oci_process_load(const char *path, struct rs_oci_process **out,
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
 	*out = NULL;
-	if (read_small_file(path, path, &buf, &len, err) < 0)
-		return -1;
+	int r = read_small_file(path, path, &buf, &len, err);
+	if (r < 0)
+		return r;
 	return rs_oci_process_parse(buf, len, path, out, err);
 }
 

@@ -207,8 +207,13 @@ int rs_time_parse(const char *s, struct timespec *ts)
 	tm.tm_hour = hour;
 	tm.tm_min = min;
 	tm.tm_sec = sec;
-	time_t t = timegm(&tm);
-	ts->tv_sec = t - offset;
+	time_t t = timegm(&tm) - offset;
+	/* Only times rs_time_format writes back the same (years 0-9999). */
+	struct tm utc;
+	if (gmtime_r(&t, &utc) == NULL || utc.tm_year < -1900 ||
+	    utc.tm_year > 9999 - 1900)
+		return -1;
+	ts->tv_sec = t;
 	ts->tv_nsec = nsec;
 	return 0;
 }
@@ -883,8 +888,11 @@ int rs_container_open(const char *root, const char *id, unsigned flags,
 	if (r == 0) {
 		r = read_state_at(c->dir_fd, c->dir, id, &c->state, err);
 		c->has_state = r == 0;
-		if (r == -ENODATA && (flags & RS_OPEN_ANY)) {
-			rs_error_clear(err);
+		/* A lock on a container is what deleting it needs, whatever
+		 * its state file says. */
+		if (r < 0 && r != -ENOENT && (flags & RS_OPEN_ANY)) {
+			if (err)
+				rs_error_clear(err);
 			r = 0;
 		}
 	}

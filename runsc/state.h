@@ -127,7 +127,9 @@ int rs_time_parse(const char *s, struct timespec *ts);
  * exist. */
 int rs_root_ensure(const char *root, struct rs_error **err);
 
-/* A container directory held under its lock. */
+/* A container directory held under its lock. The lock belongs to the
+ * open file behind lock_fd (O_CLOEXEC): a child forked while it is held
+ * shares it until the child execs or closes lock_fd. */
 struct rs_container {
 	char *root;
 	char *dir; /* <root>/<id> */
@@ -148,8 +150,9 @@ enum {
 	/* Fail with -EWOULDBLOCK instead of waiting for another command. */
 	RS_OPEN_NONBLOCK = 1,
 	/* Return a directory without state.json (a create that died before
-	 * writing it) with has_state false, for delete --force; otherwise
-	 * that is an error returning -ENODATA. */
+	 * writing it) or with one that cannot be read, with has_state false,
+	 * for delete --force; otherwise the first is an error returning
+	 * -ENODATA and the second the reading's error. */
 	RS_OPEN_ANY = 2,
 };
 

@@ -19,6 +19,7 @@ packages=(
 	net-tools # netstat and ifconfig against the Sentry's /proc/net and ioctls
 	libssl-dev openssl # perf/nsd: libcrypto (SHA-256, AES-CTR bodies); tests check bodies with `openssl enc`
 	bash coreutils gcc bc time # the Sentry's real-program tests and benchmark
+	runc # the reference runsc's OCI commands are compared with
 )
 
 missing=()

@@ -59,6 +59,10 @@ size_t rs_json_escape(char *buf, size_t len, const char *str, size_t n)
 	size_t o = 0, cut = 0;
 	bool fits = true;
 	put(buf, len, &o, "\"", 1);
+	if (o < len)
+		cut = o;
+	else
+		fits = false;
 	for (size_t i = 0; i < n;) {
 		char esc[8];
 		const char *piece = esc;
