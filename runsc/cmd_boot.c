@@ -46,6 +46,7 @@
 
 #include "oci_mounts.h"
 #include "oci_spec.h"
+#include "passwd.h"
 #include "runsc.h"
 #include "runsc/cleanup.h"
 #include "runsc/log.h"
@@ -105,6 +106,8 @@ struct boot {
 	struct rs_mount_plan plan;
 	struct sn_rlimit *rlimits;
 	int *extra_fds;
+	char **env;	/* process.env with HOME */
+	char *home_env; /* the HOME= entry added, if any */
 	char host_name[65];
 };
 
@@ -146,13 +149,28 @@ static void on_created(struct sn_sandbox *sb, void *arg)
 	b->status_fd = -1;
 }
 
-/* The container's network namespace (none in the config: the host's, and
- * the host's sockets), then create's go-ahead once its hooks ran in it. */
+/* Whether path names the network namespace this process is in: Docker's
+ * --network=host gives the container the daemon's own namespace by path
+ * (<exec-root>/netns/default), and taking over its interfaces would take
+ * the host's network away from the host. */
+static bool is_own_netns(const char *path)
+{
+	struct stat mine, theirs;
+	return stat("/proc/self/ns/net", &mine) == 0 &&
+	       stat(path, &theirs) == 0 && mine.st_dev == theirs.st_dev &&
+	       mine.st_ino == theirs.st_ino;
+}
+
+/* The container's network namespace (none in the config, or the one runsc
+ * runs in: the host's, and the host's sockets), then create's go-ahead
+ * once its hooks ran in it. */
 static int enter_netns(struct boot *b, struct rs_global *g,
 		       struct rs_error **err)
 {
 	const struct rs_oci_namespace *ns =
 		rs_oci_spec_namespace(b->spec, RS_OCI_NS_NETWORK);
+	if (ns && ns->path && is_own_netns(ns->path))
+		ns = NULL;
 	if (ns == NULL && g->network != RS_NETWORK_HOST) {
 		if (g->pcap_log)
 			rs_warn("runsc", "--pcap-log: the container shares the "
@@ -213,7 +231,12 @@ static int config_from_spec(struct boot *b, struct rs_error **err)
 	cfg->nmounts = b->plan.nsentry;
 	cfg->root_readonly = spec->root.readonly;
 	cfg->argv = (char *const *)proc->args;
-	cfg->envp = (char *const *)proc->env;
+	char home[256];
+	rs_passwd_home(spec->root.abs_path, proc->user.uid, home, sizeof(home));
+	b->env = rs_env_with_home((char *const *)proc->env, home, &b->home_env);
+	if (b->env == NULL)
+		return rs_error_set(err, ENOMEM, "config");
+	cfg->envp = b->env;
 	cfg->cwd = proc->cwd;
 	cfg->uid = proc->user.uid;
 	cfg->gid = proc->user.gid;
@@ -259,6 +282,8 @@ static void boot_free(struct boot *b)
 	rs_oci_spec_free(b->spec);
 	free(b->rlimits);
 	free(b->extra_fds);
+	free(b->env);
+	free(b->home_env);
 }
 
 /* Ends this process as the application ended: the same exit code, or the

@@ -26,6 +26,7 @@
 
 #include "control.h"
 #include "lifecycle.h"
+#include "passwd.h"
 #include "runsc.h"
 #include "runsc/cleanup.h"
 
@@ -220,14 +221,33 @@ static size_t count(char *const *v)
 	return n;
 }
 
-/* The exec request: the base process with the command line's changes. */
+static bool has_home(json_t *env)
+{
+	for (size_t i = 0; i < json_array_size(env); i++)
+		if (strncmp(json_string_value(json_array_get(env, i)),
+			    "HOME=", 5) == 0)
+			return true;
+	return false;
+}
+
+/* The exec request: the base process with the command line's changes,
+ * and HOME from the container's /etc/passwd when the environment has
+ * none (runc's exec does the same). */
 static json_t *build_request(const struct exec_args *a,
-			     const struct rs_oci_process *p)
+			     const struct rs_oci_process *p, const char *rootfs)
 {
 	bool own = a->process_file != NULL;
 	json_t *env = string_array(p->env, p->n_env);
 	for (size_t i = 0; env && !own && i < a->nenv; i++)
 		json_array_append_new(env, json_string(a->env[i]));
+	bool user = !own && a->have_user;
+	uid_t uid = user ? a->uid : p->user.uid;
+	if (env && !has_home(env)) {
+		char home[256], entry[262];
+		rs_passwd_home(rootfs, uid, home, sizeof(home));
+		snprintf(entry, sizeof(entry), "HOME=%s", home);
+		json_array_append_new(env, json_string(entry));
+	}
 	json_t *args = own ? string_array(p->args, p->n_args)
 			   : string_array((const char *const *)a->args,
 					  count(a->args));
@@ -242,11 +262,10 @@ static json_t *build_request(const struct exec_args *a,
 			json_array_append_new(groups,
 					      json_integer(a->groups[i]));
 	}
-	bool user = !own && a->have_user;
 	return json_pack(
 		"{s:s,s:o*,s:o*,s:s,s:I,s:I,s:o*}", "cmd", "exec", "args", args,
 		"env", env, "cwd", !own && a->cwd ? a->cwd : p->cwd, "uid",
-		(json_int_t)(user ? a->uid : p->user.uid), "gid",
+		(json_int_t)uid, "gid",
 		(json_int_t)(user ? a->gid : p->user.gid), "groups", groups);
 }
 
@@ -276,7 +295,8 @@ static int start_process(const struct rs_global *g, const struct exec_args *a,
 			    : rs_lifecycle_saved_spec(dirfd, st.bundle, &spec,
 						      err);
 	json_t *req =
-		r == 0 ? build_request(a, own ? own : spec->process) : NULL;
+		r == 0 ? build_request(a, own ? own : spec->process, st.rootfs)
+		       : NULL;
 	if (r == 0 && req == NULL)
 		r = rs_error_set(err, ENOMEM, "exec request");
 	json_t *reply = NULL;

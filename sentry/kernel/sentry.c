@@ -1,6 +1,7 @@
 /* sn_run: sets up the kernel (gofer client, mounts, stdio), starts the
  * first application process in fresh namespaces and runs the event loop
  * until the sandbox is empty. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -149,6 +150,23 @@ static int mount_all(struct sn_kernel *k, const struct sn_config *cfg,
 		sn_vfs_mount(k, m->path, fs, m->readonly);
 	}
 	return 0;
+}
+
+/* A program that cannot be executed, in runc's words: engines read them
+ * (Docker exits 127 for "executable file not found" and "no such file or
+ * directory", 126 for "permission denied"). */
+static int exec_error(const char *prog, int r, struct rs_error **err)
+{
+	if (r == -ENOENT && strchr(prog, '/') == NULL)
+		return rs_error_set(err, 0,
+				    "exec: \"%s\": executable file not found "
+				    "in $PATH",
+				    prog);
+	char text[128];
+	snprintf(text, sizeof(text), "%s", strerror(-r));
+	text[0] = (char)tolower((unsigned char)text[0]);
+	rs_error_set(err, 0, "exec: \"%s\": %s", prog, text);
+	return r;
 }
 
 /* The first process's credentials, limits and fds beyond the defaults
@@ -447,7 +465,7 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 	struct sn_exec_image *img = NULL;
 	if ((r = sn_exec_lookup(t, cfg->argv, cfg->envp, &img)) < 0) {
 		if (cfg->life.exec_error_fails) {
-			r = rs_error_set(err, -r, "exec: `%s`", cfg->argv[0]);
+			r = exec_error(cfg->argv[0], r, err);
 			goto out;
 		}
 		report_exec_error(cfg->argv[0], r, wait_status);
