@@ -38,6 +38,12 @@ void ns_sysctl_init(struct ns_sysctl *s)
 	s->tcp_keepalive_probes = TCP_KEEPCNT_DEFAULT;
 	s->tcp_fin_timeout = (int)(TCP_TIMEWAIT_NS / NS_SEC);
 	s->rmem_max = s->wmem_max = 212992;
+	s->ip_unprivileged_port_start = PROT_SOCK;
+	/* Linux's default is "1 0", no group; a sandbox's stack has no
+	 * host to protect from ping sockets, so every group may open them
+	 * until the configuration says otherwise. */
+	s->ping_group_range[0] = 0;
+	s->ping_group_range[1] = 2147483647;
 	s->rmem_default = s->wmem_default = 212992;
 	strcpy(s->tcp_congestion_control, ns_tcp_cc_default()->name);
 }
@@ -51,6 +57,10 @@ static const struct ns_sysctl_desc list[] = {
 	{ "net.core.wmem_default", NS_SYSCTL_INTS, 1, true, MIN_SNDBUF,
 	  INT_MAX },
 	{ "net.ipv4.ip_local_port_range", NS_SYSCTL_INTS, 2, true, 1, 65535 },
+	{ "net.ipv4.ip_unprivileged_port_start", NS_SYSCTL_INTS, 1, true, 0,
+	  65535 },
+	/* Linux's GID_T_MAX bound (gid_t >> 1). */
+	{ "net.ipv4.ping_group_range", NS_SYSCTL_INTS, 2, true, 0, 2147483647 },
 	{ "net.ipv4.tcp_rmem", NS_SYSCTL_INTS, 3, true, 1, INT_MAX },
 	{ "net.ipv4.tcp_wmem", NS_SYSCTL_INTS, 3, true, 1, INT_MAX },
 	{ "net.ipv4.tcp_congestion_control", NS_SYSCTL_STR, 1, true, 0, 0 },
@@ -106,6 +116,8 @@ static int *int_of(struct ns_sysctl *s, const char *name)
 		  offsetof(struct ns_sysctl, tcp_keepalive_probes) },
 		{ "net.ipv4.tcp_fin_timeout",
 		  offsetof(struct ns_sysctl, tcp_fin_timeout) },
+		{ "net.ipv4.ip_unprivileged_port_start",
+		  offsetof(struct ns_sysctl, ip_unprivileged_port_start) },
 	};
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
 		if (strcmp(ints[i].name, name) == 0)
@@ -139,6 +151,9 @@ int ns_stack_sysctl_get(const struct ns_stack *stack, const char *name,
 	if (strcmp(name, "net.ipv4.ip_local_port_range") == 0) {
 		vals[0] = stack->udp_ports.lo;
 		vals[1] = stack->udp_ports.hi;
+	} else if (strcmp(name, "net.ipv4.ping_group_range") == 0) {
+		vals[0] = s->ping_group_range[0];
+		vals[1] = s->ping_group_range[1];
 	} else if (strcmp(name, "net.ipv4.tcp_rmem") == 0 ||
 		   strcmp(name, "net.ipv4.tcp_wmem") == 0) {
 		bool rmem = strcmp(name, "net.ipv4.tcp_rmem") == 0;
@@ -168,14 +183,27 @@ int ns_stack_sysctl_set(struct ns_stack *stack, const char *name,
 			return -EINVAL;
 	struct ns_sysctl *s = &stack->sysctl;
 	if (strcmp(name, "net.ipv4.ip_local_port_range") == 0) {
-		/* ipv4_local_port_range: ordered, and above the privileged
-		 * ports. UDP and TCP share it, as in Linux. */
-		if (vals[1] < vals[0] || vals[0] < PROT_SOCK)
+		/* ipv4_local_port_range: ordered, and not below the
+		 * privileged ports. UDP and TCP share it, as in Linux. */
+		if (vals[1] < vals[0] ||
+		    vals[0] < s->ip_unprivileged_port_start)
 			return -EINVAL;
 		stack->udp_ports.lo = (uint16_t)vals[0];
 		stack->udp_ports.hi = (uint16_t)vals[1];
 		stack->tcp->ports.lo = (uint16_t)vals[0];
 		stack->tcp->ports.hi = (uint16_t)vals[1];
+	} else if (strcmp(name, "net.ipv4.ip_unprivileged_port_start") == 0) {
+		/* ipv4_privileged_ports: the local port range may not reach
+		 * below it. */
+		if (vals[0] > stack->udp_ports.lo)
+			return -EINVAL;
+		s->ip_unprivileged_port_start = (int)vals[0];
+	} else if (strcmp(name, "net.ipv4.ping_group_range") == 0) {
+		/* ipv4_ping_group_range: an inverted range turns ping
+		 * sockets off, stored as Linux's "1 0". */
+		bool off = vals[1] < vals[0];
+		s->ping_group_range[0] = off ? 1 : vals[0];
+		s->ping_group_range[1] = off ? 0 : vals[1];
 	} else if (strcmp(name, "net.ipv4.tcp_rmem") == 0 ||
 		   strcmp(name, "net.ipv4.tcp_wmem") == 0) {
 		bool rmem = strcmp(name, "net.ipv4.tcp_rmem") == 0;

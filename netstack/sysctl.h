@@ -19,6 +19,12 @@ struct ns_sysctl {
 	int tcp_keepalive_probes;
 	int tcp_fin_timeout; /* seconds an orphan waits in FIN_WAIT2 */
 	int rmem_max, wmem_max, rmem_default, wmem_default;
+	/* Ports below it need CAP_NET_BIND_SERVICE (the socket layer's
+	 * owner checks it); ip_local_port_range stays at or above it. */
+	int ip_unprivileged_port_start;
+	/* The groups allowed ICMP datagram (ping) sockets, low..high
+	 * inclusive; low > high: none (the owner checks it). */
+	long ping_group_range[2];
 	char tcp_congestion_control[16];
 };
 

@@ -106,6 +106,7 @@ struct boot {
 	struct rs_mount_plan plan;
 	struct sn_rlimit *rlimits;
 	int *extra_fds;
+	struct sn_sysctl *sysctls;
 	char **env;	/* process.env with HOME */
 	char *home_env; /* the HOME= entry added, if any */
 	char host_name[65];
@@ -250,6 +251,18 @@ static int config_from_spec(struct boot *b, struct rs_error **err)
 	snprintf(b->host_name, sizeof(b->host_name), "%s",
 		 uname(&uts) == 0 ? uts.nodename : "sandbox");
 	cfg->hostname = spec->hostname ? spec->hostname : b->host_name;
+	cfg->domainname = spec->domainname;
+	size_t nsys = spec->linux_cfg.n_sysctl;
+	b->sysctls = calloc(nsys + 1, sizeof(*b->sysctls));
+	if (b->sysctls == NULL)
+		return rs_error_set(err, ENOMEM, "config");
+	for (size_t i = 0; i < nsys; i++)
+		b->sysctls[i] = (struct sn_sysctl){
+			.key = spec->linux_cfg.sysctl[i].key,
+			.value = spec->linux_cfg.sysctl[i].value,
+		};
+	cfg->sysctls = b->sysctls;
+	cfg->nsysctls = nsys;
 	b->rlimits = calloc(proc->n_rlimits + 1, sizeof(*b->rlimits));
 	b->extra_fds = calloc(b->preserve_fds + 1, sizeof(*b->extra_fds));
 	if (b->rlimits == NULL || b->extra_fds == NULL)
@@ -284,6 +297,7 @@ static void boot_free(struct boot *b)
 	free(b->extra_fds);
 	free(b->env);
 	free(b->home_env);
+	free(b->sysctls);
 }
 
 /* Ends this process as the application ended: the same exit code, or the

@@ -63,6 +63,7 @@ static const struct {
 	const char *path, *value;
 } sys_files[] = {
 	{ "kernel/hostname", NULL },
+	{ "kernel/domainname", NULL },
 	{ "kernel/osrelease", "4.4.0\n" },
 	{ "kernel/ostype", "Linux\n" },
 	{ "kernel/ngroups_max", "65536\n" },
@@ -739,6 +740,8 @@ static int p_open_file(struct sn_task *t, const struct pnode *n,
 			b.len = len;
 		} else if (strcmp(n->sys, "kernel/hostname") == 0) {
 			sb_printf(&b, "%s\n", t->k->hostname);
+		} else if (strcmp(n->sys, "kernel/domainname") == 0) {
+			sb_printf(&b, "%s\n", t->k->domainname);
 		} else if (strncmp(n->sys, "kernel/random/", 14) == 0) {
 			gen_uuid(&b);
 		} else {

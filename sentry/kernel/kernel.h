@@ -276,6 +276,7 @@ struct sn_kernel {
 	bool strace;
 	int strace_fd;
 	char hostname[65];
+	char domainname[65]; /* "(none)" unless set */
 	uid_t uid;
 	gid_t gid;
 	uint64_t boot_ns;

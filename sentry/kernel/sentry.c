@@ -25,6 +25,7 @@
 #include "kernel/kernel.h"
 #include "kernel/shm.h"
 #include "net/net.h"
+#include "net/procnet.h"
 #include "platform/allowlist.h"
 #include "runsc/log.h"
 
@@ -77,7 +78,8 @@ void sn_become_app(int err_fd)
 
 /* The first application process, inside its new namespaces: an empty
  * read-only root holding only the stub image, then sn_become_app. */
-static int stub_main(int go_fd, int err_fd, const char *hostname)
+static int stub_main(int go_fd, int err_fd, const char *hostname,
+		     const char *domainname)
 {
 	char c;
 	if (read(go_fd, &c, 1) != 1)
@@ -110,7 +112,8 @@ static int stub_main(int go_fd, int err_fd, const char *hostname)
 	if (mount(NULL, "/", NULL,
 		  MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
 		stub_fail(err_fd, "remount stub root read-only");
-	if (sethostname(hostname, strlen(hostname)) < 0)
+	if (sethostname(hostname, strlen(hostname)) < 0 ||
+	    setdomainname(domainname, strlen(domainname)) < 0)
 		stub_fail(err_fd, "sethostname");
 	sn_become_app(err_fd);
 	return 126;
@@ -148,6 +151,39 @@ static int mount_all(struct sn_kernel *k, const struct sn_config *cfg,
 		if (r < 0)
 			return rs_error_set(err, -r, "mount `%s`", m->path);
 		sn_vfs_mount(k, m->path, fs, m->readonly);
+	}
+	return 0;
+}
+
+/* The configuration's sysctls, as runc writes them below the container's
+ * /proc/sys ("net.ipv4.ip_forward" is net/ipv4/ip_forward): the
+ * sandbox's network settings; a key the sandbox does not have is an
+ * error, as a missing /proc/sys file is for runc. */
+static int apply_sysctls(struct sn_kernel *k, const struct sn_config *cfg,
+			 struct rs_error **err)
+{
+	for (size_t i = 0; i < cfg->nsysctls; i++) {
+		const struct sn_sysctl *c = &cfg->sysctls[i];
+		char rel[256];
+		if (snprintf(rel, sizeof(rel), "%s", c->key) >=
+		    (int)sizeof(rel))
+			return rs_error_set(err, EINVAL, "sysctl `%s`", c->key);
+		for (char *p = rel; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		bool writable = false;
+		if (strncmp(rel, "net/", 4) != 0 ||
+		    !sn_sysctl_net_exists(k, rel, &writable))
+			return rs_error_set(err, 0,
+					    "linux.sysctl: `%s`: not supported "
+					    "in the sandbox",
+					    c->key);
+		ssize_t r =
+			sn_sysctl_net_set(k, rel, c->value, strlen(c->value));
+		if (r < 0)
+			return rs_error_set(err, (int)-r,
+					    "linux.sysctl: `%s` = `%s`", c->key,
+					    c->value);
 	}
 	return 0;
 }
@@ -295,6 +331,8 @@ static struct sn_kernel *kernel_new(const struct sn_config *cfg)
 	k->strace_fd = cfg->strace_fd;
 	snprintf(k->hostname, sizeof(k->hostname), "%s",
 		 cfg->hostname ? cfg->hostname : "sandbox");
+	snprintf(k->domainname, sizeof(k->domainname), "%s",
+		 cfg->domainname ? cfg->domainname : "(none)");
 	k->uid = cfg->uid;
 	k->gid = cfg->gid;
 	k->boot_ns = sn_now();
@@ -435,7 +473,8 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 	if ((r = sn_net_open(k, &cfg->net, err)) < 0 ||
 	    (r = watch_host_signals(k, err)) < 0)
 		goto out;
-	if ((r = mount_all(k, cfg, err)) < 0)
+	if ((r = mount_all(k, cfg, err)) < 0 ||
+	    (r = apply_sysctls(k, cfg, err)) < 0)
 		goto out;
 	struct sn_path devnull;
 	struct sn_proc *init =
@@ -489,7 +528,7 @@ int sn_run(const struct sn_config *cfg, int *wait_status,
 	if (pid == 0) {
 		close(go[1]);
 		close(errp[0]);
-		_exit(stub_main(go[0], errp[1], k->hostname));
+		_exit(stub_main(go[0], errp[1], k->hostname, k->domainname));
 	}
 	close(go[0]);
 	close(errp[1]);

@@ -14,11 +14,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/time.h>
 
 #include "net/net.h"
 #include "net/sock.h"
+#include "netstack/sysctl.h"
 
 struct inet_sock {
 	struct ns_socket *ns;
@@ -100,12 +103,36 @@ uid_t sn_inet_uid(const struct sn_kernel *k, const struct ns_socket *ns)
 	return 0;
 }
 
+/* ping_init_sock: ICMP datagram sockets for the groups in
+ * net.ipv4.ping_group_range (the effective group or a supplementary
+ * one). */
+static bool may_ping(struct sn_task *t, struct ns_stack *stack)
+{
+	long range[2];
+	if (ns_stack_sysctl_get(stack, "net.ipv4.ping_group_range", range, 2) !=
+	    2)
+		return false;
+	const struct sn_creds *c = &t->proc->creds;
+	if ((long)c->egid >= range[0] && (long)c->egid <= range[1])
+		return true;
+	for (int i = 0; i < c->ngroups; i++)
+		if ((long)c->groups[i] >= range[0] &&
+		    (long)c->groups[i] <= range[1])
+			return true;
+	return false;
+}
+
 int sn_inet_socket(struct sn_task *t, int domain, int type, int protocol,
 		   int flags, struct sn_file **out)
 {
 	struct ns_stack *stack = sn_net_stack(t->k);
 	if (stack == NULL)
 		return -EAFNOSUPPORT;
+	bool ping = (type & 0xf) == SOCK_DGRAM &&
+		    ((domain == AF_INET && protocol == IPPROTO_ICMP) ||
+		     (domain == AF_INET6 && protocol == IPPROTO_ICMPV6));
+	if (ping && !may_ping(t, stack))
+		return -EACCES;
 	struct ns_socket *ns;
 	int r = ns_socket_create(stack, domain, type, protocol, &ns);
 	if (r < 0)
@@ -184,10 +211,32 @@ static void inet_release(struct sn_file *f)
 
 /* ---- socket operations ---------------------------------------------- */
 
+/* inet_bind / __inet6_bind: a port below net.ipv4.ip_unprivileged_
+ * port_start needs CAP_NET_BIND_SERVICE (both families share it). */
+static bool may_bind_port(struct sn_task *t, const struct sockaddr *addr,
+			  socklen_t len)
+{
+	unsigned port = 0;
+	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		port = ntohs(((const struct sockaddr_in *)addr)->sin_port);
+	else if (addr->sa_family == AF_INET6 &&
+		 len >= sizeof(struct sockaddr_in6))
+		port = ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
+	long start;
+	if (port == 0 ||
+	    ns_stack_sysctl_get(sn_net_stack(t->k),
+				"net.ipv4.ip_unprivileged_port_start", &start,
+				1) != 1 ||
+	    (long)port >= start)
+		return true;
+	return sn_task_capable(t, 10 /* CAP_NET_BIND_SERVICE */);
+}
+
 static int inet_bind(struct sn_file *f, struct sn_task *t,
 		     const struct sockaddr *addr, socklen_t len)
 {
-	(void)t;
+	if (!may_bind_port(t, addr, len))
+		return -EACCES;
 	return ns_socket_bind(sock_of(f)->ns, addr, len);
 }
 

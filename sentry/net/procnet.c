@@ -1042,12 +1042,14 @@ static const struct {
 	{ .path = "net/ipv4/tcp_fin_timeout",
 	  .name = "net.ipv4.tcp_fin_timeout" },
 	/* Read-only facts of the sandbox's stack: it does not forward,
-	 * sends with Linux's default TTL, lets every group open ping
-	 * sockets (the sandbox's own stack has nothing to protect from
-	 * them), and dual-stack sockets are the default. */
+	 * sends with Linux's default TTL, and dual-stack sockets are the
+	 * default. */
 	{ .path = "net/ipv4/ip_forward", .fixed = "0" },
 	{ .path = "net/ipv4/ip_default_ttl", .fixed = "64" },
-	{ .path = "net/ipv4/ping_group_range", .fixed = "0\t2147483647" },
+	{ .path = "net/ipv4/ping_group_range",
+	  .name = "net.ipv4.ping_group_range" },
+	{ .path = "net/ipv4/ip_unprivileged_port_start",
+	  .name = "net.ipv4.ip_unprivileged_port_start" },
 	{ .path = "net/ipv6/bindv6only", .fixed = "0" },
 };
 #define NSYS (sizeof(sys_map) / sizeof(sys_map[0]))
@@ -1075,6 +1077,7 @@ const char *const sn_sysctl_net_files[] = {
 	"net/ipv4/ip_forward",
 	"net/ipv4/ip_default_ttl",
 	"net/ipv4/ping_group_range",
+	"net/ipv4/ip_unprivileged_port_start",
 	"net/ipv6/bindv6only",
 	NULL,
 };
@@ -1194,7 +1197,15 @@ static bool is_space(char c)
 ssize_t sn_sysctl_net_write(struct sn_task *t, const char *rel, const char *buf,
 			    size_t len)
 {
-	struct ns_stack *s = sn_net_stack(t->k);
+	if (!sn_task_capable(t, 12 /* CAP_NET_ADMIN */))
+		return -EPERM;
+	return sn_sysctl_net_set(t->k, rel, buf, len);
+}
+
+ssize_t sn_sysctl_net_set(struct sn_kernel *k, const char *rel, const char *buf,
+			  size_t len)
+{
+	struct ns_stack *s = sn_net_stack(k);
 	if (s == NULL)
 		return -ENOENT;
 	size_t i;
@@ -1205,8 +1216,6 @@ ssize_t sn_sysctl_net_write(struct sn_task *t, const char *rel, const char *buf,
 	const char *name = sys_map[i].name;
 	const struct ns_sysctl_desc *d = ns_sysctl_find(name);
 	if (d == NULL || !d->writable)
-		return -EPERM;
-	if (!sn_task_capable(t, 12 /* CAP_NET_ADMIN */))
 		return -EPERM;
 	if (len == 0)
 		return 0;

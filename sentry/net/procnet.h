@@ -57,5 +57,9 @@ int sn_sysctl_net_read(struct sn_kernel *k, const char *rel, char **data,
  * value. */
 ssize_t sn_sysctl_net_write(struct sn_task *t, const char *rel, const char *buf,
 			    size_t len);
+/* The same write on the sandbox's behalf (an OCI config's linux.sysctl),
+ * without a process's capability check. */
+ssize_t sn_sysctl_net_set(struct sn_kernel *k, const char *rel,
+			  const char *buf, size_t len);
 
 #endif

@@ -476,22 +476,34 @@ SYSCALL(uname)
 	strcpy(u.release, "4.4.0");
 	strcpy(u.version, "#1 SMP Sun Jan 10 15:06:54 PST 2016");
 	strcpy(u.machine, "x86_64");
-	strcpy(u.domainname, "(none)");
+	snprintf(u.domainname, sizeof(u.domainname), "%s", t->k->domainname);
 	return sn_ret(sc, sn_copy_out(t, sc->a[0], &u, sizeof(u)));
+}
+
+/* sethostname and setdomainname: a name of at most 64 bytes, not
+ * NUL-terminated in the caller's memory (kernel/sys.c). */
+static long set_uts_name(struct sn_task *t, struct sn_sc *sc, char *dst)
+{
+	if (t->proc->creds.euid != 0)
+		return -EPERM;
+	size_t len = sc->a[1];
+	if (len > 64)
+		return -EINVAL;
+	char name[65] = { 0 };
+	if (sn_copy_in(t, sc->a[0], name, len) < 0)
+		return -EFAULT;
+	memcpy(dst, name, len + 1);
+	return 0;
 }
 
 SYSCALL(sethostname)
 {
-	if (t->proc->creds.euid != 0)
-		return sn_ret(sc, -EPERM);
-	size_t len = sc->a[1];
-	if (len >= sizeof(t->k->hostname))
-		return sn_ret(sc, -EINVAL);
-	char name[65] = { 0 };
-	if (sn_copy_in(t, sc->a[0], name, len) < 0)
-		return sn_ret(sc, -EFAULT);
-	memcpy(t->k->hostname, name, len + 1);
-	return sn_ret(sc, 0);
+	return sn_ret(sc, set_uts_name(t, sc, t->k->hostname));
+}
+
+SYSCALL(setdomainname)
+{
+	return sn_ret(sc, set_uts_name(t, sc, t->k->domainname));
 }
 
 SYSCALL(sysinfo)

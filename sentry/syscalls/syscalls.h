@@ -170,6 +170,7 @@ SYSCALL(setrlimit);
 SYSCALL(prlimit64);
 SYSCALL(uname);
 SYSCALL(sethostname);
+SYSCALL(setdomainname);
 SYSCALL(sysinfo);
 SYSCALL(getrandom);
 SYSCALL(prctl);

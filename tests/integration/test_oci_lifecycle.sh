@@ -349,3 +349,21 @@ loopback_only() {
 	[[ $out == $'lo-ok\n1' ]]
 }
 check "a new network namespace gives a loopback-only stack" loopback_only
+
+# ---- sysctls and names -----------------------------------------------------
+
+sysctls() {
+	local b out
+	b=$(bundle sysctl "
+c['linux']['sysctl'] = {'net.ipv4.ip_unprivileged_port_start': '0', 'net.core.somaxconn': '777', 'net.ipv4.ping_group_range': '0 0'}
+c['domainname'] = 'example.org'
+c['process']['user'] = {'uid': 1000, 'gid': 1000}
+c['process']['args'] = ['sh', '-c', 'cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/domainname; nc -l -p 80 & sleep 0.3; netstat -ltn | grep -c :80; ping -c1 -W1 127.0.0.1 >/dev/null 2>&1 || echo no-ping']
+") || return 1
+	out=$(R run --bundle "$b" sc1) || return 1
+	echo "$out"
+	[[ $out == $'777\n0\nexample.org\n1\nno-ping' ]] || return 1
+	b=$(bundle badsysctl "c['linux']['sysctl'] = {'kernel.shmmax': '1'}") || return 1
+	R run --bundle "$b" sc2 2>&1 | grep -q 'linux.sysctl: `kernel.shmmax`: not supported'
+}
+check "linux.sysctl: net keys applied (unprivileged ports, somaxconn, ping groups), others refused; domainname" sysctls

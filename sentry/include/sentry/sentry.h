@@ -31,6 +31,12 @@ struct sn_mount_spec {
 	mode_t tmpfs_mode;   /* its root's permissions; 0: 01777 */
 };
 
+/* One sysctl: "net.core.somaxconn" = "1024". */
+struct sn_sysctl {
+	const char *key;
+	const char *value;
+};
+
 /* A resource limit the first process starts with (OCI process.rlimits);
  * the others are the Sentry's own. */
 struct sn_rlimit {
@@ -101,6 +107,12 @@ struct sn_config {
 	bool strace;   /* log each syscall to strace_fd */
 	int strace_fd; /* borrowed */
 	const char *hostname;
+	const char *domainname; /* NULL: "(none)" */
+	/* Sysctls to set before the first process runs (an OCI config's
+	 * linux.sysctl): those the sandbox has below /proc/sys; any other
+	 * fails sn_run. Borrowed. */
+	const struct sn_sysctl *sysctls;
+	size_t nsysctls;
 	uid_t uid; /* the application's virtual credentials */
 	gid_t gid;
 	const gid_t *groups; /* supplementary groups; borrowed */
