@@ -231,7 +231,9 @@ struct tcp_sock {
 	uint8_t snd_wscale;
 	uint16_t mss_clamp; /* peer's MSS option, or the default */
 	uint16_t advmss;    /* the MSS we announce */
-	uint16_t mss_cache; /* payload per segment now (options excluded) */
+	uint16_t mss_cache; /* payload per segment now (options excluded),
+			     * at most half the peer's largest window */
+	uint16_t mss_path;  /* the same before that bound (the path's) */
 	uint16_t user_mss;  /* TCP_MAXSEG */
 	uint32_t ts_recent; /* RFC 7323 4.3 TS.Recent */
 	uint64_t ts_recent_stamp;
