@@ -787,8 +787,9 @@ static uint32_t write_xmit(struct tcp_sock *tp, uint32_t limit_segs,
 			.flags = TCPHDR_ACK | (fin ? TCPHDR_FIN : 0),
 			.gso_size = len > mss ? (uint16_t)mss : 0
 		};
-		/* PSH ends a write's data; a bare FIN carries none (Linux). */
-		if (len && seq + len == tp->sndq.end_seq)
+		/* PSH ends a write's data; a bare FIN carries none (Linux).
+		 * A window probe's data is pushed too (tcp_write_wakeup). */
+		if (len && (seq + len == tp->sndq.end_seq || how == XMIT_FORCE))
 			s.flags |= TCPHDR_PSH;
 		bool was_idle = tp->sb.count == 0;
 		uint32_t records = tp->sb.count;

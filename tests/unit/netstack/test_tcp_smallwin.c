@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <cmocka.h>
 
 #include "netstack/link.h"
@@ -158,8 +160,8 @@ static void test_synack_window_in_segments_less_timestamps(void **state)
 
 /* The peer's window is closed: two bare probes, backing off. It opens
  * to less than a segment: the next probe (still backed off, Linux
- * tcp_ack_probe) carries what fits, and then the persist state is over:
- * that data's retransmission waits one unbacked RTO (Linux
+ * tcp_ack_probe) carries what fits, pushed, and then the persist state is
+ * over: that data's retransmission waits one unbacked RTO (Linux
  * tcp_send_probe0 clears icsk_backoff), and only the bare probes count as
  * TCPWinProbe. */
 static void test_probe_with_data_ends_backoff(void **state)
@@ -186,6 +188,7 @@ static void test_probe_with_data_ends_backoff(void **state)
 	assert_int_equal(wait_seg(&p, &c, &s, 10 * SEC), 4 * rto);
 	assert_int_equal(s.seq, c.stack_seq);
 	assert_int_equal(s.len, 300);
+	assert_int_equal(s.flags, TP_ACK | TP_PSH); /* tcp_write_wakeup */
 	assert_int_equal(nt_stat(tp_stack(&p), "TcpExt.TCPWinProbe"), 2);
 	/* Lost: retransmitted after one RTO, not four. */
 	uint64_t gap = wait_seg(&p, &c, &s, 10 * SEC);
@@ -367,6 +370,91 @@ static void test_no_storm_on_duplicate_acks_reno(void **state)
 	dupack_storm(TP_OPT_TS, STORM_WOBBLE);
 }
 
+static int getint(struct ns_socket *s, int name)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+	assert_int_equal(ns_socket_getsockopt(s, SOL_SOCKET, name, &v, &len),
+			 0);
+	return v;
+}
+
+static void setint(struct ns_socket *s, int name, int v)
+{
+	assert_int_equal(
+		ns_socket_setsockopt(s, SOL_SOCKET, name, &v, sizeof(v)), 0);
+}
+
+/* Linux tcp_set_rcvlowat: SO_RCVLOWAT is capped at half an SO_RCVBUF
+ * buffer (or half of tcp_rmem[2]), and an unlocked buffer grows to twice
+ * the mark. */
+static void test_rcvlowat_capped_buffer_grown(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	struct tp_conn c;
+	tp_establish(&p, &c, true, TP_OPT_TS);
+	setint(c.s, SO_RCVLOWAT, 100000);
+	assert_int_equal(getint(c.s, SO_RCVLOWAT), 100000);
+	assert_int_equal(getint(c.s, SO_RCVBUF), 200000);
+	setint(c.s, SO_RCVLOWAT, 1000000000);
+	assert_int_equal(getint(c.s, SO_RCVLOWAT), 6291456 / 2);
+	assert_int_equal(getint(c.s, SO_RCVBUF), 6291456);
+	setint(c.s, SO_RCVLOWAT, 0);
+	assert_int_equal(getint(c.s, SO_RCVLOWAT), 1);
+	/* Locked: capped, the buffer stays. */
+	setint(c.s, SO_RCVBUF, 16384);
+	setint(c.s, SO_RCVLOWAT, 100000);
+	assert_int_equal(getint(c.s, SO_RCVLOWAT), 16384);
+	assert_int_equal(getint(c.s, SO_RCVBUF), 32768);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
+/* Linux tcp_epollin_ready: below SO_RCVLOWAT the socket is readable all
+ * the same once the buffer is nearly full or the window left cannot take
+ * another segment: the mark cannot be reached (small segments cost more
+ * buffer than they carry), and waiting would hang the reader (poll never
+ * returns) and stall the sender. */
+static void test_rcvlowat_readable_when_window_is_spent(void **state)
+{
+	(void)state;
+	struct tp_peer p;
+	tp_init(&p, false, 5000, 80);
+	p.rcvbuf = 16384; /* 32 KiB of buffer, the mark at most 16 KiB */
+	struct tp_conn c;
+	tp_establish(&p, &c, true, TP_OPT_TS);
+	setint(c.s, SO_RCVLOWAT, 16384);
+	assert_int_equal(getint(c.s, SO_RCVLOWAT), 16384);
+	/* 700-byte segments: the buffer fills by what they cost, not what
+	 * they carry, and the window closes with less than the mark
+	 * queued. */
+	const uint32_t len = 700;
+	memset(buf, 'd', len);
+	struct tp_seg s;
+	uint32_t right = c.peer_seq + 15000;
+	/* Less than the mark with room left: not readable. */
+	tp_csend(&p, &c, TP_ACK, buf, len);
+	while (tp_recv(&p, &s))
+		right = s.ack + s.win;
+	assert_int_equal(ns_socket_poll(c.s) & EPOLLIN, 0);
+	/* Fill the window in segments that cost more than they carry. */
+	for (int i = 0; i < 200 && right - c.peer_seq >= len; i++) {
+		tp_csend(&p, &c, TP_ACK, buf, len);
+		tp_advance(&p, 50 * MS);
+		while (tp_recv(&p, &s))
+			right = s.ack + s.win;
+	}
+	int queued = 0;
+	assert_int_equal(ns_socket_ioctl(c.s, FIONREAD, &queued), 0);
+	assert_true(right - c.peer_seq < len);
+	assert_true(queued < 16384);
+	assert_true(ns_socket_poll(c.s) & EPOLLIN);
+	tp_conn_close(&c);
+	tp_free(&p);
+}
+
 /* ---- Two stacks ----------------------------------------------------------- */
 
 /* What crossed the link, per direction, for the assertions. */
@@ -516,6 +604,8 @@ int main(void)
 		cmocka_unit_test(test_sub_tick_rtt_sample_ends_backoff),
 		cmocka_unit_test(test_no_storm_on_duplicate_acks_sack),
 		cmocka_unit_test(test_no_storm_on_duplicate_acks_reno),
+		cmocka_unit_test(test_rcvlowat_capped_buffer_grown),
+		cmocka_unit_test(test_rcvlowat_readable_when_window_is_spent),
 		cmocka_unit_test(test_shrunk_rcvbuf_after_accept),
 		cmocka_unit_test(test_smallest_rcvbuf_after_accept),
 	};
