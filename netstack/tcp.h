@@ -390,8 +390,12 @@ void ns_tcp_syn_setup(struct tcp_sock *tp);
 /* Sets up the parts of a connection that depend on the route and the
  * peer: MSS, window clamp and scale, buffers, timestamps offset. */
 void ns_tcp_init_connection(struct tcp_sock *tp);
-/* The MSS now: path MTU, peer's MSS, options. Updates mss_cache. */
+/* The MSS now: path MTU, peer's MSS, options, at most half the peer's
+ * largest window. Updates mss_cache and mss_path. */
 uint32_t ns_tcp_current_mss(struct tcp_sock *tp);
+/* The peer's largest window grew: mss_cache follows from the path's MSS
+ * last computed, without a route lookup (Linux tcp_sync_mss). */
+void ns_tcp_sync_mss(struct tcp_sock *tp);
 /* The payload of a data segment now: the MSS less the SACK blocks it
  * would carry. */
 uint32_t ns_tcp_send_mss(struct tcp_sock *tp);

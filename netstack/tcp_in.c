@@ -172,7 +172,7 @@ static uint32_t update_window(struct tcp_sock *tp, const struct tcp_seg *seg)
 				/* The segment size follows (Linux
 				 * tcp_sync_mss, tcp_bound_to_half_wnd). */
 				tp->max_window = nwin;
-				ns_tcp_current_mss(tp);
+				ns_tcp_sync_mss(tp);
 			}
 		}
 		return flag;
@@ -448,7 +448,7 @@ static void tlp_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 static void ack_probe(struct tcp_sock *tp)
 {
 	uint32_t unsent = tp->sndq.end_seq - tp->snd_nxt;
-	uint32_t need = ns_tcp_send_mss(tp);
+	uint32_t need = tp->mss_cache;
 	if (unsent < need)
 		need = unsent;
 	if (need == 0)

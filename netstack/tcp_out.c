@@ -51,6 +51,11 @@ static uint32_t bound_to_half_wnd(const struct tcp_sock *tp, uint32_t mss)
 	return cutoff > floor ? cutoff : floor;
 }
 
+void ns_tcp_sync_mss(struct tcp_sock *tp)
+{
+	tp->mss_cache = (uint16_t)bound_to_half_wnd(tp, tp->mss_path);
+}
+
 uint32_t ns_tcp_current_mss(struct tcp_sock *tp)
 {
 	uint32_t mss = path_room(tp) - TCP_HDR_LEN;
