@@ -663,7 +663,7 @@ static int tcp_init(struct ns_sock *sk)
 	 * peer's segment size (ns_tcp_init_connection refines it). */
 	ns_tcp_delack_init(&tp->delack, TCP_DEFAULT_MSS);
 	tp->mss_clamp = TCP_DEFAULT_MSS;
-	tp->mss_cache = TCP_DEFAULT_MSS;
+	tp->mss_cache = tp->mss_path = TCP_DEFAULT_MSS;
 	tp->keepidle = sys->tcp_keepalive_time;
 	tp->keepintvl = sys->tcp_keepalive_intvl;
 	tp->keepcnt = sys->tcp_keepalive_probes;
@@ -703,7 +703,7 @@ static void forget_connection(struct tcp_sock *tp)
 	tp->irs = tp->rcv_nxt = tp->copied_seq = 0;
 	tp->ts_ok = tp->sack_ok = tp->wscale_ok = false;
 	tp->snd_wscale = 0;
-	tp->mss_clamp = tp->mss_cache = TCP_DEFAULT_MSS;
+	tp->mss_clamp = tp->mss_cache = tp->mss_path = TCP_DEFAULT_MSS;
 	tp->ts_recent = tp->rcv_rtt_last_tsecr = 0;
 	tp->ts_recent_stamp = 0;
 	tp->fin_queued = tp->fin_sent = false;

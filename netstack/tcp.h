@@ -231,7 +231,9 @@ struct tcp_sock {
 	uint8_t snd_wscale;
 	uint16_t mss_clamp; /* peer's MSS option, or the default */
 	uint16_t advmss;    /* the MSS we announce */
-	uint16_t mss_cache; /* payload per segment now (options excluded) */
+	uint16_t mss_cache; /* payload per segment now (options excluded),
+			     * at most half the peer's largest window */
+	uint16_t mss_path;  /* the same before that bound (the path's) */
 	uint16_t user_mss;  /* TCP_MAXSEG */
 	uint32_t ts_recent; /* RFC 7323 4.3 TS.Recent */
 	uint64_t ts_recent_stamp;
@@ -388,8 +390,12 @@ void ns_tcp_syn_setup(struct tcp_sock *tp);
 /* Sets up the parts of a connection that depend on the route and the
  * peer: MSS, window clamp and scale, buffers, timestamps offset. */
 void ns_tcp_init_connection(struct tcp_sock *tp);
-/* The MSS now: path MTU, peer's MSS, options. Updates mss_cache. */
+/* The MSS now: path MTU, peer's MSS, options, at most half the peer's
+ * largest window. Updates mss_cache and mss_path. */
 uint32_t ns_tcp_current_mss(struct tcp_sock *tp);
+/* The peer's largest window grew: mss_cache follows from the path's MSS
+ * last computed, without a route lookup (Linux tcp_sync_mss). */
+void ns_tcp_sync_mss(struct tcp_sock *tp);
 /* The payload of a data segment now: the MSS less the SACK blocks it
  * would carry. */
 uint32_t ns_tcp_send_mss(struct tcp_sock *tp);

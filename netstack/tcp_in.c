@@ -168,8 +168,12 @@ static uint32_t update_window(struct tcp_sock *tp, const struct tcp_seg *seg)
 		tp->snd_wl1 = seg->seq;
 		if (tp->snd_wnd != nwin) {
 			tp->snd_wnd = nwin;
-			if (nwin > tp->max_window)
+			if (nwin > tp->max_window) {
+				/* The segment size follows (Linux
+				 * tcp_sync_mss, tcp_bound_to_half_wnd). */
 				tp->max_window = nwin;
+				ns_tcp_sync_mss(tp);
+			}
 		}
 		return flag;
 	}
@@ -183,20 +187,35 @@ static void rtt_from_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 {
 	uint64_t now = tp->sk.stack->now;
 	uint64_t rtt = 0;
+	bool have = false;
 	/* Karn (RFC 6298 3): only never-retransmitted segments; Linux takes
 	 * the oldest one newly acknowledged, else the newest SACKed. */
-	if (d->first_clean_ns)
-		rtt = now - d->first_clean_ns;
-	else if (tp->ts_ok && (seg->opts.present & TCP_OPT_F_TS) &&
-		 seg->opts.ts_ecr && d->acked) {
+	if (d->first_clean_ns) {
+		/* Stamps run ahead of the clock within a tick (tcp_sack.h). */
+		rtt = now > d->first_clean_ns ? now - d->first_clean_ns : 0;
+		have = true;
+	} else if (tp->ts_ok && (seg->opts.present & TCP_OPT_F_TS) &&
+		   seg->opts.ts_ecr && d->acked) {
 		/* RFC 7323 4.1: the echo is unambiguous. */
 		uint32_t ticks =
 			ns_tcp_ts_now(now, tp->ts_off) - seg->opts.ts_ecr;
-		if (ticks < 0x7fffffffu)
-			rtt = (uint64_t)ticks * (NS_SEC / TCP_TS_HZ);
+		if (ticks < 0x7fffffffu) {
+			/* Within the clock's tick: one tick (Linux
+			 * tcp_ack_update_rtt). */
+			rtt = (uint64_t)(ticks ? ticks : 1) *
+			      (NS_SEC / TCP_TS_HZ);
+			have = true;
+		}
 	}
+	/* A sample below the clock's resolution (a zero-delay link, an ACK
+	 * in the tick of its segment) is still a sample: RFC 6298 5.7 and
+	 * Linux reset the backoff on every valid one, so an ACK of a
+	 * retransmission or of a probe's data on loopback ends the backoff
+	 * of the timeouts before it. */
+	if (have && rtt == 0)
+		rtt = 1;
 	*sample = rtt;
-	if (rtt)
+	if (have)
 		ns_tcp_rtt_sample(&tp->rtt, rtt, now);
 }
 
@@ -280,10 +299,18 @@ static void arm_reo_timer(struct tcp_sock *tp, uint64_t timeout)
 		       tp->sk.stack->now + timeout + 2 * NS_MSEC);
 }
 
-/* RACK on the SACK scoreboard (RFC 8985 6.2 step 5). */
-static uint32_t rack_detect(struct tcp_sock *tp)
+/* RACK on the SACK scoreboard (RFC 8985 6.2 step 5). On an ACK only when
+ * it delivered something (Linux tcp_rack_mark_lost): a duplicate ACK
+ * with nothing new, such as a receiver's answer to each retransmission
+ * it drops, must not mark the retransmission lost again, which over a
+ * path faster than the clock's resolution would retransmit it once per
+ * duplicate; the reordering timer (timer) always looks. */
+static uint32_t rack_detect(struct tcp_sock *tp, bool timer)
 {
 	bool in_rec = tp->cc.state >= NS_CA_RECOVERY;
+	if (!timer && !tp->rack.advanced)
+		return 0;
+	tp->rack.advanced = false;
 	if (!in_rec && tp->sb.sacked_out == 0)
 		return 0;
 	uint64_t reo =
@@ -300,7 +327,7 @@ static uint32_t rack_detect(struct tcp_sock *tp)
 /* The RACK reordering timer fired (RFC 8985 6.3). */
 void ns_tcp_rack_timeout(struct tcp_sock *tp)
 {
-	uint32_t lost = rack_detect(tp);
+	uint32_t lost = rack_detect(tp, true);
 	if (lost && tp->cc.state < NS_CA_RECOVERY)
 		enter_recovery(tp);
 	ns_tcp_push(tp);
@@ -317,7 +344,7 @@ static void recovery(struct tcp_sock *tp, const struct tcp_seg *seg,
 	struct ns_stack *stack = tp->sk.stack;
 	struct tcp_cc *cc = &tp->cc;
 	uint32_t newly_lost =
-		tp->sack_ok ? rack_detect(tp) : reno_detect(tp, flag);
+		tp->sack_ok ? rack_detect(tp, false) : reno_detect(tp, flag);
 	if (d->dsack && tp->undo_marker && tp->undo_retrans > 0 &&
 	    seq_gt(d->dsack_range.end, tp->undo_marker))
 		tp->undo_retrans--;
@@ -413,12 +440,37 @@ static void tlp_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 	}
 }
 
+/* Linux tcp_ack_probe: an ACK while nothing is in flight and data waits
+ * for the window. When the window now takes the next segment, the persist
+ * state ends (no backoff carries over to the data's RTO; the push that
+ * follows sends it); otherwise the next probe is due a backed-off timeout
+ * from this ACK. */
+static void ack_probe(struct tcp_sock *tp)
+{
+	uint32_t unsent = tp->sndq.end_seq - tp->snd_nxt;
+	uint32_t need = tp->mss_cache;
+	if (unsent < need)
+		need = unsent;
+	if (need == 0)
+		need = 1; /* a FIN alone needs a byte of window */
+	uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
+	if (seq_geq(wnd_end, tp->snd_nxt + need)) {
+		tp->rtt.backoff = 0;
+		if (tp->rtx_kind == TCP_RTX_PROBE0)
+			ns_tcp_rtx_cancel(tp);
+		return;
+	}
+	ns_tcp_rtx_arm(tp, TCP_RTX_PROBE0,
+		       tp->sk.stack->now + ns_tcp_rtt_timeout(&tp->rtt));
+}
+
 /* Linux tcp_ack. Returns false when the segment must be dropped. */
 static bool tcp_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 		    uint32_t *flagp)
 {
 	struct ns_stack *stack = tp->sk.stack;
 	uint32_t prior_una = tp->snd_una;
+	uint32_t prior_packets = tp->sb.count;
 	uint32_t flag = 0;
 	/* RFC 9293 3.10.7.4 / RFC 5961 5.2: an ACK of data not yet sent. */
 	if (seq_gt(seg->ack, tp->snd_nxt)) {
@@ -488,9 +540,16 @@ static bool tcp_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 	} else if (!tp->sack_ok && seg->len == 0 &&
 		   !(seg->flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
 		   !(flag & ACK_WIN_UPDATE) && tp->sb.count > 0) {
-		/* RFC 5681 2 duplicate ACK; emulates a SACK for pipe. */
+		/* RFC 5681 2 duplicate ACK; emulates a SACK for pipe. After
+		 * a timeout it says that data sent since left the network
+		 * only if some was (Linux tcp_process_loss): the duplicates
+		 * a receiver sends for the retransmissions it drops must not
+		 * clock out the rest of the window, one segment per
+		 * duplicate, at the speed of the path. */
 		flag |= ACK_DUP;
-		if (tp->reno_dupacks + 1 < tp->sb.count)
+		if (tp->reno_dupacks + 1 < tp->sb.count &&
+		    (tp->cc.state != NS_CA_LOSS ||
+		     seq_gt(tp->snd_nxt, tp->high_seq)))
 			tp->reno_dupacks++;
 	}
 	if (seq_gt(seg->ack, prior_una) || d.sacked)
@@ -509,7 +568,9 @@ static bool tcp_ack(struct tcp_sock *tp, const struct tcp_seg *seg,
 	(void)prior_sacked;
 	recovery(tp, seg, flag, &d, delivered, prior_in_flight, rtt);
 	tlp_ack(tp, seg, flag, &d);
-	if (tp->snd_una == tp->snd_nxt || (flag & ACK_UNA_ADVANCED))
+	if (prior_packets == 0 && ns_tcp_data_waiting(tp))
+		ack_probe(tp);
+	else if (tp->snd_una == tp->snd_nxt || (flag & ACK_UNA_ADVANCED))
 		ns_tcp_rearm_rto(tp);
 	if (flag & ACK_UNA_ADVANCED) {
 		ns_tcp_sndbuf_expand(tp);

@@ -244,6 +244,22 @@ ssize_t ns_tcp_recvmsg(struct ns_sock *sk, struct msghdr *msg, int flags,
 
 /* ---- Readiness (Linux tcp_poll) -------------------------------------------- */
 
+/* Linux tcp_epollin_ready: SO_RCVLOWAT's bytes are there, or waiting for
+ * them is pointless: the buffer is nearly full (tcp_rmem_pressure, 7/8)
+ * or the window left cannot take another of the peer's segments. */
+static bool epollin_ready(const struct tcp_sock *tp, uint32_t target)
+{
+	uint32_t avail = tp->rcvq.inq.bytes;
+	if (avail == 0)
+		return false;
+	if (avail >= target)
+		return true;
+	uint32_t rcvbuf = (uint32_t)tp->sk.rcvbuf;
+	if (tp->rcvq.mem > rcvbuf - rcvbuf / 8)
+		return true;
+	return ns_tcp_receive_window(&tp->rwin) <= tp->delack.rcv_mss;
+}
+
 uint32_t ns_tcp_poll(struct ns_sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -257,7 +273,7 @@ uint32_t ns_tcp_poll(struct ns_sock *sk)
 		ev |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (sk->state != NS_TCP_SYN_SENT && sk->state != NS_TCP_SYN_RECV) {
 		uint32_t lowat = sk->rcvlowat > 0 ? (uint32_t)sk->rcvlowat : 1;
-		if (tp->rcvq.inq.bytes >= lowat ||
+		if (epollin_ready(tp, lowat) ||
 		    (tp->rcvq.inq.bytes && (sk->shutdown & NS_SHUT_RD)))
 			ev |= EPOLLIN | EPOLLRDNORM;
 		if (!(sk->shutdown & NS_SHUT_WR)) {

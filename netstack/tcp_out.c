@@ -34,6 +34,28 @@ static uint32_t path_room(struct tcp_sock *tp)
 	return d->mtu - ip_hdr_len(&tp->sk);
 }
 
+/* Linux tcp_bound_to_half_wnd: a segment is at most half the largest
+ * window the peer offered (all of it when that is below the default MSS),
+ * so that a receiver whose window is smaller than the path's MSS (a
+ * loopback MSS of 65483 against a 64 KB buffer) still gets full segments
+ * rather than being left to the sender's SWS avoidance and the persist
+ * timer (RFC 9293 3.8.6.2.1: Fs = 1/2). The floor is Linux's 68-byte
+ * datagram less the headers. */
+static uint32_t bound_to_half_wnd(const struct tcp_sock *tp, uint32_t mss)
+{
+	uint32_t cutoff = tp->max_window > TCP_DEFAULT_MSS ? tp->max_window / 2
+							   : tp->max_window;
+	if (cutoff == 0 || mss <= cutoff)
+		return mss;
+	uint32_t floor = 68 - TCP_HDR_LEN - (tp->ts_ok ? TCP_TS_LEN : 0);
+	return cutoff > floor ? cutoff : floor;
+}
+
+void ns_tcp_sync_mss(struct tcp_sock *tp)
+{
+	tp->mss_cache = (uint16_t)bound_to_half_wnd(tp, tp->mss_path);
+}
+
 uint32_t ns_tcp_current_mss(struct tcp_sock *tp)
 {
 	uint32_t mss = path_room(tp) - TCP_HDR_LEN;
@@ -45,6 +67,8 @@ uint32_t ns_tcp_current_mss(struct tcp_sock *tp)
 		mss = TCP_MIN_MSS;
 	if (tp->ts_ok)
 		mss -= TCP_TS_LEN;
+	tp->mss_path = (uint16_t)mss;
+	mss = bound_to_half_wnd(tp, mss);
 	tp->mss_cache = (uint16_t)mss;
 	return mss;
 }
@@ -358,9 +382,15 @@ void ns_tcp_syn_setup(struct tcp_sock *tp)
 	else
 		tp->rwin.rcv_wscale = 0;
 	/* Linux 6.1 tcp_select_initial_window: the buffer's space in whole
-	 * segments, at most 65535 (64240 for the defaults). */
+	 * segments, at most 65535. The segments are the MSS we announce for
+	 * a SYN (64240 for the defaults, tcp_connect_init), less the
+	 * timestamp option when the SYN-ACK agrees to it (65160,
+	 * tcp_openreq_init_rwin). */
+	uint32_t seg = advmss;
+	if (tp->sk.state != NS_TCP_SYN_SENT && tp->ts_ok)
+		seg -= TCP_TS_LEN;
 	uint32_t space = ns_tcp_win_from_space((uint32_t)tp->sk.rcvbuf);
-	uint32_t win = ns_tcp_initial_window(space, advmss);
+	uint32_t win = ns_tcp_initial_window(space, seg);
 	tp->rwin.rcv_wnd = win;
 	tp->rwin.rcv_ssthresh = win;
 	tp->rwin.window_clamp = ns_tcp_win_from_space(
@@ -533,8 +563,10 @@ void ns_tcp_send_cookie_synack(struct tcp_sock *lp, const struct tcp_seg *seg)
 			o.present |= TCP_OPT_F_SACK_PERM;
 	}
 	(void)mss;
+	/* As ns_tcp_syn_setup: whole segments, timestamps excluded. */
 	uint32_t space = ns_tcp_win_from_space((uint32_t)lp->sk.rcvbuf);
-	uint32_t win = ns_tcp_initial_window(space, advmss);
+	uint32_t win = ns_tcp_initial_window(
+		space, advmss - ((o.present & TCP_OPT_F_TS) ? TCP_TS_LEN : 0));
 	reply(stack, seg, isn, seg->seq + 1, TCPHDR_SYN | TCPHDR_ACK,
 	      (uint16_t)win, &o, true, ns_sock_ttl(&lp->sk, &seg->saddr),
 	      lp->sk.tos, oif);
@@ -553,7 +585,9 @@ void ns_tcp_sndbuf_expand(struct tcp_sock *tp)
 {
 	if (tp->sndbuf_locked)
 		return;
-	uint32_t want = ns_tcp_sndbuf_target(tp->cc.cwnd, tp->mss_cache,
+	/* The path's segment, not the one bounded by the peer's window:
+	 * Linux sizes the buffer by max(mss_clamp, mss_cache). */
+	uint32_t want = ns_tcp_sndbuf_target(tp->cc.cwnd, tp->mss_path,
 					     tp->sk.stack->sysctl.tcp_wmem[2]);
 	if (want > (uint32_t)tp->sk.sndbuf)
 		tp->sk.sndbuf = (int)want;
@@ -758,8 +792,9 @@ static uint32_t write_xmit(struct tcp_sock *tp, uint32_t limit_segs,
 			.flags = TCPHDR_ACK | (fin ? TCPHDR_FIN : 0),
 			.gso_size = len > mss ? (uint16_t)mss : 0
 		};
-		/* PSH ends a write's data; a bare FIN carries none (Linux). */
-		if (len && seq + len == tp->sndq.end_seq)
+		/* PSH ends a write's data; a bare FIN carries none (Linux).
+		 * A window probe's data is pushed too (tcp_write_wakeup). */
+		if (len && (seq + len == tp->sndq.end_seq || how == XMIT_FORCE))
 			s.flags |= TCPHDR_PSH;
 		bool was_idle = tp->sb.count == 0;
 		uint32_t records = tp->sb.count;

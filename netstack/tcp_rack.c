@@ -32,6 +32,7 @@ void ns_tcp_rack_on_ack(struct tcp_rack *rack, const struct tcp_sb_delivery *d,
 		uint64_t rtt =
 			now > d->rack_xmit_ns ? now - d->rack_xmit_ns : 0;
 		if (!(d->rack_retrans && rtt < min_rtt)) {
+			rack->advanced = true;
 			rack->rtt = rtt;
 			if (sent_after(d->rack_xmit_ns, d->rack_end,
 				       rack->xmit_ns, rack->end_seq) ||

@@ -24,6 +24,10 @@ struct tcp_rack {
 	uint64_t xmit_ns; /* RACK.xmit_ts: most recent delivered send */
 	uint32_t end_seq; /* RACK.end_seq */
 	uint64_t rtt;	  /* RACK.rtt */
+	/* A delivery was noted since the last loss detection on an ACK
+	 * (Linux rack.advanced): an ACK that delivers nothing new cannot
+	 * reveal a loss. */
+	bool advanced;
 	bool reordering_seen;
 	uint8_t reo_wnd_mult;
 	uint8_t reo_wnd_persist;
@@ -35,7 +39,7 @@ void ns_tcp_rack_init(struct tcp_rack *rack);
 
 /* RFC 8985 6.2 steps 2-4 for one ACK: d is what it delivered, now its
  * arrival, min_rtt the connection's minimum RTT, snd_una/snd_nxt after
- * it. */
+ * it. Sets advanced when it delivered a transmission RACK can use. */
 void ns_tcp_rack_on_ack(struct tcp_rack *rack, const struct tcp_sb_delivery *d,
 			uint64_t now, uint64_t min_rtt, uint32_t snd_una,
 			uint32_t snd_nxt);

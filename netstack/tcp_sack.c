@@ -121,6 +121,12 @@ static int sb_grow(struct tcp_sb *sb)
 	return 0;
 }
 
+static uint64_t xmit_stamp(struct tcp_sb *sb, uint64_t now)
+{
+	sb->last_xmit_ns = now > sb->last_xmit_ns ? now : sb->last_xmit_ns + 1;
+	return sb->last_xmit_ns;
+}
+
 int ns_tcp_sb_sent(struct tcp_sb *sb, uint32_t seq, uint32_t end, uint64_t now)
 {
 	if (sb->count == sb->cap) {
@@ -129,7 +135,9 @@ int ns_tcp_sb_sent(struct tcp_sb *sb, uint32_t seq, uint32_t end, uint64_t now)
 			return r;
 	}
 	struct tcp_rec *rec = ns_tcp_sb_at(sb, sb->count);
-	*rec = (struct tcp_rec){ .seq = seq, .end = end, .xmit_ns = now };
+	*rec = (struct tcp_rec){ .seq = seq,
+				 .end = end,
+				 .xmit_ns = xmit_stamp(sb, now) };
 	sb->count++;
 	return 0;
 }
@@ -166,7 +174,7 @@ void ns_tcp_sb_retransmitted(struct tcp_sb *sb, uint32_t i, uint64_t now)
 	if (!(rec->flags & TCP_REC_RETRANS))
 		sb->retrans_out++;
 	rec->flags |= TCP_REC_RETRANS | TCP_REC_EVER_RETRANS;
-	rec->xmit_ns = now;
+	rec->xmit_ns = xmit_stamp(sb, now);
 }
 
 void ns_tcp_sb_mark_lost(struct tcp_sb *sb, uint32_t i)

@@ -94,6 +94,12 @@ struct tcp_sb {
 	uint32_t lost_hint;
 	/* End of the highest SACKed record, valid while sacked_out > 0. */
 	uint32_t highest_sack;
+	/* The latest transmission time handed out: times are strictly
+	 * increasing, so that RACK (RFC 8985 6.2's RACK_sent_after) orders
+	 * transmissions made in the same tick of the stack's clock as they
+	 * were made (a retransmission after the original it is compared
+	 * with), as Linux's microsecond stamps do. */
+	uint64_t last_xmit_ns;
 };
 
 /* What an ACK or SACK delivered, for RTT, RACK and congestion control. */
@@ -133,9 +139,10 @@ static inline uint32_t ns_tcp_sb_in_flight(const struct tcp_sb *sb)
 	return sb->count - sb->sacked_out - sb->lost_out + sb->retrans_out;
 }
 
-/* A new segment [seq, end) was sent at now; seq must be the end of the
- * last record. Returns 0 or -ENOMEM (nothing recorded: the caller must not
- * send the segment). */
+/* A new segment [seq, end) was sent at now (its record's time is later
+ * than every earlier transmission's, see last_xmit_ns); seq must be the
+ * end of the last record. Returns 0 or -ENOMEM (nothing recorded: the
+ * caller must not send the segment). */
 int ns_tcp_sb_sent(struct tcp_sb *sb, uint32_t seq, uint32_t end, uint64_t now);
 
 /* Forgets the records added since the count was count (they were never
@@ -151,7 +158,7 @@ static inline void ns_tcp_sb_unsend(struct tcp_sb *sb, uint32_t count)
  * Returns 0 or -ENOMEM (nothing changed). */
 int ns_tcp_sb_split(struct tcp_sb *sb, uint32_t i, uint32_t at);
 
-/* Record i was retransmitted at now. */
+/* Record i was retransmitted at now (stamped as ns_tcp_sb_sent). */
 void ns_tcp_sb_retransmitted(struct tcp_sb *sb, uint32_t i, uint64_t now);
 
 /* Marks record i lost; a retransmission of it in flight is lost too. */

@@ -211,6 +211,30 @@ static int tcp_level_set(struct tcp_sock *tp, int name, const void *val,
 	}
 }
 
+/* Linux tcp_set_rcvlowat: a low-water mark the buffer could never hold
+ * would keep the socket unreadable for good, so it is capped at half the
+ * buffer (an SO_RCVBUF one) or half of tcp_rmem[2], and an unlocked buffer
+ * grows to hold it, its window clamp with it. */
+static void set_rcvlowat(struct tcp_sock *tp)
+{
+	struct ns_sock *sk = &tp->sk;
+	uint32_t cap = tp->rcvbuf_locked ? (uint32_t)sk->rcvbuf / 2
+					 : sk->stack->sysctl.tcp_rmem[2] / 2;
+	uint32_t v = (uint32_t)sk->rcvlowat;
+	if (v > cap)
+		v = cap;
+	sk->rcvlowat = v ? (int)v : 1;
+	if (tp->rcvq.inq.bytes)
+		ns_sock_wake(sk, EPOLLIN | EPOLLRDNORM);
+	if (tp->rcvbuf_locked)
+		return;
+	uint32_t space = ns_tcp_space_from_win(v);
+	if (space > (uint32_t)sk->rcvbuf) {
+		sk->rcvbuf = (int)space;
+		tp->rwin.window_clamp = v;
+	}
+}
+
 int ns_tcp_setsockopt(struct ns_sock *sk, int level, int name, const void *val,
 		      socklen_t len)
 {
@@ -249,6 +273,11 @@ int ns_tcp_setsockopt(struct ns_sock *sk, int level, int name, const void *val,
 		r = ns_sock_setsockopt_common(sk, level, name, val, len);
 		if (r == 0)
 			ns_tcp_keepalive_rearm(tp);
+		return r;
+	case SO_RCVLOWAT:
+		r = ns_sock_setsockopt_common(sk, level, name, val, len);
+		if (r == 0)
+			set_rcvlowat(tp);
 		return r;
 	default:
 		return -ENOPROTOOPT;

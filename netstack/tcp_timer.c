@@ -220,13 +220,19 @@ static void probe_timer(struct tcp_sock *tp)
 		write_err(tp);
 		return;
 	}
-	TCPX_INC(stack, TCPWinProbe);
 	ns_tcp_write_wakeup(tp);
 	if (tp->sb.count) {
-		/* The window had opened: data went, the RTO takes over. */
+		/* The window had opened, if only below a segment: the probe
+		 * carried what fits, and the RTO takes over from an unbacked
+		 * timeout (Linux tcp_send_probe0: icsk_backoff = 0). Only a
+		 * probe without data counts as TCPWinProbe (Linux
+		 * tcp_xmit_probe_skb). */
+		tp->probes_out = 0;
+		tp->rtt.backoff = 0;
 		ns_tcp_rearm_rto(tp);
 		return;
 	}
+	TCPX_INC(stack, TCPWinProbe);
 	tp->probes_out++;
 	ns_tcp_rtt_backoff(&tp->rtt);
 	ns_tcp_rtx_arm(tp, TCP_RTX_PROBE0,

@@ -18,13 +18,52 @@ static uint64_t clock_of(void *ctx)
 }
 
 struct deliver_ctx {
+	struct th_net *net;
 	struct ns_stack *stack;
 	int ifindex;
 };
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Parses pkt's TCP header for the tap. */
+static void tap(struct deliver_ctx *d, const struct ns_pkt *pkt)
+{
+	uint8_t h[60 + 20];
+	uint32_t n = pkt->len < sizeof(h) ? pkt->len : (uint32_t)sizeof(h);
+	if (ns_pkt_copy_out(pkt, 0, h, n) < 0 || n < 1)
+		return;
+	uint32_t ip_len, proto_off;
+	if ((h[0] >> 4) == 4) {
+		ip_len = (uint32_t)(h[0] & 15) * 4;
+		proto_off = 9;
+	} else {
+		ip_len = 40;
+		proto_off = 6;
+	}
+	if (n < ip_len + 20 || h[proto_off] != IPPROTO_TCP)
+		return;
+	const uint8_t *t = h + ip_len;
+	struct th_seg seg = {
+		.a_to_b = d->stack == d->net->b,
+		.flags = t[13],
+		.seq = be32(t + 4),
+		.ack = be32(t + 8),
+		.win = (uint16_t)(t[14] << 8 | t[15]),
+		.len = pkt->len - ip_len - (uint32_t)(t[12] >> 4) * 4,
+		.at = d->net->now,
+	};
+	d->net->tap(d->net->tap_arg, &seg);
+}
+
 static void deliver(void *arg, struct ns_pkt *pkt)
 {
 	struct deliver_ctx *d = arg;
+	if (d->net->tap)
+		tap(d, pkt);
 	ns_stack_input(d->stack, d->ifindex, pkt);
 }
 
@@ -101,7 +140,8 @@ bool th_net_step(struct th_net *n)
 	if (next > n->now)
 		n->now = next;
 	n->steps++;
-	struct deliver_ctx to_b = { n->b, n->b_if }, to_a = { n->a, n->a_if };
+	struct deliver_ctx to_b = { n, n->b, n->b_if },
+			   to_a = { n, n->a, n->a_if };
 	tcp_fl_deliver(&n->ab, deliver, &to_b);
 	tcp_fl_deliver(&n->ba, deliver, &to_a);
 	if (ns_stack_next_deadline(n->a) <= n->now)

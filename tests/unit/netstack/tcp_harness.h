@@ -15,12 +15,27 @@
 #include "netstack/stack.h"
 #include "tcp_faultlink.h"
 
+/* A TCP segment as it crossed the link (th_net.tap). */
+struct th_seg {
+	bool a_to_b;
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t win; /* as sent, unscaled */
+	uint32_t len; /* payload bytes */
+	uint64_t at;  /* virtual time of delivery */
+};
+
 struct th_net {
 	uint64_t now;
 	struct ns_stack *a, *b; /* 10.1.0.1 and 10.1.0.2 (fd01::1, ::2) */
 	int a_if, b_if;
 	struct tcp_fl ab, ba; /* a -> b and b -> a */
 	uint64_t steps;
+	/* Called with every TCP segment (IPv4 or IPv6, without IP options
+	 * or extension headers) the link delivers, before the stack sees
+	 * it; NULL: none. */
+	void (*tap)(void *arg, const struct th_seg *seg);
+	void *tap_arg;
 };
 
 /* Creates the two stacks on a bare-IP link of mtu bytes (0: 1500) with
